@@ -1,0 +1,48 @@
+# Two commands: `make run` and `make test`. Everything else is a helper of theirs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+WEB_CONCURRENCY ?= 4
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: setup run dev test chromium node-deps bench docs migrate clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap_console
+
+run: migrate
+	$(VENV)/bin/gunicorn adminconsole.wsgi --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips=127.0.0.1
+
+dev: migrate
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+chromium:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
+
+node-deps:
+	@if [ -f tests/js/package.json ]; then cd tests/js && npm ci --no-audit --no-fund --loglevel=error; fi
+
+test: setup chromium node-deps
+	scripts/test-all
+
+bench: setup
+	$(VENV)/bin/pip install -q -e '.[test,bench]'
+	$(PY) bench/run.py
+
+docs: setup chromium
+	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py -q
+
+clean:
+	rm -rf $(VENV) var

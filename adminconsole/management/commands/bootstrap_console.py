@@ -1,0 +1,43 @@
+"""Create realm ``master`` and the bootstrap administrator (idempotent)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from adminconsole import services
+from adminconsole.config import env
+from adminconsole.models import Realm
+
+# Keycloak's master realm default: 60-second admin access tokens.
+MASTER_ACCESS_TOKEN_LIFESPAN = 60
+
+
+class Command(BaseCommand):
+    help = "Create realm master and the bootstrap administrator when they do not exist."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            if not Realm.objects.filter(name="master").exists():
+                services.realm_create(name="master", display_name="Keycloak", access_token_lifespan=MASTER_ACCESS_TOKEN_LIFESPAN)
+                self.stdout.write("Created realm master.")
+            User = get_user_model()
+            username = env("CONSOLE_ADMIN_USERNAME", "admin")
+            if User.objects.filter(is_superuser=True).exists():
+                return
+            password = env("CONSOLE_ADMIN_PASSWORD")
+            generated = password is None
+            if generated:
+                password = secrets.token_urlsafe(18)
+            User.objects.create_superuser(username=username, password=password, email="")
+        if generated:
+            # Printed once, on the first run only; it is stored only as a password hash.
+            self.stdout.write(self.style.WARNING(
+                f"Bootstrap administrator created.\n  username: {username}\n  password: {password}\n"
+                "This password is shown once. Set CONSOLE_ADMIN_PASSWORD to choose your own."
+            ))
+        else:
+            self.stdout.write(f"Bootstrap administrator {username} created.")

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from adminconsole.models import Realm
+
+ACCESS_CONFIDENTIAL = "confidential"
+ACCESS_PUBLIC = "public"
+ACCESS_BEARER_ONLY = "bearer-only"
+
+AUTHENTICATOR_CHOICES = [
+    ("client-secret", "Client Id and Secret"),
+    ("client-jwt", "Signed JWT"),
+    ("client-secret-jwt", "Signed Jwt with Client Secret"),
+    ("client-x509", "X509 Certificate"),
+]
+SECRET_AUTHENTICATORS = {"client-secret", "client-secret-jwt"}
+
+
+class Client(models.Model):
+    """An OIDC client, with the fields of Keycloak's ClientRepresentation that matter here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="clients")
+    client_id = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True, default="")
+    description = models.TextField(blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    protocol = models.CharField(max_length=32, default="openid-connect")
+    public_client = models.BooleanField(default=False)
+    bearer_only = models.BooleanField(default=False)
+    client_authenticator_type = models.CharField(
+        max_length=32, choices=AUTHENTICATOR_CHOICES, default="client-secret"
+    )
+    service_accounts_enabled = models.BooleanField(default=False)
+    standard_flow_enabled = models.BooleanField(default=True)
+    direct_access_grants_enabled = models.BooleanField(default=False)
+    implicit_flow_enabled = models.BooleanField(default=False)
+    root_url = models.CharField(max_length=1024, blank=True, default="")
+    redirect_uris = models.JSONField(default=list, blank=True)
+    web_origins = models.JSONField(default=list, blank=True)
+    # Free-form attributes. Rotation state is NOT kept here: it lives in ClientSecret rows and
+    # is rendered into Keycloak's client.secret.* attributes by the representation layer.
+    attributes = models.JSONField(default=dict, blank=True)
+    # Digest of the registration access token (the token itself is shown once).
+    registration_token_digest = models.CharField(max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["realm", "client_id"], name="client_unique_client_id_in_realm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.client_id
+
+    @property
+    def access_type(self) -> str:
+        if self.public_client:
+            return ACCESS_PUBLIC
+        if self.bearer_only:
+            return ACCESS_BEARER_ONLY
+        return ACCESS_CONFIDENTIAL
+
+    @property
+    def has_secret_type(self) -> bool:
+        """Keycloak's "client with a secret": not public and not bearer-only."""
+        return not self.public_client and not self.bearer_only
+
+
+class ClientSecret(models.Model):
+    """A client secret, encrypted at rest. At most one current and one rotated per client.
+
+    Times are whole epoch seconds, as Keycloak keeps them in client.secret.* attributes.
+    """
+
+    CURRENT = "current"
+    ROTATED = "rotated"
+    KIND_CHOICES = [(CURRENT, "current"), (ROTATED, "rotated")]
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="secrets")
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    value_encrypted = models.TextField()
+    created_time = models.BigIntegerField()
+    expiration_time = models.BigIntegerField(null=True, blank=True)
+    last_used_time = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "kind"], name="clientsecret_one_per_kind"),
+            models.CheckConstraint(condition=Q(kind__in=["current", "rotated"]), name="clientsecret_kind_valid"),
+        ]
+
+    def __repr__(self) -> str:  # never show the value
+        return f"<ClientSecret {self.kind} of client {self.client_id}>"
+
+
+class ClientRole(models.Model):
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="clientrole_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.db import models
+
+from adminconsole.models import Realm
+
+
+class ClientProfile(models.Model):
+    """A named, ordered set of executors (Keycloak's ClientProfileRepresentation)."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_profiles")
+    name = models.CharField(max_length=255)
+    description = models.TextField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["realm", "name"], name="clientprofile_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientProfileExecutor(models.Model):
+    profile = models.ForeignKey(ClientProfile, on_delete=models.CASCADE, related_name="executors")
+    position = models.PositiveIntegerField(default=0)
+    provider_id = models.CharField(max_length=255)
+    # Stored verbatim, as submitted: defaults are applied when the executor runs.
+    configuration = models.JSONField(null=True, blank=True, default=dict)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class ClientPolicy(models.Model):
+    """Conditions that decide when the listed profiles apply (ClientPolicyRepresentation)."""
+
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_policies")
+    name = models.CharField(max_length=255)
+    description = models.TextField(null=True, blank=True)
+    enabled = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["realm", "name"], name="clientpolicy_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClientPolicyCondition(models.Model):
+    policy = models.ForeignKey(ClientPolicy, on_delete=models.CASCADE, related_name="conditions")
+    position = models.PositiveIntegerField(default=0)
+    provider_id = models.CharField(max_length=255)
+    configuration = models.JSONField(null=True, blank=True, default=dict)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class ClientPolicyProfile(models.Model):
+    """A policy's reference to a profile, by name as in Keycloak (dangling names are skipped)."""
+
+    policy = models.ForeignKey(ClientPolicy, on_delete=models.CASCADE, related_name="profile_refs")
+    position = models.PositiveIntegerField(default=0)
+    profile_name = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "profile_name"], name="clientpolicyprofile_unique"),
+        ]

@@ -1,0 +1,73 @@
+// Console behaviour without inline scripts (the CSP forbids them).
+(function () {
+  "use strict";
+
+  // Confirmation dialogs: any element with data-confirm-title asks first, in a Bootstrap modal.
+  // Works for htmx requests (htmx:confirm) and for plain form submits.
+  function ask(el, proceed) {
+    var modalEl = document.getElementById("confirm-dialog");
+    if (!modalEl || !window.bootstrap) { proceed(); return; }
+    document.getElementById("confirm-dialog-title").textContent = el.dataset.confirmTitle || "";
+    document.getElementById("confirm-dialog-message").textContent = el.dataset.confirmMessage || "";
+    var yes = document.getElementById("confirm-dialog-yes");
+    var no = document.getElementById("confirm-dialog-no");
+    yes.textContent = el.dataset.confirmYes || "Continue";
+    no.textContent = el.dataset.confirmNo || "Cancel";
+    yes.className = "btn " + (el.dataset.confirmDanger ? "btn-danger" : "btn-primary");
+    var modal = bootstrap.Modal.getOrCreateInstance(modalEl);
+    var fresh = yes.cloneNode(true);
+    yes.parentNode.replaceChild(fresh, yes);
+    fresh.addEventListener("click", function () { modal.hide(); proceed(); });
+    modal.show();
+  }
+
+  document.addEventListener("htmx:confirm", function (evt) {
+    var el = evt.detail.elt;
+    var source = el.closest("[data-confirm-title]");
+    if (!source) return;
+    evt.preventDefault();
+    ask(source, function () { evt.detail.issueRequest(true); });
+  });
+
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    var source = evt.submitter && evt.submitter.closest("[data-confirm-title]") || form.closest("[data-confirm-title]");
+    if (!source || form.dataset.confirmed || form.hasAttribute("hx-post")) return;
+    evt.preventDefault();
+    ask(source, function () { form.dataset.confirmed = "1"; form.requestSubmit(evt.submitter); });
+  });
+
+  // Show/hide a masked secret: <button data-toggle-secret="#input-id">.
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest("[data-toggle-secret]");
+    if (toggle) {
+      var input = document.querySelector(toggle.dataset.toggleSecret);
+      if (input) {
+        var show = input.type === "password";
+        input.type = show ? "text" : "password";
+        toggle.setAttribute("aria-pressed", show ? "true" : "false");
+        toggle.setAttribute("aria-label", (show ? "Hide " : "Show ") + (toggle.dataset.what || "secret"));
+      }
+      return;
+    }
+    var copy = evt.target.closest("[data-copy-target]");
+    if (copy) {
+      var source = document.querySelector(copy.dataset.copyTarget);
+      var status = document.getElementById(copy.dataset.copyStatus || "");
+      var say = function (text) { if (status) { status.textContent = text; } };
+      if (!source) return;
+      if (!navigator.clipboard) { say("Your browser is blocking access to the clipboard."); return; }
+      navigator.clipboard.writeText(source.value).then(
+        function () { say("Successfully copied to clipboard!"); },
+        function () { say("Error copying to clipboard."); }
+      );
+    }
+  });
+
+  // Toasts fade after a while, errors stay until closed.
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("#alerts .alert-success").forEach(function (el) {
+      setTimeout(function () { el.remove(); }, 8000);
+    });
+  });
+})();

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from adminconsole import services
+from adminconsole.models import Realm
+
+
+def _console_urls(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _console_urls(entry, route)
+        elif isinstance(entry, URLPattern) and route.startswith("console/"):
+            yield route
+
+
+def _fill(route: str) -> str:
+    import re
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "master" if m.group(1) == "realm" else "00000000-0000-0000-0000-000000000001" if "id" in m.group(1) else "x", route)
+
+
+@pytest.mark.django_db
+def test_every_console_url_redirects_anonymous_visitors_to_login(client, master):
+    urls = [_fill(r) for r in _console_urls()]
+    assert len(urls) >= 3
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/login?next="), url
+
+
+@pytest.mark.django_db
+def test_root_leads_to_login_then_master(client, admin_user, master):
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login")
+    response = client.post("/login?next=/", {"username": "admin", "password": "correct-horse-battery", "next": "/"}, follow=True)
+    assert response.request["PATH_INFO"] == "/console/master/realm-settings/"
+
+
+@pytest.mark.django_db
+def test_login_refuses_wrong_password(client, admin_user):
+    response = client.post("/login", {"username": "admin", "password": "nope"})
+    assert response.status_code == 200
+    assert b"Please enter a correct username and password" in response.content
+
+
+@pytest.mark.django_db
+def test_create_realm_and_duplicate(admin_client, master):
+    response = admin_client.post("/console/master/add-realm", {"name": "acme", "enabled": "on"})
+    assert response.status_code == 302 and response["Location"] == "/console/acme/realm-settings/"
+    assert Realm.objects.get(name="acme").enabled
+    response = admin_client.post("/console/master/add-realm", {"name": "acme", "enabled": "on"})
+    assert response.status_code == 400
+    assert b"Realm acme already exists" in response.content
+    assert Realm.objects.filter(name="acme").count() == 1
+
+
+@pytest.mark.django_db
+def test_create_realm_refuses_bad_name(admin_client, master):
+    response = admin_client.post("/console/master/add-realm", {"name": "bad name/x"})
+    assert response.status_code == 400
+    assert not Realm.objects.filter(name="bad name/x").exists()
+
+
+@pytest.mark.django_db
+def test_general_tab_plain_post_and_htmx(admin_client, master):
+    response = admin_client.post("/console/master/realm-settings/", {"display_name": "Main", "enabled": "on"})
+    assert response.status_code == 302
+    master.refresh_from_db()
+    assert master.display_name == "Main"
+    response = admin_client.post("/console/master/realm-settings/", {"display_name": "Htmx", "enabled": "on"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<form id="general-form"')
+    assert "Realm successfully updated" in body and 'hx-swap-oob="true"' in body
+    master.refresh_from_db()
+    assert master.display_name == "Htmx"
+
+
+@pytest.mark.django_db
+def test_view_only_admin_cannot_change_realm(viewer_client, master):
+    assert viewer_client.get("/console/master/realm-settings/").status_code == 200
+    assert viewer_client.post("/console/master/realm-settings/", {"display_name": "x"}).status_code == 403
+    assert viewer_client.post("/console/master/add-realm", {"name": "x"}).status_code == 403
+    master.refresh_from_db()
+    assert master.display_name == ""
+
+
+@pytest.mark.django_db
+def test_unknown_realm_is_404(admin_client, master):
+    assert admin_client.get("/console/nope/realm-settings/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_realm_service_refuses_duplicates(master):
+    with pytest.raises(services.RealmExists):
+        services.realm_create(name="master")
