@@ -34,3 +34,29 @@ class Realm(models.Model):
     @property
     def label(self) -> str:
         return self.display_name or self.name
+
+
+class AdminEvent(models.Model):
+    """A change made through the console, the Admin REST API or dynamic registration.
+
+    Written in the same transaction as the change; the representation has every secret masked.
+    """
+
+    OPERATIONS = [("CREATE", "CREATE"), ("UPDATE", "UPDATE"), ("DELETE", "DELETE"), ("ACTION", "ACTION")]
+
+    time = models.BigIntegerField(db_index=True)  # epoch milliseconds, as Keycloak
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="admin_events")
+    operation_type = models.CharField(max_length=16, choices=OPERATIONS)
+    resource_type = models.CharField(max_length=64)
+    resource_path = models.CharField(max_length=1024)
+    source = models.CharField(max_length=32, default="console")
+    auth_realm = models.CharField(max_length=255, blank=True, default="")
+    auth_user_id = models.CharField(max_length=255, blank=True, default="")
+    auth_username = models.CharField(max_length=255, blank=True, default="")
+    auth_client_id = models.CharField(max_length=255, blank=True, default="")
+    ip_address = models.CharField(max_length=64, blank=True, default="")
+    representation = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["realm", "-time"], name="adminevent_realm_time")]
