@@ -41,7 +41,7 @@ bench: setup
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py
 
-docs: setup chromium
+docs: setup chromium node-deps
 	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py -q
 
 clean:

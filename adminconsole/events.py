@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent, Realm
+from adminconsole.models import AdminEvent, LoginEvent, Realm
 
 MASK = "**********"
 SECRET_KEYS = {
@@ -18,7 +18,27 @@ SECRET_KEYS = {
     "registration_access_token",
     "token",
     "password",
+    "initialAccessToken",
+    "initial_access_token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_assertion",
+    "privateKey",
+    "private_key",
 }
+
+# Keycloak's operation types, and the resource types this product records (the console's filter).
+OPERATION_TYPES = ["CREATE", "UPDATE", "DELETE", "ACTION"]
+RESOURCE_TYPES = [
+    "REALM",
+    "REALM_KEY",
+    "CLIENT",
+    "CLIENT_ROLE",
+    "CLIENT_POLICY",
+    "CLIENT_PROFILE",
+    "CLIENT_INITIAL_ACCESS_MODEL",
+]
 
 
 def mask_secrets(value: Any) -> Any:
@@ -61,4 +81,36 @@ def admin_event_record(
         auth_client_id=actor.client_id or "",
         ip_address=actor.ip_address or "",
         representation=json.dumps(mask_secrets(representation), separators=(",", ":")) if representation is not None else "",
+    )
+
+
+def login_event_record(
+    *,
+    realm: Realm,
+    client_id: str | None,
+    success: bool,
+    ip_address: str | None = None,
+    secret_used: str | None = None,
+    error: str | None = None,
+    details: dict | None = None,
+) -> LoginEvent:
+    """Record one client authentication at the token or introspection endpoint.
+
+    ``client_id`` is the id the caller presented (it may name no client). ``secret_used`` is
+    ``"current"`` or ``"rotated"``: which of the client's secrets matched, never the secret.
+    ``details`` (e.g. ``{"endpoint": "token", "grant_type": "client_credentials"}``) is masked too.
+    One insert: call it outside a transaction that may roll back (a failed authentication must be
+    recorded even when the request's other work is undone).
+    """
+    if secret_used not in (None, "", "current", "rotated"):
+        raise ValueError(f"secret_used must be 'current' or 'rotated', not {secret_used!r}")
+    return LoginEvent.objects.create(
+        time=int(time.time() * 1000),
+        realm=realm,
+        type=LoginEvent.CLIENT_LOGIN if success else LoginEvent.CLIENT_LOGIN_ERROR,
+        client_id=(client_id or "")[:255],
+        secret_used=secret_used or "",
+        error=(error or "")[:255],
+        ip_address=(ip_address or "")[:64],
+        details=mask_secrets(details or {}),
     )

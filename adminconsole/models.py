@@ -60,3 +60,47 @@ class AdminEvent(models.Model):
     class Meta:
         ordering = ["-time", "-id"]
         indexes = [models.Index(fields=["realm", "-time"], name="adminevent_realm_time")]
+
+
+class LoginEvent(models.Model):
+    """A client authentication at the token or introspection endpoint, successful or not.
+
+    Keycloak's event types ``CLIENT_LOGIN`` and ``CLIENT_LOGIN_ERROR``. Never holds a secret: only
+    which of the client's secrets matched (``current`` or ``rotated``).
+    """
+
+    CLIENT_LOGIN = "CLIENT_LOGIN"
+    CLIENT_LOGIN_ERROR = "CLIENT_LOGIN_ERROR"
+    TYPES = [(CLIENT_LOGIN, CLIENT_LOGIN), (CLIENT_LOGIN_ERROR, CLIENT_LOGIN_ERROR)]
+    SECRETS = [("current", "current"), ("rotated", "rotated")]
+
+    time = models.BigIntegerField()  # epoch milliseconds, as Keycloak
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="login_events")
+    type = models.CharField(max_length=32, choices=TYPES)
+    client_id = models.CharField(max_length=255, blank=True, default="")  # as presented by the caller
+    secret_used = models.CharField(max_length=16, blank=True, default="", choices=SECRETS)
+    error = models.CharField(max_length=255, blank=True, default="")
+    ip_address = models.CharField(max_length=64, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["realm", "-time"], name="loginevent_realm_time")]
+
+
+class ClientAuthFailure(models.Model):
+    """Failed client authentications per presented client id, shared by every worker and instance.
+
+    Rows exist for client ids that do not exist too, so a lockout tells nothing about existence.
+    See ``adminconsole.throttle``.
+    """
+
+    realm_name = models.CharField(max_length=255)
+    client_id = models.CharField(max_length=255)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.BigIntegerField()  # epoch seconds
+    locked_until = models.BigIntegerField(default=0)  # epoch seconds; 0 = not locked
+    expires_at = models.BigIntegerField(db_index=True)  # the row means nothing after this
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["realm_name", "client_id"], name="clientauthfailure_unique")]

@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from adminconsole.actor import Actor
 from adminconsole.models import Realm
+
+# Realm changes are recorded as admin events when the caller says who acted (``actor``); internal
+# callers that record their own, more specific event (e.g. the Tokens tab) pass none.
 
 
 class RealmExists(Exception):
@@ -15,7 +19,9 @@ class RealmExists(Exception):
 
 
 @transaction.atomic
-def realm_create(*, name: str, display_name: str = "", enabled: bool = True, access_token_lifespan: int | None = None) -> Realm:
+def realm_create(
+    *, name: str, display_name: str = "", enabled: bool = True, access_token_lifespan: int | None = None, actor: Actor | None = None
+) -> Realm:
     realm = Realm(name=name, display_name=display_name, enabled=enabled)
     if access_token_lifespan is not None:
         realm.access_token_lifespan = access_token_lifespan
@@ -29,6 +35,8 @@ def realm_create(*, name: str, display_name: str = "", enabled: bool = True, acc
         raise RealmExists(name) from exc
     for hook in REALM_CREATED_HOOKS:
         hook(realm)
+    if actor is not None:
+        _record(realm, "CREATE", actor)
     return realm
 
 
@@ -37,7 +45,7 @@ REALM_CREATED_HOOKS: list = []
 
 
 @transaction.atomic
-def realm_update(*, realm: Realm, **changes) -> Realm:
+def realm_update(*, realm: Realm, actor: Actor | None = None, **changes) -> Realm:
     realm = Realm.objects.select_for_update().get(pk=realm.pk)
     for field, value in changes.items():
         setattr(realm, field, value)
@@ -46,9 +54,31 @@ def realm_update(*, realm: Realm, **changes) -> Realm:
     except ValidationError:
         raise
     realm.save()
+    if actor is not None:
+        _record(realm, "UPDATE", actor)
     return realm
 
 
 @transaction.atomic
-def realm_delete(*, realm: Realm) -> None:
+def realm_delete(*, realm: Realm, actor: Actor | None = None) -> None:
     Realm.objects.select_for_update().filter(pk=realm.pk).delete()
+    # A realm's own events go with it; the deletion is recorded in the admin realm.
+    admin_realm = Realm.objects.filter(name=(actor.auth_realm if actor else None) or "master").first()
+    if actor is not None and admin_realm is not None:
+        _record(admin_realm, "DELETE", actor, path=realm.name, representation={"realm": realm.name})
+
+
+def _record(realm: Realm, operation: str, actor: Actor, *, path: str = "", representation: dict | None = None) -> None:
+    from adminconsole.events import admin_event_record
+
+    if representation is None:
+        representation = {
+            "id": realm.name,
+            "realm": realm.name,
+            "displayName": realm.display_name,
+            "enabled": realm.enabled,
+            "accessTokenLifespan": realm.access_token_lifespan,
+        }
+    admin_event_record(
+        realm=realm, operation=operation, resource_type="REALM", resource_path=path, actor=actor, representation=representation
+    )

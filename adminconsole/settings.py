@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dj_database_url
 
 from adminconsole.config import (
@@ -31,13 +33,18 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "template_partials",
+    "ninja",  # serves the Admin REST API's docs page with its bundled (offline) Swagger UI files
+    "csp",
+    "axes",
     "adminconsole",
     "clients",
+    "clients.oidc",
     "policies",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -46,6 +53,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Each realm's client policies are loaded at most once per request.
+    "policies.engine.PolicyScopeMiddleware",
+    # Last, as django-axes asks: turns a locked-out login attempt into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "adminconsole.urls"
@@ -83,6 +94,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # An unreachable server fails a request in seconds (a clean 503, adminconsole.errors), never hangs it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -130,6 +144,42 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Security and audit (README "Security and audit").
+# A strict Content-Security-Policy: our own files only, no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+# Console login throttling: django-axes keeps failed attempts in the database, so every worker
+# and every instance sees the same count. 5 failures of one username from one address lock that
+# pair out for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "adminconsole.security.ConsoleAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "adminconsole.actor.client_ip"
+AXES_LOCKOUT_CALLABLE = "adminconsole.security.lockout_response"
+AXES_VERBOSE = False
+# Failed client authentications at the token and introspection endpoints (adminconsole.throttle).
+CLIENT_AUTH_FAILURE_LIMIT = int(env("CLIENT_AUTH_FAILURE_LIMIT", "10"))
+CLIENT_AUTH_FAILURE_WINDOW = int(env("CLIENT_AUTH_FAILURE_WINDOW", "300"))
+CLIENT_AUTH_LOCKOUT_SECONDS = int(env("CLIENT_AUTH_LOCKOUT_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from adminconsole import permissions, services
+from adminconsole.actor import Actor
 from adminconsole.decorators import realm_view
 from adminconsole.forms import RealmCreateForm, RealmGeneralForm
 from adminconsole.htmx import render_page
@@ -30,7 +31,9 @@ def realm_create(request, realm):
     form = RealmCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            new = services.realm_create(name=form.cleaned_data["name"], enabled=form.cleaned_data["enabled"])
+            new = services.realm_create(
+                name=form.cleaned_data["name"], enabled=form.cleaned_data["enabled"], actor=Actor.from_request(request)
+            )
         except services.RealmExists as exc:
             form.add_error("name", str(exc))
         else:
@@ -45,7 +48,7 @@ def realm_settings(request, realm):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            realm = services.realm_update(realm=realm, **form.cleaned_data)
+            realm = services.realm_update(realm=realm, actor=Actor.from_request(request), **form.cleaned_data)
             messages.success(request, "Realm successfully updated")
             if not request.htmx:
                 return redirect("realm-settings", realm=realm.name)

@@ -14,9 +14,9 @@ SECRET_ALPHABET = string.ascii_letters + string.digits
 SECRET_LENGTH = 32
 
 
-def generate_secret() -> str:
-    """32 alphanumeric characters from the ``secrets`` module (Keycloak's length rule)."""
-    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+def generate_secret(length: int = SECRET_LENGTH) -> str:
+    """Alphanumeric characters from the ``secrets`` module: 32 by default (Keycloak's length rule)."""
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(length))
 
 
 @functools.cache

@@ -19,12 +19,46 @@ def secret_value(secret: ClientSecret | None) -> str | None:
     return crypto.decrypt(secret.value_encrypted) if secret else None
 
 
+# Keycloak's length rule for client-secret-jwt clients signing with a longer HMAC.
+HMAC_SECRET_LENGTHS = {"HS384": 48, "HS512": 64}
+
+
+def secret_length(client: Client) -> int:
+    """32 characters; 48/64 for a client-secret-jwt client whose signing alg is HS384/HS512."""
+    if client.client_authenticator_type == "client-secret-jwt":
+        alg = (client.attributes or {}).get("token.endpoint.auth.signing.alg")
+        return HMAC_SECRET_LENGTHS.get(alg, crypto.SECRET_LENGTH)
+    return crypto.SECRET_LENGTH
+
+
+def secret_rows(client: Client) -> tuple[ClientSecret | None, ClientSecret | None]:
+    """(current, rotated) in one query; uses ``prefetch_related("secrets")`` when present."""
+    cache = getattr(client, "_prefetched_objects_cache", {})
+    rows = cache["secrets"] if "secrets" in cache else ClientSecret.objects.filter(client=client)
+    by_kind = {row.kind: row for row in rows}
+    return by_kind.get(ClientSecret.CURRENT), by_kind.get(ClientSecret.ROTATED)
+
+
+def secret_replace_value(client: Client, value: str, *, now: int) -> None:
+    """Keycloak's ``setSecret``: a given value replaces the current one, keeping its times.
+
+    With no current row yet, the new row's creation time is ``now``.
+    """
+    updated = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
+        value_encrypted=crypto.encrypt(value), last_used_time=None
+    )
+    if not updated:
+        ClientSecret.objects.create(
+            client=client, kind=ClientSecret.CURRENT, value_encrypted=crypto.encrypt(value), created_time=now
+        )
+
+
 def secret_set_current(client: Client, value: str | None = None, *, now: int) -> str:
     """Store ``value`` (or a newly generated secret) as the current secret.
 
     Stamps the creation time; keeps the expiration time, as Keycloak's generateSecret does.
     """
-    value = value if value is not None else crypto.generate_secret()
+    value = value if value is not None else crypto.generate_secret(secret_length(client))
     updated = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
         value_encrypted=crypto.encrypt(value), created_time=now, last_used_time=None
     )

@@ -1,8 +1,37 @@
 from __future__ import annotations
 
+import json
+
 from django.db import models
 
 from adminconsole.models import Realm
+
+
+class VerbatimJSONField(models.TextField):
+    """A JSON value stored as its text, so it comes back exactly as submitted.
+
+    Keycloak stores executor and condition configurations verbatim; PostgreSQL's ``jsonb`` would
+    reorder their keys. Python code sees the parsed value (a dict), like a JSONField.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
 
 
 class ClientProfile(models.Model):
@@ -12,6 +41,8 @@ class ClientProfile(models.Model):
     name = models.CharField(max_length=255)
     description = models.TextField(null=True, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # False when the representation had no "executors" key, so that it comes back without one.
+    executors_listed = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -26,7 +57,7 @@ class ClientProfileExecutor(models.Model):
     position = models.PositiveIntegerField(default=0)
     provider_id = models.CharField(max_length=255)
     # Stored verbatim, as submitted: defaults are applied when the executor runs.
-    configuration = models.JSONField(null=True, blank=True, default=dict)
+    configuration = VerbatimJSONField(null=True, blank=True, default=dict)
 
     class Meta:
         ordering = ["position", "id"]
@@ -40,6 +71,9 @@ class ClientPolicy(models.Model):
     description = models.TextField(null=True, blank=True)
     enabled = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
+    # False when the representation had no "conditions" / "profiles" key (they come back absent).
+    conditions_listed = models.BooleanField(default=True)
+    profiles_listed = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -53,7 +87,7 @@ class ClientPolicyCondition(models.Model):
     policy = models.ForeignKey(ClientPolicy, on_delete=models.CASCADE, related_name="conditions")
     position = models.PositiveIntegerField(default=0)
     provider_id = models.CharField(max_length=255)
-    configuration = models.JSONField(null=True, blank=True, default=dict)
+    configuration = VerbatimJSONField(null=True, blank=True, default=dict)
 
     class Meta:
         ordering = ["position", "id"]

@@ -25,6 +25,78 @@ def _string_list(effective: dict, key: str, options: tuple[str, ...] | None = No
             raise ConfigError(f"{key} has unknown value {unknown[0]}", key)
 
 
+# Events on which a condition judges the client of the request (keycloak-behaviour.md §4.1).
+ACCESS_TYPE_CLIENT_EVENTS = frozenset(
+    {
+        "AUTHORIZATION_REQUEST",
+        "TOKEN_REQUEST",
+        "SERVICE_ACCOUNT_TOKEN_REQUEST",
+        "TOKEN_REFRESH",
+        "TOKEN_INTROSPECT",
+        "UPDATE",
+        "UPDATED",
+        "REGISTERED",
+    }
+)
+# Every event whose context exposes a client model: all but REGISTER (§4.2, §4.5).
+CLIENT_MODEL_EVENTS = frozenset(
+    {
+        "REGISTERED",
+        "UPDATE",
+        "UPDATED",
+        "VIEW",
+        "UNREGISTER",
+        "AUTHORIZATION_REQUEST",
+        "TOKEN_REQUEST",
+        "SERVICE_ACCOUNT_TOKEN_REQUEST",
+        "TOKEN_REFRESH",
+        "TOKEN_INTROSPECT",
+    }
+)
+ALL_EVENTS = CLIENT_MODEL_EVENTS | {"REGISTER"}
+UPDATER_EVENTS = frozenset({"REGISTER", "UPDATE", "REGISTERED", "UPDATED"})
+
+
+def _truthy(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _listed(configuration: dict, key: str) -> list:
+    value = configuration.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def updater_source(actor) -> str:
+    """Where a create/update came from, as client-updater-context names it (§4.4).
+
+    The console and the Admin REST API always act for an authenticated administrator. Dynamic
+    registration: an initial access token, a registration access token, or a bearer token that
+    names a user or a client; no token (or a bearer naming neither) is anonymous.
+    """
+    if actor is None:
+        return "ByAnonymous"
+    source = getattr(actor, "source", None)
+    if source in ("console", "admin-api"):
+        return "ByAuthenticatedUser"
+    if source == "dynamic-registration":
+        kind = getattr(actor, "token_kind", None)
+        if kind == "initial-access-token":
+            return "ByInitialAccessToken"
+        if kind == "registration-access-token":
+            return "ByRegistrationAccessToken"
+        if kind == "bearer" and (actor.username or actor.user_id or actor.client_id):
+            return "ByAuthenticatedUser"
+        return "ByAnonymous"
+    # Internal callers (management commands, imports) act for an identified administrator, if any.
+    if getattr(actor, "username", None) or getattr(actor, "user_id", None) or getattr(actor, "client_id", None):
+        return "ByAuthenticatedUser"
+    return "ByAnonymous"
+
+
 def _negative_logic(effective: dict) -> None:
     value = effective.get("is-negative-logic", False)
     if value not in (True, False, "true", "false", "True", "False"):
@@ -63,12 +135,33 @@ class ClientAccessTypeCondition(ConditionType):
     def defaults(cls) -> dict:
         return {}  # a stored condition without "type" never matches; the console pre-selects confidential
 
+    events = frozenset(ACCESS_TYPE_CLIENT_EVENTS | {"REGISTER"})
+
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
         _negative_logic(effective)
         _string_list(effective, "type", ACCESS_TYPES)
         return effective
+
+    def vote(self, context) -> str:
+        if context.event == "REGISTER":
+            rep = context.representation
+            if not isinstance(rep, dict):
+                return "NO"
+            if _truthy(rep.get("publicClient")):
+                access = "public"
+            elif _truthy(rep.get("bearerOnly")):
+                access = "bearer-only"
+            else:
+                access = "confidential"
+        elif context.event in ACCESS_TYPE_CLIENT_EVENTS:
+            if context.client is None:
+                return "NO"
+            access = context.client.access_type
+        else:
+            return "ABSTAIN"
+        return "YES" if access in _listed(self.configuration, "type") else "NO"
 
 
 @condition_type
@@ -94,12 +187,30 @@ class ClientRolesCondition(ConditionType):
         ),
     )
 
+    events = CLIENT_MODEL_EVENTS
+
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
         _negative_logic(effective)
         _string_list(effective, "roles")
         return effective
+
+    def vote(self, context) -> str:
+        if context.event not in CLIENT_MODEL_EVENTS:
+            return "ABSTAIN"  # REGISTER: the client does not exist yet
+        client = context.client
+        roles = _listed(self.configuration, "roles")
+        if client is None or not roles:
+            return "NO"
+        prefetched = getattr(client, "_prefetched_objects_cache", {}).get("roles")
+        if prefetched is not None:
+            matched = any(role.name in roles for role in prefetched)
+        else:
+            from clients.models import ClientRole
+
+            matched = ClientRole.objects.filter(client=client, name__in=roles).exists()
+        return "YES" if matched else "NO"
 
 
 @condition_type
@@ -110,6 +221,10 @@ class AnyClientCondition(ConditionType):
     description = help_text
     negative_logic = False  # the console offers no fields; a stored is-negative-logic still works
     fields = ()
+    events = ALL_EVENTS
+
+    def vote(self, context) -> str:
+        return "YES"
 
 
 @condition_type
@@ -142,12 +257,19 @@ class ClientUpdaterContextCondition(ConditionType):
     def defaults(cls) -> dict:
         return {}
 
+    events = UPDATER_EVENTS
+
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
         _negative_logic(effective)
         _string_list(effective, "update-client-source", UPDATER_SOURCES)
         return effective
+
+    def vote(self, context) -> str:
+        if context.event not in UPDATER_EVENTS:
+            return "ABSTAIN"
+        return "YES" if updater_source(context.actor) in _listed(self.configuration, "update-client-source") else "NO"
 
 
 @condition_type
@@ -193,3 +315,27 @@ class ClientAttributesCondition(ConditionType):
         if not isinstance(pairs, list) or not all(isinstance(p, dict) for p in pairs):
             raise ConfigError("attributes must be a JSON list of key/value pairs", "attributes")
         return effective
+
+    events = CLIENT_MODEL_EVENTS
+
+    def vote(self, context) -> str:
+        if context.event not in CLIENT_MODEL_EVENTS:
+            return "ABSTAIN"  # REGISTER included
+        client = context.client
+        if client is None:
+            return "NO"
+        try:
+            pairs = self.pairs(self.configuration.get("attributes"))
+        except (ValueError, TypeError):
+            return "NO"
+        if not pairs:
+            return "NO"
+        wanted: dict[str, str] = {}
+        for pair in pairs:
+            key, value = pair.get("key"), pair.get("value")
+            if key in (None, "") or value in (None, "") or key in wanted:
+                return "NO"  # a null key, an empty value, or a key listed twice
+            wanted[key] = value
+        attributes = client.attributes or {}
+        matched = all(attributes.get(key) == value for key, value in wanted.items())
+        return "YES" if matched else "NO"

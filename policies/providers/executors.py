@@ -7,6 +7,20 @@ from policies.providers.base import ConfigError, ExecutorType, Field, executor_t
 AUTHENTICATORS = ("client-secret", "client-secret-jwt", "client-jwt", "client-x509")
 
 
+def _fresh_secret_rows(client):
+    """(current, rotated) read from the database, dropping a stale ``prefetch_related`` copy."""
+    from clients import secrets as store
+
+    cache = getattr(client, "_prefetched_objects_cache", None)
+    if cache:
+        cache.pop("secrets", None)
+    return store.secret_rows(client)
+
+
+def _truthy(value) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
 @executor_type
 class SecretRotationExecutor(ExecutorType):
     provider_id = "secret-rotation"
@@ -83,14 +97,121 @@ class SecretRotationExecutor(ExecutorType):
     def remaining_rotation_period(self) -> int:
         return self.configuration["_seconds"][2]
 
+    # -- behaviour (keycloak-behaviour.md §1.5-§1.8) --------------------------------------------
+
+    def execute(self, context) -> None:
+        client = context.client
+        if client is None or not client.has_secret_type:
+            return  # public and bearer-only clients: nothing, not even the flag (§1.5)
+        context.rotation_enabled = True
+        if context.event in ("AUTHORIZATION_REQUEST", "TOKEN_REQUEST"):
+            self._first_use(client, context.now)
+        elif context.event in ("REGISTERED", "UPDATED"):
+            self._create_or_update(context, client)
+
+    def _first_use(self, client, now: int) -> None:
+        """No expiration yet: the countdown starts now. Conditional, so concurrent requests agree."""
+        from django.db.models import Q
+
+        from clients.models import ClientSecret
+
+        ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).filter(
+            Q(expiration_time__isnull=True) | Q(expiration_time__lte=0)
+        ).update(expiration_time=now + self.expiration_period)
+
+    def _create_or_update(self, context, client) -> None:
+        from clients import secrets as store
+        from clients.models import ClientSecret
+
+        now = context.now
+        current, _rotated = _fresh_secret_rows(client)
+        expiration = current.expiration_time if current else None
+        has_expiration = bool(expiration and expiration > 0)
+
+        if context.regenerate:
+            # a. The endpoint already generated the new secret; the context carries the old one.
+            old = context.old_secret
+            if not old or not old.strip():
+                return
+            self._store_rotated(client, old, now)
+            ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
+                created_time=now, expiration_time=now + self.expiration_period
+            )
+        elif not has_expiration:
+            # b. First time the policy sees the client: only the expiration.
+            store.secret_set_expiration(client, now + self.expiration_period)
+        elif expiration < now or (
+            context.is_dcr_update and now >= expiration - self.remaining_rotation_period
+        ):
+            # c. Typical rotation: expired, or a DCR update inside the remaining window.
+            self._store_rotated(client, store.secret_value(current), now)
+            store.secret_set_current(client, None, now=now)
+            store.secret_set_expiration(client, now + self.expiration_period)
+        else:
+            return
+        self._copy_to_representation(context, client)
+
+    def _store_rotated(self, client, old_value: str, now: int) -> None:
+        """The rotated-secret rule: keep the old secret for rotated-expiration-period, or drop it."""
+        from clients import secrets as store
+
+        if self.rotated_expiration_period > 0:
+            store.secret_store_rotated(
+                client, old_value, now=now, expiration_time=now + self.rotated_expiration_period
+            )
+        else:
+            store.secret_remove_rotated(client)
+
+    @staticmethod
+    def _copy_to_representation(context, client) -> None:
+        """Keycloak copies the rotation attributes into the proposed representation (event payload)."""
+        rep = context.representation
+        if not isinstance(rep, dict):
+            return
+        from clients import secrets as store
+
+        current, rotated = _fresh_secret_rows(client)
+        attributes = rep.get("attributes")
+        if not isinstance(attributes, dict):
+            attributes = rep["attributes"] = {}
+        values = {
+            "client.secret.creation.time": current.created_time if current else None,
+            "client.secret.expiration.time": current.expiration_time if current else None,
+            "client.secret.rotated": store.secret_value(rotated) if rotated else None,
+            "client.secret.rotated.creation.time": rotated.created_time if rotated else None,
+            "client.secret.rotated.expiration.time": rotated.expiration_time if rotated else None,
+        }
+        for key, value in values.items():
+            if value in (None, ""):
+                attributes.pop(key, None)
+            else:
+                attributes[key] = str(value)
+
 
 @executor_type
 class ConfidentialClientExecutor(ExecutorType):
     provider_id = "confidential-client"
     label = "Confidential Client"
     help_text = "It makes the client enable client authentication."
-    events = frozenset({"REGISTER", "UPDATE", "AUTHORIZATION_REQUEST"})
+    # Keycloak checks the requests; the product also refuses to create or update a public client.
+    events = frozenset({"REGISTER", "UPDATE", "AUTHORIZATION_REQUEST", "TOKEN_REQUEST", "SERVICE_ACCOUNT_TOKEN_REQUEST"})
     fields = ()
+
+    def execute(self, context) -> None:
+        from policies.engine import ClientPolicyError
+
+        if context.event in ("REGISTER", "UPDATE"):
+            rep = context.representation if isinstance(context.representation, dict) else {}
+            public = rep.get("publicClient")
+            if public is None and context.client is not None:
+                public = context.client.public_client
+            if _truthy(public):
+                raise ClientPolicyError("invalid_client_metadata", "Invalid client metadata: invalid client access type")
+            return
+        client = context.client
+        if client is None or client.public_client or client.bearer_only:
+            # Keycloak's ConfidentialClientAcceptExecutor, verbatim error and description.
+            raise ClientPolicyError("invalid_client", "invalid client access type")
 
 
 @executor_type
@@ -101,7 +222,7 @@ class SecureClientAuthenticatorExecutor(ExecutorType):
         "It validates the client authentication method (client authenticator) on client registration "
         "and update, and sets the default client authenticator when none is chosen."
     )
-    events = frozenset({"REGISTER", "UPDATE"})
+    events = frozenset({"REGISTER", "UPDATE", "TOKEN_REQUEST", "TOKEN_REFRESH", "TOKEN_INTROSPECT"})
     fields = (
         Field(
             key="allowed-client-authenticators",
@@ -145,3 +266,42 @@ class SecureClientAuthenticatorExecutor(ExecutorType):
                     "default-client-authenticator",
                 )
         return effective
+
+    # -- behaviour (Keycloak's SecureClientAuthenticatorExecutor) ---------------------------------
+
+    @property
+    def allowed(self) -> list[str]:
+        allowed = self.configuration.get("allowed-client-authenticators")
+        if isinstance(allowed, str):
+            allowed = [allowed]
+        return list(allowed or [])
+
+    def execute(self, context) -> None:
+        from policies.engine import ClientPolicyError
+
+        if context.event in ("REGISTER", "UPDATE"):
+            rep = context.representation if isinstance(context.representation, dict) else None
+            stored = context.client
+            default = self.configuration.get("default-client-authenticator") or None
+            # Auto-configure: a new client that names no authenticator gets the default. On an update
+            # that names none, the stored client's authenticator stays (a partial PUT keeps it).
+            if rep is not None and default and not rep.get("clientAuthenticatorType") and stored is None:
+                rep["clientAuthenticatorType"] = default
+            public = (rep or {}).get("publicClient")
+            if public is None and stored is not None:
+                public = stored.public_client
+            if _truthy(public):
+                return  # public clients are allowed (confidential-client checks the access type)
+            effective = (rep or {}).get("clientAuthenticatorType") or (
+                stored.client_authenticator_type if stored is not None else "client-secret"
+            )
+            if effective not in self.allowed:
+                raise ClientPolicyError(
+                    "invalid_client_metadata", "Invalid client metadata: token_endpoint_auth_method"
+                )
+            return
+        client = context.client
+        if client is None or client.public_client:
+            return
+        if client.client_authenticator_type not in self.allowed:
+            raise ClientPolicyError("invalid_request", "Configured client authentication method not allowed for client")

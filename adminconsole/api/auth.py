@@ -1,0 +1,129 @@
+"""Bearer authentication for the Admin REST API.
+
+Tokens are access tokens issued by realm ``master``'s token endpoint (password grant with
+``admin-cli`` for administrators, client_credentials for a service account that was granted admin
+roles). They are verified by ``clients.oidc.tokens.access_token_verify`` (signature, expiry,
+issuer). As in Keycloak, a role counts only when the token carries it
+(``resource_access["realm-management"].roles``) *and* its user still holds it now
+(``adminconsole.permissions``, the console's model), so revoking a permission takes effect at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from ninja.security import HttpBearer
+
+from adminconsole import permissions
+from adminconsole.actor import ADMIN_API, Actor, client_ip
+from adminconsole.api.errors import forbidden, unauthorized
+
+logger = logging.getLogger(__name__)
+
+ADMIN_REALM = "master"
+ROLES_CLIENT = "realm-management"
+
+
+@dataclass(frozen=True)
+class AdminAuth:
+    """Who is calling: the verified token's claims and the roles that count."""
+
+    username: str
+    user_id: str
+    client_id: str | None
+    roles: frozenset[str]
+    ip_address: str | None = None
+    claims: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def has(self, role: str) -> bool:
+        return any(r in self.roles for r in permissions.IMPLIED.get(role, (role,)))
+
+    def has_any(self) -> bool:
+        return bool(self.roles)
+
+    def require(self, role: str) -> None:
+        if not self.has(role):
+            raise forbidden()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(
+            source=ADMIN_API,
+            username=self.username,
+            user_id=self.user_id,
+            client_id=self.client_id,
+            auth_realm=ADMIN_REALM,
+            ip_address=self.ip_address,
+        )
+
+
+def verify_access_token(token: str) -> dict:
+    """The token's claims; raises on a bad signature, expiry or issuer (any exception = invalid)."""
+    from clients.oidc.tokens import access_token_verify
+
+    claims = access_token_verify(token)
+    if not isinstance(claims, dict):
+        raise ValueError("no claims")
+    issuer = str(claims.get("iss") or "").rstrip("/")
+    if not issuer.endswith(f"/realms/{ADMIN_REALM}"):
+        raise ValueError("not a master realm token")
+    if str(claims.get("typ") or "Bearer").lower() != "bearer":
+        raise ValueError("not an access token")
+    return claims
+
+
+def token_roles(claims: dict) -> set[str]:
+    access = claims.get("resource_access")
+    if not isinstance(access, dict):
+        return set()
+    entry = access.get(ROLES_CLIENT)
+    roles = entry.get("roles") if isinstance(entry, dict) else None
+    if not isinstance(roles, list):
+        return set()
+    return {r for r in roles if isinstance(r, str) and r in permissions.ROLES}
+
+
+class BearerAuth(HttpBearer):
+    """ninja auth: every failure is Keycloak's 401 with a ``WWW-Authenticate: Bearer`` challenge."""
+
+    def __call__(self, request):
+        header = request.headers.get("Authorization")
+        if not header:
+            raise unauthorized(invalid_token=False)
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized(invalid_token=True)
+        return self.authenticate(request, token)
+
+    def authenticate(self, request, token: str) -> AdminAuth:
+        try:
+            claims = verify_access_token(token)
+        except Exception:  # any refusal by the verifier means "invalid token"
+            logger.info("Admin API: refused bearer token from %s", client_ip(request))
+            raise unauthorized(invalid_token=True) from None
+        from clients.oidc.tokens import token_user
+
+        user = token_user(claims)  # the administrator, or the service account's user
+        if user is not None and user.is_active:
+            roles = frozenset(token_roles(claims) & set(permissions.roles_of(user)))
+            username = user.get_username()
+        elif claims.get("client_id") is not None:
+            # A service account that was granted no admin roles: a valid token without permission (403).
+            roles = frozenset()
+            username = str(claims.get("preferred_username") or f"service-account-{claims['client_id']}")
+        else:
+            # The administrator the token was issued to no longer exists or was deactivated.
+            raise unauthorized(invalid_token=True)
+        azp = claims.get("azp")
+        auth = AdminAuth(
+            username=username,
+            user_id=str(claims.get("sub") or ""),
+            client_id=azp if isinstance(azp, str) else None,
+            roles=roles,
+            ip_address=client_ip(request),
+            claims=claims,
+        )
+        request.admin = auth
+        return auth

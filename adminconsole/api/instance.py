@@ -1,0 +1,181 @@
+"""The Admin REST API: one django-ninja instance mounted at ``/admin/`` (Keycloak's paths).
+
+Routers live beside their apps (``adminconsole/api/realms.py``, ``clients/api/``,
+``policies/api/``); this module owns what they share: bearer auth, the error shapes, and the
+OpenAPI document served at ``/admin/openapi.json`` (browsable at ``/admin/docs``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import BaseModel
+
+from adminconsole.api.auth import BearerAuth
+from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, json_response, oauth_error, unauthorized
+from clients.representations import RepresentationError
+from clients.services import ClientExists, ClientRoleExists
+from policies.engine import ClientPolicyError
+from policies.errors import PolicyValidationError
+
+logger = logging.getLogger(__name__)
+
+_REQUEST_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def body_doc(model: type[BaseModel], *, required: bool = False, description: str | None = None) -> dict:
+    """``openapi_extra`` declaring a JSON request body that the handler reads itself.
+
+    Handlers read bodies with ``adminconsole.api.body`` (empty body = none, Keycloak's error
+    shapes), so ninja must not parse them; this only documents the body in the OpenAPI schema.
+    """
+    _REQUEST_MODELS[model.__name__] = model
+    body = {
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        "required": required,
+    }
+    if description:
+        body["description"] = description
+    return {"requestBody": body}
+
+
+_HEADERS = {
+    "201": {"Location": {"description": "URL of the created resource; its last segment is the new id.",
+                         "schema": {"type": "string"}, "required": True}},
+    "401": {"WWW-Authenticate": {"description": "Bearer challenge.", "schema": {"type": "string"}, "required": True}},
+}
+
+
+class KeycloakAdminAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.view_func.__name__
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, model in _REQUEST_MODELS.items():
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+            for def_name, definition in model_schema.pop("$defs", {}).items():
+                components.setdefault(def_name, definition)
+            components[name] = model_schema
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if str(status) in _HEADERS and not (str(status) == "201" and "content" in response):
+                        response.setdefault("headers", {}).update(_HEADERS[str(status)])
+        return schema
+
+
+api = KeycloakAdminAPI(
+    title="Admin REST API (Keycloak-compatible)",
+    version="26",
+    description=(
+        "Keycloak's Admin REST API for realms, clients, client secrets (with rotation), client roles "
+        "and client policies. Authenticate with a bearer access token from "
+        "`/realms/master/protocol/openid-connect/token` (password grant with client `admin-cli`, or "
+        "client_credentials for a service account granted admin roles). Errors use Keycloak's "
+        "compact JSON shapes: `{\"errorMessage\":...}` or `{\"error\":...,\"error_description\":...}`."
+    ),
+    urls_namespace="admin-api",
+    auth=BearerAuth(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+# --- errors: every answer keeps Keycloak's shape ----------------------------------------------------
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return exc.response()
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    """ninja's 422 (a query or path parameter of the wrong type) becomes Keycloak's 400."""
+    names = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+        if loc:
+            names.append(".".join(loc))
+    detail = f"Invalid value for parameter '{names[0]}'" if names else "Invalid request"
+    return oauth_error(400, "invalid_request", detail).response()
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request, exc):
+    return unauthorized(invalid_token=False).response()
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return oauth_error(exc.status_code, str(exc)).response()
+
+
+@api.exception_handler(ClientPolicyError)
+def _client_policy_error(request, exc: ClientPolicyError):
+    """A refusal by a client policy: Keycloak's 400 ``{"error","error_description"}``."""
+    return oauth_error(400, exc.error, exc.error_description).response()
+
+
+@api.exception_handler(PolicyValidationError)
+def _policy_validation_error(request, exc: PolicyValidationError):
+    """A refused client-profiles / client-policies document: ``{"errorMessage": ...}`` (or Jackson's shape)."""
+    return json_response(exc.body, status=exc.status)
+
+
+@api.exception_handler(RepresentationError)
+def _representation_error(request, exc: RepresentationError):
+    """A ClientRepresentation that cannot be applied: ``{"error":"invalid_input"|"invalid_request",...}``."""
+    return oauth_error(400, exc.error, exc.message).response()
+
+
+@api.exception_handler(ClientExists)
+@api.exception_handler(ClientRoleExists)
+def _conflict(request, exc):
+    return error_message(409, exc.message).response()
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation_error(request, exc: DjangoValidationError):
+    messages = exc.messages if hasattr(exc, "messages") else [str(exc)]
+    return error_message(400, messages[0] if messages else "Invalid input").response()
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return oauth_error(404, "HTTP 404 Not Found", SERVER_LOG).response()
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc: Exception):
+    logger.exception("Admin API: unexpected error on %s %s", request.method, request.path)
+    return json_response({"error": "unknown_error", "error_description": SERVER_LOG}, status=500)
+
+
+def method_not_allowed(response):
+    """ninja answers an unsupported method with a text 405; keep Keycloak's JSON shape."""
+    body = json_response({"error": "HTTP 405 Method Not Allowed", "error_description": SERVER_LOG}, status=405)
+    if response.has_header("Allow"):
+        body["Allow"] = response["Allow"]
+    return body
+
+
+# --- routers (imported last: they use ``body_doc`` and the schemas above) ------------------------
+
+from adminconsole.api import realms  # noqa: E402
+
+api.add_router("", realms.router)
+
+from clients.api.endpoints import router as clients_router  # noqa: E402
+from policies.api.endpoints import router as policies_router  # noqa: E402
+
+api.add_router("", clients_router)
+api.add_router("", policies_router)
+api.add_router("", "adminconsole.api.events.router")  # GET /admin/realms/{realm}/admin-events

@@ -1,0 +1,220 @@
+"""Realm endpoints: ``/admin/realms`` and ``/admin/serverinfo``.
+
+Thin handlers: read the body, check the role, call ``adminconsole.services`` (and
+``policies.services`` for ``clientProfiles`` / ``clientPolicies``), answer Keycloak's shapes.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from ninja import Router
+
+from adminconsole import permissions, services
+from adminconsole.api import body as b
+from adminconsole.api.errors import ApiError, error_message, json_response, no_content
+from adminconsole.api.instance import body_doc
+from adminconsole.api.schemas import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    KeycloakError,
+    RealmRepresentation,
+    RealmRepresentationIn,
+)
+from adminconsole.models import Realm
+
+router = Router(tags=["Realms"])
+
+REP = "RealmRepresentation"
+STORED_FIELDS = {"id", "realm", "displayName", "enabled", "accessTokenLifespan", "clientProfiles", "clientPolicies"}
+# RealmRepresentation fields Keycloak knows that this product does not model: accepted and ignored,
+# so that tools sending a fuller representation keep working. Anything else is "Unrecognized field".
+IGNORED_FIELDS = frozenset(
+    """
+    displayNameHtml notBefore defaultSignatureAlgorithm revokeRefreshToken refreshTokenMaxReuse
+    accessTokenLifespanForImplicitFlow ssoSessionIdleTimeout ssoSessionMaxLifespan
+    ssoSessionIdleTimeoutRememberMe ssoSessionMaxLifespanRememberMe offlineSessionIdleTimeout
+    offlineSessionMaxLifespanEnabled offlineSessionMaxLifespan clientSessionIdleTimeout
+    clientSessionMaxLifespan clientOfflineSessionIdleTimeout clientOfflineSessionMaxLifespan
+    accessCodeLifespan accessCodeLifespanUserAction accessCodeLifespanLogin
+    actionTokenGeneratedByAdminLifespan actionTokenGeneratedByUserLifespan oauth2DeviceCodeLifespan
+    oauth2DevicePollingInterval sslRequired passwordCredentialGrantAllowed registrationAllowed
+    registrationEmailAsUsername rememberMe verifyEmail loginWithEmailAllowed duplicateEmailsAllowed
+    resetPasswordAllowed editUsernameAllowed userCacheEnabled realmCacheEnabled bruteForceProtected
+    permanentLockout maxTemporaryLockouts bruteForceStrategy maxFailureWaitSeconds
+    minimumQuickLoginWaitSeconds waitIncrementSeconds quickLoginCheckMilliSeconds maxDeltaTimeSeconds
+    failureFactor privateKey publicKey certificate codeSecret roles groups defaultRoles defaultRole
+    adminPermissionsClient defaultGroups requiredCredentials passwordPolicy otpPolicyType
+    otpPolicyAlgorithm otpPolicyInitialCounter otpPolicyDigits otpPolicyLookAheadWindow otpPolicyPeriod
+    otpPolicyCodeReusable otpSupportedApplications localizationTexts webAuthnPolicyRpEntityName
+    webAuthnPolicySignatureAlgorithms webAuthnPolicyRpId webAuthnPolicyAttestationConveyancePreference
+    webAuthnPolicyAuthenticatorAttachment webAuthnPolicyRequireResidentKey
+    webAuthnPolicyUserVerificationRequirement webAuthnPolicyCreateTimeout
+    webAuthnPolicyAvoidSameAuthenticatorRegister webAuthnPolicyAcceptableAaguids
+    webAuthnPolicyExtraOrigins webAuthnPolicyPasswordlessRpEntityName
+    webAuthnPolicyPasswordlessSignatureAlgorithms webAuthnPolicyPasswordlessRpId
+    webAuthnPolicyPasswordlessAttestationConveyancePreference
+    webAuthnPolicyPasswordlessAuthenticatorAttachment webAuthnPolicyPasswordlessRequireResidentKey
+    webAuthnPolicyPasswordlessUserVerificationRequirement webAuthnPolicyPasswordlessCreateTimeout
+    webAuthnPolicyPasswordlessAvoidSameAuthenticatorRegister webAuthnPolicyPasswordlessAcceptableAaguids
+    webAuthnPolicyPasswordlessExtraOrigins webAuthnPolicyPasswordlessPasskeysEnabled
+    clientScopeMappings scopeMappings clients clientScopes defaultDefaultClientScopes
+    defaultOptionalClientScopes browserSecurityHeaders smtpServer userFederationProviders
+    userFederationMappers loginTheme accountTheme adminTheme emailTheme eventsEnabled eventsExpiration
+    eventsListeners enabledEventTypes adminEventsEnabled adminEventsDetailsEnabled identityProviders
+    identityProviderMappers protocolMappers components internationalizationEnabled supportedLocales
+    defaultLocale authenticationFlows authenticatorConfig requiredActions browserFlow registrationFlow
+    directGrantFlow resetCredentialsFlow clientAuthenticationFlow dockerAuthenticationFlow
+    firstBrokerLoginFlow attributes keycloakVersion userManagedAccessAllowed organizationsEnabled
+    organizations verifiableCredentialsEnabled adminPermissionsEnabled social
+    updateProfileOnInitialSocialLogin socialProviders applicationScopeMappings applications
+    oauthClients clientTemplates users federatedUsers
+    """.split()
+)
+KNOWN_FIELDS = STORED_FIELDS | IGNORED_FIELDS
+
+
+def realm_get(name: str) -> Realm:
+    realm = Realm.objects.filter(name=name).first()
+    if realm is None:
+        raise ApiError(404, {"error": "Realm not found."})
+    return realm
+
+
+def realm_representation(realm: Realm, *, full: bool = True) -> dict:
+    from policies.representations import policies_representation, profiles_representation
+
+    rep = {"id": realm.name, "realm": realm.name, "displayName": realm.display_name, "enabled": realm.enabled}
+    if full:
+        rep["accessTokenLifespan"] = realm.access_token_lifespan
+        # Realm-level entries only (keycloak-behaviour.md §8.1).
+        rep["clientProfiles"] = profiles_representation(realm, include_global=False)
+        rep["clientPolicies"] = policies_representation(realm, include_global=False)
+    return rep
+
+
+def _realm_fields(body: dict) -> dict:
+    """The stored realm fields of a representation, type-checked (Keycloak's names → ours)."""
+    b.reject_unknown(body, KNOWN_FIELDS, REP)
+    changes = {}
+    name = b.opt_str(body, "realm", REP, max_length=255)
+    if name is not None:
+        changes["name"] = name
+    display_name = b.opt_str(body, "displayName", REP, max_length=255)
+    if display_name is not None:
+        changes["display_name"] = display_name
+    enabled = b.opt_bool(body, "enabled", REP)
+    if enabled is not None:
+        changes["enabled"] = enabled
+    lifespan = b.opt_int(body, "accessTokenLifespan", REP, minimum=1)
+    if lifespan is not None:
+        changes["access_token_lifespan"] = lifespan
+    b.opt_str(body, "id", REP, max_length=255)
+    return changes
+
+
+def _replace_client_policies(realm: Realm, body: dict, auth) -> None:
+    """``clientProfiles`` / ``clientPolicies`` in a realm body replace the stored lists (§8.1),
+    with the same validation as the dedicated endpoints (profiles first)."""
+    profiles, policies = body.get("clientProfiles"), body.get("clientPolicies")
+    if profiles is None and policies is None:
+        return
+    auth.require(permissions.MANAGE_REALM)
+    from policies.services import client_policies_import
+
+    client_policies_import(realm=realm, client_profiles=profiles, client_policies=policies, actor=auth.actor)
+
+
+@router.get("/realms", response={200: list[RealmRepresentation], 401: KeycloakError, 403: KeycloakError},
+            summary="List realms")
+def realms_list(request):
+    auth = request.auth
+    if not auth.has_any():
+        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+    full = auth.has(permissions.VIEW_REALM)
+    return json_response([realm_representation(realm, full=full) for realm in Realm.objects.order_by("name")])
+
+
+@router.post(
+    "/realms",
+    response={201: None, 400: KeycloakError, 401: KeycloakError, 403: KeycloakError, 409: KeycloakError},
+    summary="Create a realm",
+    description="201 with an empty body and `Location: .../admin/realms/{realm}`. A duplicate name is 409.",
+    openapi_extra=body_doc(RealmRepresentationIn, required=True),
+)
+def realms_create(request):
+    auth = request.auth
+    auth.require(permissions.MANAGE_REALM)
+    body = b.json_object(request, REP, required=True)
+    changes = _realm_fields(body)
+    name = changes.pop("name", None)
+    if not name:
+        raise error_message(400, "Realm name cannot be empty")
+    try:
+        with transaction.atomic():
+            realm = services.realm_create(name=name, **changes)
+            _replace_client_policies(realm, body, auth)
+    except (services.RealmExists, IntegrityError):
+        raise error_message(409, "Conflict detected. See logs for details") from None
+    # 201 with an empty, non-JSON body: python-keycloak's create_realm fails on a JSON body.
+    response = HttpResponse(status=201)
+    del response["Content-Type"]
+    response["Location"] = request.build_absolute_uri(f"/admin/realms/{realm.name}")
+    return response
+
+
+@router.get("/realms/{realm}", response={200: RealmRepresentation, **ERRORS_READ}, summary="Get a realm")
+def realms_get(request, realm: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    if not auth.has_any():
+        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+    return json_response(realm_representation(realm_obj, full=auth.has(permissions.VIEW_REALM)))
+
+
+@router.put(
+    "/realms/{realm}",
+    response={204: None, **ERRORS_WRITE, 409: KeycloakError},
+    summary="Update a realm (partial)",
+    description="Only the fields sent change. `clientProfiles` / `clientPolicies` replace the stored lists.",
+    openapi_extra=body_doc(RealmRepresentationIn),
+)
+def realms_update(request, realm: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_REALM)
+    body = b.json_object(request, REP) or {}
+    changes = _realm_fields(body)
+    if changes.get("name") == realm_obj.name:
+        changes.pop("name")
+    if "name" in changes:
+        if realm_obj.name == "master":
+            raise error_message(400, "Can't rename master realm")
+        if Realm.objects.filter(name=changes["name"]).exists():
+            raise error_message(409, "Realm with same name exists")
+    try:
+        with transaction.atomic():
+            if changes:
+                realm_obj = services.realm_update(realm=realm_obj, **changes)
+            _replace_client_policies(realm_obj, body, auth)
+    except IntegrityError:
+        raise error_message(409, "Realm with same name exists") from None
+    return no_content()
+
+
+@router.delete("/realms/{realm}", response={204: None, **ERRORS_WRITE}, summary="Delete a realm")
+def realms_delete(request, realm: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_REALM)
+    if realm_obj.name == "master":
+        raise error_message(400, "Can't delete master realm")
+    services.realm_delete(realm=realm_obj)
+    return no_content()
+
+
+@router.get("/serverinfo", response={200: dict, 401: KeycloakError, 403: KeycloakError}, summary="Server info")
+def serverinfo(request):
+    if not request.auth.has_any():
+        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+    return json_response({})

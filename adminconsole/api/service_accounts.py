@@ -1,0 +1,81 @@
+"""Admin roles for service accounts: how a client of realm ``master`` gets to call the Admin API.
+
+A client of realm ``master`` with service accounts enabled gets tokens from the
+client_credentials grant. Those tokens speak for the Django user ``service-account-<clientId>``
+(``clients.oidc.tokens.token_user``), and carry that user's permissions as
+``resource_access["realm-management"].roles`` — the same permission model as the console. This
+module creates that user (it can never sign in to the console: no usable password) and sets its
+roles. The management command ``grant_service_account_roles`` is its face.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from adminconsole import permissions
+from adminconsole.actor import Actor
+from adminconsole.events import admin_event_record
+from adminconsole.models import Realm
+
+ADMIN_REALM = "master"
+
+
+class ServiceAccountError(Exception):
+    pass
+
+
+def service_account_username(client_id: str) -> str:
+    return f"service-account-{client_id}"
+
+
+def service_account_roles_set(
+    *, client_id: str, grant: list[str] = (), revoke: list[str] = (), actor: Actor | None = None
+) -> list[str]:
+    """Grant and/or revoke realm-management roles of a realm-master client's service account.
+
+    Returns the roles it holds afterwards. The client must exist in realm master, be confidential
+    and have service accounts enabled.
+    """
+    from clients.models import Client
+
+    unknown = [r for r in [*grant, *revoke] if r not in permissions.ROLES]
+    if unknown:
+        raise ServiceAccountError(f"Unknown role {unknown[0]}; use {', '.join(permissions.ROLES)}")
+    with transaction.atomic():
+        realm = Realm.objects.select_for_update(of=("self",)).filter(name=ADMIN_REALM).first()
+        if realm is None:
+            raise ServiceAccountError("Realm master does not exist")
+        client = Client.objects.filter(realm=realm, client_id=client_id).first()
+        if client is None:
+            raise ServiceAccountError(f"Client {client_id} does not exist in realm master")
+        if not client.has_secret_type or not client.service_accounts_enabled:
+            raise ServiceAccountError(
+                f"Client {client_id} must be confidential with service accounts enabled (Service account roles)"
+            )
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=service_account_username(client_id))
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        codenames = {permissions.codename(r) for r in grant}
+        perms = Permission.objects.filter(content_type__app_label="adminconsole", codename__in=codenames)
+        user.user_permissions.add(*perms)
+        revoke_codenames = {permissions.codename(r) for r in revoke}
+        user.user_permissions.remove(
+            *Permission.objects.filter(content_type__app_label="adminconsole", codename__in=revoke_codenames)
+        )
+        user = User.objects.get(pk=user.pk)  # drop the permission cache
+        held = permissions.roles_of(user) if user.is_active else []
+        granted = set(user.user_permissions.values_list("codename", flat=True))
+        direct = [r for r in permissions.ROLES if permissions.codename(r) in granted]
+        admin_event_record(
+            realm=realm,
+            operation="UPDATE",
+            resource_type="CLIENT_ROLE_MAPPING",
+            resource_path=f"users/{user.pk}/role-mappings/clients/realm-management",
+            actor=actor,
+            representation={"serviceAccountClientId": client_id, "roles": direct},
+        )
+    return held

@@ -1,0 +1,372 @@
+"""Admin REST API: clients, their secrets, registration access token and client roles.
+
+Keycloak's paths under ``/admin/realms/{realm}/clients`` (keycloak-behaviour.md §3, api-compat.md
+§3). Handlers are thin: parse, check the role, call ``clients.services`` / ``clients.selectors``,
+render with ``clients.representations``. Refusals keep Keycloak's shapes (see
+``adminconsole.api.instance`` for the exception → body mapping).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from django.http import HttpResponse
+from ninja import Query, Router
+
+from adminconsole import permissions
+from adminconsole.api import body as b
+from adminconsole.api.errors import ApiError, json_response, no_content, not_found, oauth_error
+from adminconsole.api.instance import body_doc
+from adminconsole.api.realms import realm_get
+from adminconsole.api.schemas import (
+    ERRORS_READ,
+    ERRORS_WRITE,
+    ClientInitialAccess,
+    ClientInitialAccessCreate,
+    ClientRepresentation,
+    CredentialRepresentation,
+    KeycloakError,
+    RoleRepresentation,
+    RoleRepresentationIn,
+)
+from clients import selectors, services
+from clients.models import Client, ClientRole
+from clients.representations import client_representation
+
+router = Router(tags=["Clients"])
+
+CLIENT_REP = "ClientRepresentation"
+ROLE_REP = "RoleRepresentation"
+ROLE_FIELDS = {"id", "name", "description", "composite", "clientRole", "containerId", "attributes", "composites"}
+INT32_MAX = 2**31 - 1
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def _client(realm, id: str) -> Client:
+    try:
+        return selectors.client_get(realm=realm, id=id)
+    except Client.DoesNotExist:
+        raise not_found("Could not find client") from None
+
+
+def _created(request, path: str) -> HttpResponse:
+    """201 with ``Location`` and no body: both clients take the new id from the Location."""
+    response = HttpResponse(status=201)
+    del response["Content-Type"]
+    response["Location"] = request.build_absolute_uri(path)
+    return response
+
+
+def _credential(value: str | None, **headers) -> HttpResponse:
+    body = {"type": "secret"}
+    if value is not None:
+        body["value"] = value
+    return json_response(body, **headers)
+
+
+def _page(items, first: Optional[int], max_: Optional[int]):
+    start = first if first and first > 0 else 0
+    if max_ is not None and max_ >= 0:
+        return items[start : start + max_]
+    return items[start:] if start else items
+
+
+# --- clients --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/realms/{realm}/clients",
+    response={200: list[ClientRepresentation], 400: KeycloakError, **ERRORS_READ},
+    summary="List clients",
+    description="`clientId` matches exactly, or as a case-insensitive substring with `search=true`. "
+    "`first` / `max` paginate. Without manage-clients, `secret` is masked as `**********`.",
+)
+def clients_list(
+    request,
+    realm: str,
+    clientId: Optional[str] = Query(None, max_length=255),
+    search: bool = False,
+    first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
+    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX),
+):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.VIEW_CLIENTS)
+    clients = selectors.client_list(realm=realm_obj, search=clientId or "", exact=not search, with_secrets=True)
+    include_secret = auth.has(permissions.MANAGE_CLIENTS)
+    return json_response([client_representation(c, include_secret=include_secret) for c in _page(clients, first, max_)])
+
+
+@router.post(
+    "/realms/{realm}/clients",
+    response={201: None, **ERRORS_WRITE, 409: KeycloakError},
+    summary="Create a client",
+    description="201 with `Location: .../clients/{id}` and no body. A duplicate clientId is 409; a refusal "
+    "by a client policy is 400 `{\"error\",\"error_description\"}` and nothing is created.",
+    openapi_extra=body_doc(ClientRepresentation, required=True),
+)
+def clients_create(request, realm: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    body = b.json_object(request, CLIENT_REP, required=True)
+    client = services.client_create(realm=realm_obj, representation=body, actor=auth.actor)
+    return _created(request, f"/admin/realms/{realm_obj.name}/clients/{client.pk}")
+
+
+@router.get("/realms/{realm}/clients/{id}", response={200: ClientRepresentation, **ERRORS_READ}, summary="Get a client")
+def clients_get(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.VIEW_CLIENTS)
+    client = _client(realm_obj, id)
+    return json_response(client_representation(client, include_secret=auth.has(permissions.MANAGE_CLIENTS)))
+
+
+@router.put(
+    "/realms/{realm}/clients/{id}",
+    response={204: None, **ERRORS_WRITE, 409: KeycloakError},
+    summary="Update a client (merge)",
+    description="Only the fields sent change; `attributes` merge key by key. A refusal by a client policy "
+    "is 400 `{\"error\",\"error_description\"}` and nothing changes.",
+    openapi_extra=body_doc(ClientRepresentation),
+)
+def clients_update(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    body = b.json_object(request, CLIENT_REP) or {}
+    services.client_update(client=client, representation=body, actor=auth.actor)
+    return no_content()
+
+
+@router.delete("/realms/{realm}/clients/{id}", response={204: None, **ERRORS_WRITE}, summary="Delete a client")
+def clients_delete(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    services.client_delete(client=client, actor=auth.actor)
+    return no_content()
+
+
+# --- secrets --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/realms/{realm}/clients/{id}/client-secret",
+    response={200: CredentialRepresentation, **ERRORS_READ},
+    summary="Get the client secret",
+    description="`{\"type\":\"secret\",\"value\":...}`; `{\"type\":\"secret\"}` for a client without a secret.",
+)
+def client_secret_get(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    return _credential(selectors.client_secret_value(client=client), **NO_CACHE)
+
+
+@router.post(
+    "/realms/{realm}/clients/{id}/client-secret",
+    response={200: CredentialRepresentation, **ERRORS_WRITE},
+    summary="Regenerate the client secret",
+    description="Runs the client policies (a matching `secret-rotation` executor keeps the old secret as "
+    "the rotated secret). No body is needed; one is ignored.",
+)
+def client_secret_regenerate(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    return _credential(services.client_secret_regenerate(client=client, actor=auth.actor))
+
+
+@router.get(
+    "/realms/{realm}/clients/{id}/client-secret/rotated",
+    response={200: CredentialRepresentation, **ERRORS_READ},
+    summary="Get the rotated secret",
+    description="404 `{\"error\":\"Client does not have a rotated secret\"}` when there is none. An expired "
+    "rotated secret is still returned.",
+)
+def client_rotated_secret_get(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    value = selectors.client_rotated_secret_value(client=client)
+    if value is None:
+        raise ApiError(404, {"error": "Client does not have a rotated secret"})
+    return _credential(value, **NO_CACHE)
+
+
+@router.delete(
+    "/realms/{realm}/clients/{id}/client-secret/rotated",
+    response={204: None, **ERRORS_WRITE},
+    summary="Invalidate the rotated secret",
+    description="204 also when there is nothing to invalidate.",
+)
+def client_rotated_secret_invalidate(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    services.client_rotated_secret_invalidate(client=client, actor=auth.actor)
+    return no_content()
+
+
+@router.post(
+    "/realms/{realm}/clients/{id}/registration-access-token",
+    response={200: ClientRepresentation, **ERRORS_WRITE},
+    summary="Regenerate the registration access token",
+    description="The client with `registrationAccessToken`, the new token (shown only here). The previous "
+    "token stops working.",
+)
+def client_registration_token_regenerate(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    token = services.client_registration_token_regenerate(client=client, actor=auth.actor)
+    client.refresh_from_db()
+    return json_response({**client_representation(client, include_secret=True), "registrationAccessToken": token})
+
+
+# --- roles ----------------------------------------------------------------------------------------
+
+
+def role_representation(role: ClientRole, client: Client) -> dict:
+    return {
+        "id": str(role.pk),
+        "name": role.name,
+        "description": role.description,
+        "composite": False,
+        "clientRole": True,
+        "containerId": str(client.pk),
+    }
+
+
+def _role(client: Client, name: str) -> ClientRole:
+    try:
+        return selectors.client_role_get(client=client, name=name)
+    except ClientRole.DoesNotExist:
+        raise not_found("Could not find role") from None
+
+
+@router.get(
+    "/realms/{realm}/clients/{id}/roles",
+    response={200: list[RoleRepresentation], 400: KeycloakError, **ERRORS_READ},
+    summary="List client roles",
+)
+def client_roles_list(
+    request,
+    realm: str,
+    id: str,
+    search: Optional[str] = Query(None, max_length=255),
+    first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
+    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX),
+):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.VIEW_CLIENTS)
+    client = _client(realm_obj, id)
+    roles = selectors.client_roles(client=client)
+    if search:
+        roles = roles.filter(name__icontains=search)
+    return json_response([role_representation(role, client) for role in _page(roles, first, max_)])
+
+
+@router.post(
+    "/realms/{realm}/clients/{id}/roles",
+    response={201: None, **ERRORS_WRITE, 409: KeycloakError},
+    summary="Create a client role",
+    description="201 with `Location: .../roles/{role-name}`. A duplicate name is 409.",
+    openapi_extra=body_doc(RoleRepresentationIn, required=True),
+)
+def client_roles_create(request, realm: str, id: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    body = b.json_object(request, ROLE_REP, required=True)
+    b.reject_unknown(body, ROLE_FIELDS, ROLE_REP)
+    name = b.opt_str(body, "name", ROLE_REP, max_length=4096)
+    if not name:
+        raise oauth_error(400, "invalid_input", "Role name is required")
+    description = b.opt_str(body, "description", ROLE_REP, max_length=4096) or ""
+    role = services.client_role_create(client=client, name=name, description=description, actor=auth.actor)
+    from urllib.parse import quote
+
+    return _created(request, f"/admin/realms/{client.realm.name}/clients/{client.pk}/roles/{quote(role.name, safe='')}")
+
+
+@router.get(
+    "/realms/{realm}/clients/{id}/roles/{role_name}",
+    response={200: RoleRepresentation, **ERRORS_READ},
+    summary="Get a client role by name",
+)
+def client_roles_get(request, realm: str, id: str, role_name: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.VIEW_CLIENTS)
+    client = _client(realm_obj, id)
+    return json_response(role_representation(_role(client, role_name), client))
+
+
+@router.delete(
+    "/realms/{realm}/clients/{id}/roles/{role_name}",
+    response={204: None, **ERRORS_WRITE},
+    summary="Delete a client role by name",
+)
+def client_roles_delete(request, realm: str, id: str, role_name: str):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    client = _client(realm_obj, id)
+    role = _role(client, role_name)
+    if not services.client_role_delete(role=role, actor=auth.actor):
+        raise not_found("Could not find role")
+    return no_content()
+
+
+# --- initial access tokens (dynamic client registration) ------------------------------------------
+
+
+@router.post(
+    "/realms/{realm}/clients-initial-access",
+    response={201: ClientInitialAccess, **ERRORS_WRITE},
+    summary="Create an initial access token",
+    description="For OIDC dynamic client registration. `expiration` in seconds (0: never), `count` how many "
+    "clients it may register (at least 1). The token is shown only in this answer.",
+    openapi_extra=body_doc(ClientInitialAccessCreate),
+)
+def clients_initial_access_create(request, realm: str):
+    from clients.oidc.services import initial_access_token_create
+
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(permissions.MANAGE_CLIENTS)
+    rep = "ClientInitialAccessCreatePresentation"
+    body = b.json_object(request, rep) or {}
+    b.reject_unknown(body, {"expiration", "count"}, rep)
+    expiration = b.opt_int(body, "expiration", rep)
+    count = b.opt_int(body, "count", rep)
+    expiration = 0 if expiration is None else expiration
+    count = 1 if count is None else count
+    if expiration < 0:
+        raise oauth_error(400, "invalid_request", "Invalid value for expiration")
+    if count < 1:
+        raise oauth_error(400, "invalid_request", "Invalid value for count")
+    token, row = initial_access_token_create(realm=realm_obj, expiration=expiration, count=count, actor=auth.actor)
+    return json_response(
+        {
+            "id": str(row.pk),
+            "token": token,
+            "timestamp": row.created,
+            "expiration": row.expiration,
+            "count": row.count,
+            "remainingCount": row.remaining_count,
+        },
+        status=201,
+    )

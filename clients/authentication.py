@@ -1,0 +1,386 @@
+"""Client authentication by secret: the one check the token endpoint, introspection and DCR use.
+
+Keycloak's ``client-secret`` authenticator (``client_secret_basic`` / ``client_secret_post``) and
+``client-secret-jwt`` (an HMAC-signed client assertion), with their status codes, error codes and
+texts (keycloak-behaviour.md §2.1, §2.2):
+
+* the current secret is accepted; otherwise the rotated secret, while it has not expired;
+* once the *current* secret has expired, neither is accepted (rotation is lazy: an update or a
+  Re-generate makes a new one);
+* secrets are compared in constant time (``clients.crypto.secrets_equal``); an unknown client still
+  costs one comparison, against a dummy;
+* the result says which secret matched, and the secret's ``last_used_time`` is written at most once
+  a minute (``secret_mark_used``), so the Credentials tab can show whether the old one is still in
+  use.
+
+Cost per call: one query for the client and its secrets (two when the client has no secret row),
+two Fernet decryptions with a cached key set, at most one conditional UPDATE a minute per secret.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db.models import Q
+
+from adminconsole import clock
+from clients import crypto
+from clients.models import Client, ClientSecret
+
+METHOD_BASIC = "client_secret_basic"
+METHOD_POST = "client_secret_post"
+METHODS = (METHOD_BASIC, METHOD_POST)
+ALLOWED_METHOD_ATTRIBUTE = "client.secret.authentication.allowed.method"
+SIGNING_ALG_ATTRIBUTE = "token.endpoint.auth.signing.alg"
+CLIENT_ASSERTION_TYPE_JWT = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
+
+INVALID_CREDENTIALS = "Invalid client or Invalid client credentials"
+MISSING_CLIENT_ID = "Missing client_id parameter"
+SECRET_JWT_FAILED = "Client authentication with client secret signed JWT failed: "
+# Keycloak's text, double space included.
+BAD_SIGNATURE = "Signature on JWT token by client secret  failed validation"
+
+LAST_USED_GRANULARITY = 60  # seconds: at most one write per secret per minute
+
+_DUMMY_SECRET = crypto.generate_secret()
+
+
+@functools.cache
+def _dummy_token(keys: tuple) -> str:
+    return crypto.encrypt(_DUMMY_SECRET)
+
+
+def _dummy_check(given: str | None) -> None:
+    """An unknown client costs what a known one does: one decryption and one comparison."""
+    from django.conf import settings
+
+    token = _dummy_token(tuple(settings.SECRET_ENCRYPTION_KEYS))
+    crypto.secrets_equal(given or "-", crypto.decrypt(token))
+
+
+class ClientAuthError(Exception):
+    """A refused client authentication: answer ``status`` with ``as_dict()`` as the JSON body."""
+
+    def __init__(self, status: int, error: str, error_description: str):
+        super().__init__(error_description)
+        self.status = status
+        self.error = error
+        self.error_description = error_description
+
+    def as_dict(self) -> dict:
+        return {"error": self.error, "error_description": self.error_description}
+
+    def __repr__(self) -> str:
+        return f"ClientAuthError({self.status}, {self.error!r}, {self.error_description!r})"
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    client: Client
+    matched: Literal["current", "rotated"] | None  # None: a public client (no secret checked)
+    secret: ClientSecret | None = None  # the row that matched
+
+
+def _invalid_client() -> ClientAuthError:
+    return ClientAuthError(401, "invalid_client", INVALID_CREDENTIALS)
+
+
+def _unauthorized() -> ClientAuthError:
+    return ClientAuthError(401, "unauthorized_client", INVALID_CREDENTIALS)
+
+
+def _jwt_failed(reason: str) -> ClientAuthError:
+    return ClientAuthError(400, "unauthorized_client", SECRET_JWT_FAILED + reason)
+
+
+def client_with_secrets(*, realm, client_id: str) -> tuple[Client | None, ClientSecret | None, ClientSecret | None]:
+    """(client, current, rotated) for ``client_id`` in ``realm`` (a Realm or its name).
+
+    One query when the client has a secret (the secrets joined to their client), two otherwise.
+    """
+    by_name = isinstance(realm, str)
+    if by_name:
+        realm_filter = {"client__realm__name": realm}
+        client_filter = {"realm__name": realm}
+    else:
+        realm_id = getattr(realm, "pk", realm)
+        realm_filter = {"client__realm_id": realm_id}
+        client_filter = {"realm_id": realm_id}
+    secrets = ClientSecret.objects.select_related("client__realm" if by_name else "client")
+    rows = list(secrets.filter(client__client_id=client_id, **realm_filter))
+    if rows:
+        client = rows[0].client
+        by_kind = {row.kind: row for row in rows}
+        current, rotated = by_kind.get(ClientSecret.CURRENT), by_kind.get(ClientSecret.ROTATED)
+    else:
+        clients = Client.objects.select_related("realm") if by_name else Client.objects
+        client, current, rotated = clients.filter(client_id=client_id, **client_filter).first(), None, None
+    if client is not None and not by_name and hasattr(realm, "pk"):
+        client.realm = realm  # callers read client.realm without another query
+    return client, current, rotated
+
+
+def _is_expired(secret: ClientSecret | None, now: int) -> bool:
+    """The current secret: expired iff it has an expiration > 0 and that is < now (strict)."""
+    return bool(secret and secret.expiration_time and secret.expiration_time > 0 and secret.expiration_time < now)
+
+
+def _rotated_valid(secret: ClientSecret | None, now: int) -> bool:
+    """The rotated secret: valid iff it has an expiration and that is not < now."""
+    return bool(secret and secret.expiration_time and secret.expiration_time >= now)
+
+
+def secret_mark_used(secret: ClientSecret, now: int | None = None) -> bool:
+    """Record that ``secret`` authenticated a client: at most one write per secret per minute.
+
+    The row already in memory decides whether a write is due (no query when it is not); the
+    UPDATE is conditional, so concurrent requests write once. Returns True when it wrote.
+    """
+    now = clock.epoch() if now is None else now
+    threshold = now - LAST_USED_GRANULARITY
+    if secret.last_used_time is not None and secret.last_used_time >= threshold:
+        return False
+    written = (
+        ClientSecret.objects.filter(pk=secret.pk)
+        .filter(Q(last_used_time__isnull=True) | Q(last_used_time__lt=threshold))
+        .update(last_used_time=now)
+    )
+    if written:
+        secret.last_used_time = now
+    return bool(written)
+
+
+def _check_authenticator(client: Client, expected: str) -> None:
+    """Keycloak only accepts the authenticator the client is configured for."""
+    if client.client_authenticator_type == expected:
+        return
+    if expected == "client-secret" and client.client_authenticator_type in ("client-jwt", "client-secret-jwt"):
+        # The client's own (assertion) authenticator answers: it finds no assertion.
+        raise ClientAuthError(400, "invalid_client", "Parameter client_assertion_type is missing")
+    raise _invalid_client()
+
+
+def client_authenticate(
+    *,
+    realm,
+    client_id: str | None,
+    client_secret: str | None,
+    method: str,
+    now: int | None = None,
+) -> AuthResult:
+    """Authenticate a client by ``client_id`` and ``client_secret`` (Keycloak §2.1, in order).
+
+    ``realm`` is a Realm or its name; ``method`` says how the secret arrived
+    (``client_secret_basic`` or ``client_secret_post``). Raises ``ClientAuthError``:
+
+    * no client id → 400 ``invalid_client`` "Missing client_id parameter";
+    * unknown or disabled client → 401 ``invalid_client`` "Invalid client or Invalid client credentials";
+    * a confidential client configured for another authenticator → 400 ``invalid_client``
+      "Parameter client_assertion_type is missing" (signed-JWT clients) or the 401 above;
+    * no secret given, no secret stored, wrong secret, expired current secret, expired rotated
+      secret → 401 ``unauthorized_client`` "Invalid client or Invalid client credentials";
+    * the secret sent by the method the client's ``client.secret.authentication.allowed.method``
+      does not allow → 401 ``unauthorized_client`` "Invalid method used to get client secret. ...".
+
+    A public client succeeds without a secret (``matched`` None).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    if not client_id:
+        raise ClientAuthError(400, "invalid_client", MISSING_CLIENT_ID)
+    now = clock.epoch() if now is None else now
+
+    client, current, rotated = client_with_secrets(realm=realm, client_id=client_id)
+    if client is None or not client.enabled:
+        _dummy_check(client_secret)
+        raise _invalid_client()
+    if client.public_client:
+        return AuthResult(client=client, matched=None)
+    _check_authenticator(client, "client-secret")
+    if not client_secret or current is None:
+        raise _unauthorized()
+    allowed_method = (client.attributes or {}).get(ALLOWED_METHOD_ATTRIBUTE)
+    if allowed_method and allowed_method != method:
+        raise ClientAuthError(
+            401,
+            "unauthorized_client",
+            f"Invalid method used to get client secret. Client requires method '{allowed_method}' "
+            "to obtain client secret from the request",
+        )
+
+    # Both comparisons always run (constant time with respect to which one matches).
+    current_ok = crypto.secrets_equal(client_secret, crypto.decrypt(current.value_encrypted))
+    rotated_ok = False
+    if rotated is not None:
+        rotated_ok = crypto.secrets_equal(client_secret, crypto.decrypt(rotated.value_encrypted))
+        rotated_ok = rotated_ok and _rotated_valid(rotated, now)
+    if not (current_ok or rotated_ok):
+        raise _unauthorized()
+    if _is_expired(current, now):
+        raise _unauthorized()  # an expired current secret refuses both
+    matched_row = current if current_ok else rotated
+    secret_mark_used(matched_row, now)
+    return AuthResult(client=client, matched="current" if current_ok else "rotated", secret=matched_row)
+
+
+# ---------------------------------------------------------------------------------------------
+# client_secret_jwt
+
+
+def _jti_register_default(key: str, lifespan: int) -> bool:
+    """Single use through Django's cache (``add`` fails when the key exists)."""
+    from django.core.cache import cache
+
+    return cache.add(f"client-assertion-jti:{key}", 1, timeout=max(lifespan, 1))
+
+
+def client_assertion_verify_secret_jwt(
+    *,
+    realm,
+    client_assertion_type: str | None,
+    client_assertion: str | None,
+    audiences: Iterable[str],
+    client_id: str | None = None,
+    now: int | None = None,
+    jti_register: Callable[[str, int], bool] | None = None,
+) -> AuthResult:
+    """Authenticate a ``client-secret-jwt`` client by its HMAC-signed ``client_assertion`` (§2.2).
+
+    ``audiences``: the values accepted in ``aud`` (the realm issuer and the token endpoint URL).
+    ``client_id``: the form's ``client_id``, when sent; it must equal the assertion's subject.
+    ``jti_register(key, lifespan_seconds) -> bool`` makes ``jti`` single use: it returns False when
+    ``key`` was already registered (default: Django's cache ``add``, shared only as far as the
+    configured cache is). The signature is checked with the current secret, then with the rotated
+    secret while it has not expired; an expired current secret refuses both.
+
+    Errors (``ClientAuthError``), as Keycloak answers them:
+
+    * assertion parameters: 400 ``invalid_client`` ("Parameter client_assertion_type is missing",
+      "Parameter client_assertion_type has value '...' but expected is '...'",
+      "client_assertion parameter missing", "invalid signature algorithm");
+    * unknown or disabled client, a client configured for another authenticator, no secret or an
+      expired current secret: 401 ``invalid_client`` "Invalid client or Invalid client credentials";
+    * anything wrong inside the assertion: 400 ``unauthorized_client``
+      "Client authentication with client secret signed JWT failed: <reason>", e.g. the signature
+      ("Signature on JWT token by client secret  failed validation"), "Token is not active",
+      "Token reuse detected".
+    """
+    from joserfc import jws
+    from joserfc.errors import BadSignatureError, JoseError
+    from joserfc.jwk import OctKey
+
+    if client_assertion_type is None:
+        raise ClientAuthError(400, "invalid_client", "Parameter client_assertion_type is missing")
+    if client_assertion_type != CLIENT_ASSERTION_TYPE_JWT:
+        raise ClientAuthError(
+            400,
+            "invalid_client",
+            f"Parameter client_assertion_type has value '{client_assertion_type}' but expected is "
+            f"'{CLIENT_ASSERTION_TYPE_JWT}'",
+        )
+    if client_assertion is None:
+        raise ClientAuthError(400, "invalid_client", "client_assertion parameter missing")
+    now = clock.epoch() if now is None else now
+
+    try:
+        compact = jws.extract_compact(client_assertion.encode())
+        header = compact.headers()
+        claims = json.loads(compact.payload)
+        if not isinstance(claims, dict):
+            raise ValueError("claims are not an object")
+    except (JoseError, ValueError, TypeError) as exc:
+        raise _jwt_failed("Could not parse the client assertion") from exc
+
+    subject = claims.get("sub")
+    if subject is None:
+        raise _jwt_failed("Can't identify client. Subject missing on JWT token")
+    if subject != claims.get("iss"):
+        raise _jwt_failed("Issuer mismatch. The issuer should match the subject")
+    if client_id is not None and client_id != subject:
+        raise _jwt_failed("client_id parameter not matching with client from JWT token")
+
+    client, current, rotated = client_with_secrets(realm=realm, client_id=str(subject))
+    if client is None or not client.enabled:
+        raise _invalid_client()
+    if client.client_authenticator_type != "client-secret-jwt":
+        raise _invalid_client()
+
+    algorithm = header.get("alg")
+    expected_alg = (client.attributes or {}).get(SIGNING_ALG_ATTRIBUTE) or None
+    if not algorithm or (expected_alg and algorithm != expected_alg):
+        raise ClientAuthError(400, "invalid_client", "invalid signature algorithm")
+
+    if current is None or _is_expired(current, now):
+        raise _invalid_client()
+    if algorithm not in HMAC_ALGORITHMS:
+        raise _jwt_failed("Signature on JWT token by client secret failed validation")
+
+    def verified(row: ClientSecret) -> bool:
+        try:
+            key = OctKey.import_key(crypto.decrypt(row.value_encrypted))
+            jws.deserialize_compact(client_assertion, key, algorithms=[algorithm])
+            return True
+        except BadSignatureError:
+            return False
+        except JoseError as exc:
+            raise _jwt_failed("Signature on JWT token by client secret failed validation") from exc
+
+    matched_row = None
+    if verified(current):
+        matched_row = current
+    elif rotated is not None and _rotated_valid(rotated, now) and verified(rotated):
+        matched_row = rotated
+    if matched_row is None:
+        raise _jwt_failed(BAD_SIGNATURE)
+
+    audience = claims.get("aud")
+    token_audiences = audience if isinstance(audience, list) else [audience] if audience is not None else []
+    if not set(map(str, token_audiences)) & set(audiences):
+        raise _jwt_failed("Invalid token audience")
+
+    exp = _int_claim(claims, "exp")
+    iat = _int_claim(claims, "iat")
+    nbf = _int_claim(claims, "nbf")
+    if (exp and now > exp) or (nbf is not None and now < nbf):
+        raise _jwt_failed("Token is not active")
+    if not exp and (iat is None or iat + 10 < now):
+        raise _jwt_failed("Token is not active")
+    jti = claims.get("jti")
+    if not jti:
+        raise _jwt_failed("Missing ID on the token")
+    register = jti_register or _jti_register_default
+    if not register(f"{client.pk}:{jti}", max((exp or 0) - now, 10)):
+        raise _jwt_failed("Token reuse detected")
+
+    secret_mark_used(matched_row, now)
+    return AuthResult(client=client, matched="current" if matched_row is current else "rotated", secret=matched_row)
+
+
+def _int_claim(claims: dict, name: str) -> int | None:
+    value = claims.get(name)
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise _jwt_failed("Token is not active") from exc
+
+
+__all__ = [
+    "ALLOWED_METHOD_ATTRIBUTE",
+    "AuthResult",
+    "CLIENT_ASSERTION_TYPE_JWT",
+    "ClientAuthError",
+    "INVALID_CREDENTIALS",
+    "METHOD_BASIC",
+    "METHOD_POST",
+    "client_assertion_verify_secret_jwt",
+    "client_authenticate",
+    "client_with_secrets",
+    "secret_mark_used",
+]

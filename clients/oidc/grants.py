@@ -1,0 +1,185 @@
+"""The token endpoint's grants: client_credentials, password, refresh_token.
+
+Each function takes an authenticated client and answers the token response body, or raises
+``OAuthError`` with Keycloak's error code, text and status.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth import authenticate, get_user_model
+
+from adminconsole import clock
+from adminconsole.actor import client_ip
+from adminconsole.models import Realm
+from adminconsole.permissions import roles_of
+from clients.models import Client
+from clients.oidc import keys, tokens
+from clients.oidc.http import OAuthError
+from clients.oidc.models import EndedSession
+from policies.engine import ClientPolicyError, Event, client_policies_trigger
+
+DEFAULT_SCOPES = ("profile", "email")
+MASTER = "master"
+REALM_MANAGEMENT = "realm-management"
+
+
+def scope_of(requested: str | None) -> str:
+    """The granted scope: ``openid`` when asked for, and the default client scopes."""
+    asked = (requested or "").split()
+    return " ".join((["openid"] if "openid" in asked else []) + list(DEFAULT_SCOPES))
+
+
+def _trigger(event, *, realm: Realm, client: Client, grant_type: str, extra: dict | None = None) -> None:
+    if event is None:
+        return
+    try:
+        client_policies_trigger(event, realm=realm, client=client, extra={"grant_type": grant_type, **(extra or {})})
+    except ClientPolicyError as exc:
+        raise OAuthError(400, exc.error, exc.error_description) from None
+
+
+def service_account_subject(client: Client) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"service-account:{client.pk}"))
+
+
+def user_claims(user, realm: Realm) -> dict:
+    """Roles of a Django console user: realm-management client roles from their permissions."""
+    realm_roles = [f"default-roles-{realm.name}"]
+    if user.is_superuser:
+        realm_roles += ["admin", "create-realm"]
+    roles = roles_of(user)
+    return {"realm_roles": realm_roles, "resource_access": {REALM_MANAGEMENT: roles} if roles else None}
+
+
+def _response(*, access: str, expires_in: int, scope: str, refresh: str | None = None, refresh_expires_in: int = 0,
+              id_token: str | None = None, session_id: str | None = None) -> dict:
+    body = {"access_token": access, "expires_in": expires_in, "refresh_expires_in": refresh_expires_in}
+    if refresh is not None:
+        body["refresh_token"] = refresh
+    body["token_type"] = "Bearer"
+    if id_token is not None:
+        body["id_token"] = id_token
+    body["not-before-policy"] = 0
+    if session_id is not None:
+        body["session_state"] = session_id
+    body["scope"] = scope
+    return body
+
+
+def grant_client_credentials(*, request, realm: Realm, client: Client, issuer: str) -> dict:
+    if client.bearer_only:
+        raise OAuthError(401, "unauthorized_client", "Bearer-only client not allowed to retrieve service account")
+    if client.public_client:
+        raise OAuthError(401, "unauthorized_client", "Public client not allowed to retrieve service account")
+    if not client.service_accounts_enabled:
+        raise OAuthError(401, "unauthorized_client", "Client not enabled to retrieve service account")
+    username = f"service-account-{client.client_id}"
+    realm_roles = [f"default-roles-{realm.name}"]
+    resource_access = None
+    if realm.name == MASTER:
+        # A service account of realm master may administer: it acts as the Django user of its name.
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is not None:
+            found = user_claims(user, realm)
+            realm_roles, resource_access = found["realm_roles"], found["resource_access"]
+    _trigger(Event.SERVICE_ACCOUNT_TOKEN_REQUEST, realm=realm, client=client, grant_type="client_credentials")
+    scope = scope_of(request.POST.get("scope"))
+    now = clock.epoch()
+    ip = client_ip(request)
+    access, claims = tokens.access_token_issue(
+        realm=realm, issuer=issuer, client_id=client.client_id, subject=service_account_subject(client),
+        username=username, scope=scope, realm_roles=realm_roles, resource_access=resource_access, now=now,
+        extra={"client_id": client.client_id, "clientHost": ip, "clientAddress": ip},
+    )
+    id_token = None
+    if "openid" in scope.split():
+        id_token = tokens.id_token_issue(realm=realm, issuer=issuer, client_id=client.client_id, subject=claims["sub"],
+                                         username=username, session_id=None, now=now)
+    return _response(access=access, expires_in=claims["exp"] - now, scope=scope, id_token=id_token)
+
+
+def _issue_user_tokens(*, realm: Realm, client: Client, issuer: str, user, scope: str, session_id: str) -> dict:
+    now = clock.epoch()
+    found = user_claims(user, realm)
+    username = user.get_username()
+    access, claims = tokens.access_token_issue(
+        realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk), username=username, scope=scope,
+        session_id=session_id, realm_roles=found["realm_roles"], resource_access=found["resource_access"], now=now,
+        extra={"email_verified": False},
+    )
+    refresh, refresh_claims = tokens.refresh_token_issue(
+        realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk), session_id=session_id, scope=scope, now=now
+    )
+    id_token = None
+    if "openid" in scope.split():
+        id_token = tokens.id_token_issue(realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk),
+                                         username=username, session_id=session_id, now=now, extra={"email_verified": False})
+    return _response(access=access, expires_in=claims["exp"] - now, scope=scope, refresh=refresh,
+                     refresh_expires_in=refresh_claims["exp"] - now, id_token=id_token, session_id=session_id)
+
+
+def grant_password(*, request, realm: Realm, client: Client, issuer: str) -> dict:
+    if not client.direct_access_grants_enabled:
+        raise OAuthError(400, "unauthorized_client", "Client not allowed for direct access grants")
+    _trigger(getattr(Event, "RESOURCE_OWNER_PASSWORD_CREDENTIALS_REQUEST", None), realm=realm, client=client, grant_type="password")
+    username = request.POST.get("username") or ""
+    password = request.POST.get("password") or ""
+    if not username:
+        raise OAuthError(401, "invalid_request", "Missing parameter: username")
+    user = None
+    if realm.name == MASTER and password:
+        # Console administrators are Django users of realm master (throttled by django-axes).
+        user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        raise OAuthError(401, "invalid_grant", "Invalid user credentials")
+    scope = scope_of(request.POST.get("scope"))
+    return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=user, scope=scope, session_id=str(uuid.uuid4()))
+
+
+def grant_refresh_token(*, request, realm: Realm, client: Client, issuer: str) -> dict:
+    token = request.POST.get("refresh_token")
+    if not token:
+        raise OAuthError(400, "invalid_request", "Missing parameter: refresh_token")
+    claims = refresh_token_claims(token, realm=realm)
+    if claims.get("azp") != client.client_id:
+        raise OAuthError(400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match")
+    user = session_user(claims, realm=realm)
+    _trigger(Event.TOKEN_REFRESH, realm=realm, client=client, grant_type="refresh_token")
+    scope = claims.get("scope") or scope_of(None)
+    return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=user, scope=scope, session_id=claims["sid"])
+
+
+def refresh_token_claims(token: str, *, realm: Realm) -> dict:
+    """Verified refresh-token claims, or 400 invalid_grant with Keycloak's texts."""
+    try:
+        claims = tokens.refresh_token_verify(token, realm=realm.name)
+    except tokens.TokenError as exc:
+        text = "Token is not active" if exc.description == "Token is not active" else "Invalid refresh token"
+        raise OAuthError(400, "invalid_grant", text) from None
+    if not claims.get("sid"):
+        raise OAuthError(400, "invalid_grant", "Invalid refresh token")
+    return claims
+
+
+def session_user(claims: dict, *, realm: Realm):
+    """The user of a live session, or 400 invalid_grant "Session not active"."""
+    if EndedSession.objects.filter(sid=claims["sid"]).exists():
+        raise OAuthError(400, "invalid_grant", "Session not active")
+    user = None
+    if realm.name == MASTER:
+        try:
+            user = get_user_model().objects.filter(pk=int(claims.get("sub")), is_active=True).first()
+        except (TypeError, ValueError):
+            user = None
+    if user is None:
+        raise OAuthError(400, "invalid_grant", "Session not active")
+    return user
+
+
+def session_end(claims: dict) -> None:
+    """Logout: the session's refresh tokens stop working."""
+    now = clock.epoch()
+    EndedSession.objects.filter(expires__lt=now).delete()
+    EndedSession.objects.get_or_create(sid=claims["sid"], defaults={"expires": int(claims.get("exp") or now + keys.REFRESH_TOKEN_LIFESPAN)})

@@ -1,0 +1,230 @@
+"""Dynamic client registration endpoints: ``/realms/{realm}/clients-registrations/openid-connect``.
+
+Who may call (keycloak-behaviour §7.2), from ``Authorization: Bearer <token>``:
+
+* an access token (a JWT of this realm or of realm ``master``) of a user with ``manage-clients``
+  (read: ``view-clients``);
+* an initial access token (create only);
+* the client's registration access token (read, update, delete), replaced on every update.
+
+Anonymous registration is refused (401): the product has no client-registration policies.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from adminconsole import permissions
+from adminconsole.actor import DYNAMIC_REGISTRATION, Actor, client_ip
+from adminconsole.models import Realm
+from clients.models import Client
+from clients.oidc import services, tokens
+from clients.oidc.http import OAuthError, bearer_token, json_response
+from clients.oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
+from clients.oidc.views import realm_get
+from policies.engine import ClientPolicyError
+
+# Client-policy refusals on these "before" events answer 403; on the "after" events 400 (§4.0).
+BEFORE_EVENTS = {"REGISTER", "UPDATE", "VIEW", "UNREGISTER"}
+MAX_BODY = 256 * 1024
+
+
+@dataclass
+class RegistrationAuth:
+    kind: str | None  # "bearer", "initial-access-token", "registration-access-token" or None
+    actor: Actor
+    user: object = None
+    initial_access_token_id: int | None = None
+
+
+def _unauthorized(action: str) -> OAuthError:
+    return OAuthError(401, "invalid_token", f"Not authorized to {action} client. Maybe missing token or bad token type.")
+
+
+def _forbidden(description: str = "Forbidden") -> OAuthError:
+    return OAuthError(403, "insufficient_scope", description)
+
+
+def _actor(request, kind: str | None, **extra) -> Actor:
+    return Actor(source=DYNAMIC_REGISTRATION, token_kind=kind, ip_address=client_ip(request), **extra)
+
+
+def _looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+def _bearer_auth(request, realm: Realm, token: str, role: str) -> RegistrationAuth | None:
+    """An admin access token with ``role``; None when ``token`` is no access token at all."""
+    if not _looks_like_jwt(token):
+        return None
+    try:
+        claims = tokens.access_token_verify(token)
+    except tokens.TokenError:
+        return None
+    if tokens.realm_of(claims) not in (realm.name, "master"):
+        return None
+    user = tokens.token_user(claims)
+    if user is None or not permissions.has(user, role):
+        raise _forbidden()
+    actor = _actor(request, "bearer", username=claims.get("preferred_username"), user_id=str(user.pk),
+                   client_id=claims.get("azp"), auth_realm=tokens.realm_of(claims))
+    return RegistrationAuth(kind="bearer", actor=actor, user=user)
+
+
+def _client_auth(request, realm: Realm, client: Client | None, *, action: str, role: str) -> RegistrationAuth:
+    """Registration access token of ``client``, or an admin bearer token with ``role``."""
+    from clients.selectors import client_registration_token_valid
+
+    token = bearer_token(request)
+    if not token:
+        raise _unauthorized(action)
+    if client is not None and client_registration_token_valid(client=client, token=token):
+        return RegistrationAuth(kind="registration-access-token", actor=_actor(request, "registration-access-token", client_id=client.client_id))
+    auth = _bearer_auth(request, realm, token, role)
+    if auth is None:
+        raise _unauthorized(action)
+    return auth
+
+
+def _json_body(request) -> dict:
+    if len(request.body) > MAX_BODY:
+        raise OAuthError(400, "invalid_client_metadata", "Client metadata too large")
+    if not request.body.strip():
+        raise OAuthError(400, "invalid_client_metadata", "Client metadata must be a JSON object")
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise OAuthError(400, "invalid_request", "Cannot parse the JSON") from None
+
+
+def _registration_uri(request, realm: Realm, client: Client) -> str:
+    issuer = tokens.issuer_for(request.build_absolute_uri("/"), realm.name)
+    return f"{issuer}/clients-registrations/openid-connect/{client.client_id}"
+
+
+def _policy_event(exc: ClientPolicyError) -> str:
+    """The client-policy event that refused: the error's ``event`` when the engine sets one, else
+    the ``event`` of the ``client_policies_trigger`` call the error came out of."""
+    event = getattr(exc, "event", None)
+    tb = exc.__traceback__
+    while event is None and tb is not None:
+        if tb.tb_frame.f_code.co_name == "client_policies_trigger":
+            event = tb.tb_frame.f_locals.get("event")
+        tb = tb.tb_next
+    return str(event or "")
+
+
+def _policy_error(exc: ClientPolicyError) -> OAuthError:
+    event = _policy_event(exc)
+    status = 403 if event in BEFORE_EVENTS else 400
+    return OAuthError(status, exc.error if status == 400 else "insufficient_scope", exc.error_description)
+
+
+def _representation_error(exc) -> OAuthError:
+    return OAuthError(400, "invalid_client_metadata", getattr(exc, "message", str(exc)))
+
+
+def _handle(view):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OAuthError as exc:
+            return exc.response()
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return csrf_exempt(wrapper)
+
+
+@_handle
+def register(request, realm: str):
+    """POST: create a client (RFC 7591)."""
+    if request.method != "POST":
+        return json_response({"error": "HTTP 405 Method Not Allowed"}, status=405)
+    from clients.representations import RepresentationError
+    from clients.services import ClientExists
+
+    realm_obj = realm_get(realm, enabled=True)
+    token = bearer_token(request)
+    if not token:
+        raise _unauthorized("create")
+    auth = _bearer_auth(request, realm_obj, token, permissions.MANAGE_CLIENTS)
+    if auth is None:
+        try:
+            row = services.initial_access_token_find(realm=realm_obj, token=token)
+        except services.RegistrationTokenError as exc:
+            raise OAuthError(401, "invalid_token", exc.description) from None
+        auth = RegistrationAuth(kind="initial-access-token", actor=_actor(request, "initial-access-token"), initial_access_token_id=row.pk)
+    try:
+        metadata = metadata_parse(_json_body(request))
+        representation = metadata_to_representation(metadata, create=True)
+        client, registration_token = services.dynamic_client_register(
+            realm=realm_obj, representation=representation, actor=auth.actor, initial_access_token_id=auth.initial_access_token_id
+        )
+    except MetadataError as exc:
+        raise OAuthError(400, exc.error, exc.description) from None
+    except services.RegistrationTokenError as exc:
+        raise OAuthError(401, "invalid_token", exc.description) from None
+    except ClientPolicyError as exc:
+        raise _policy_error(exc) from None
+    except RepresentationError as exc:
+        raise _representation_error(exc) from None
+    except ClientExists as exc:
+        raise OAuthError(400, "invalid_client_metadata", exc.message) from None
+    uri = _registration_uri(request, realm_obj, client)
+    response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token), status=201)
+    response["Location"] = uri
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@_handle
+def client_configuration(request, realm: str, client_id: str):
+    """GET, PUT, DELETE one registered client (RFC 7592)."""
+    if request.method not in ("GET", "PUT", "DELETE"):
+        return json_response({"error": "HTTP 405 Method Not Allowed"}, status=405)
+    from clients.representations import RepresentationError
+    from clients.services import ClientExists
+
+    realm_obj = realm_get(realm, enabled=True)
+    client = Client.objects.filter(realm=realm_obj, client_id=client_id).prefetch_related("secrets").first()
+    action, role = {"GET": ("view", permissions.VIEW_CLIENTS), "PUT": ("update", permissions.MANAGE_CLIENTS),
+                    "DELETE": ("delete", permissions.MANAGE_CLIENTS)}[request.method]
+    auth = _client_auth(request, realm_obj, client, action=action, role=role)
+    if client is None:
+        raise OAuthError(404, "invalid_request", "Client not found")
+    uri = _registration_uri(request, realm_obj, client)
+    if request.method == "GET":
+        presented = bearer_token(request) if auth.kind == "registration-access-token" else None
+        response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=presented))
+        response["Cache-Control"] = "no-store"
+        return response
+    if request.method == "DELETE":
+        try:
+            services.dynamic_client_delete(client=client, actor=auth.actor)
+        except ClientPolicyError as exc:
+            raise _forbidden(exc.error_description) from None
+        return HttpResponse(status=204)
+    try:
+        body = _json_body(request)
+        if not isinstance(body, dict) or body.get("client_id") != client.client_id:
+            raise OAuthError(400, "invalid_client_metadata", "Client Identifier modified")
+        metadata = metadata_parse(body)
+        representation = metadata_to_representation(metadata, create=False)
+        client, registration_token = services.dynamic_client_update(client=client, representation=representation, actor=auth.actor)
+    except MetadataError as exc:
+        raise OAuthError(400, exc.error, exc.description) from None
+    except ClientPolicyError as exc:
+        raise _policy_error(exc) from None
+    except RepresentationError as exc:
+        raise _representation_error(exc) from None
+    except ClientExists as exc:
+        raise OAuthError(400, "invalid_client_metadata", exc.message) from None
+    client = Client.objects.prefetch_related("secrets").get(pk=client.pk)
+    response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token))
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,373 @@
+"""Client services: every change to a client, its secrets or roles is one call here.
+
+Each service is one transaction whose first query locks the client row
+(``select_for_update(of=("self",))``), re-checks under the lock, fires the client-policy events
+Keycloak fires for the operation, and records the admin event in the same transaction. A
+``ClientPolicyError`` from the engine propagates and rolls everything back.
+The console, the Admin REST API and dynamic registration all call these.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import secrets as token_source
+import uuid
+
+from django.db import IntegrityError, transaction
+
+from adminconsole import clock
+from adminconsole.actor import DYNAMIC_REGISTRATION, Actor
+from adminconsole.events import admin_event_record
+from adminconsole.models import Realm
+from clients import crypto
+from clients import secrets as secret_store
+from clients.models import Client, ClientRole, ClientSecret
+from clients.representations import (
+    ATTR_CREATION,
+    ATTR_EXPIRATION,
+    ATTR_ROTATED,
+    ATTR_ROTATED_CREATION,
+    ATTR_ROTATED_EXPIRATION,
+    ClientChanges,
+    RepresentationError,
+    client_representation,
+    representation_apply,
+    representation_parse,
+)
+from policies.engine import Event, client_policies_trigger
+
+RESOURCE_CLIENT = "CLIENT"
+RESOURCE_CLIENT_ROLE = "CLIENT_ROLE"
+ROLE_NAME_MAX = 255
+
+
+class ClientExists(Exception):
+    """A clientId clash (Keycloak: 409 ``{"errorMessage": "<message>"}``)."""
+
+    def __init__(self, message: str, client_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.client_id = client_id
+
+
+class ClientRoleExists(Exception):
+    def __init__(self, name: str):
+        self.message = f"Role with name {name} already exists"
+        super().__init__(self.message)
+        self.name = name
+
+
+def _lock(client: Client) -> Client:
+    """The client row, locked for this transaction (the realm comes along, unlocked)."""
+    return Client.objects.select_related("realm").select_for_update(of=("self",)).get(pk=client.pk)
+
+
+def _client_path(client: Client, suffix: str = "") -> str:
+    return f"clients/{client.pk}{suffix}"
+
+
+# --- create / update / delete ----------------------------------------------------------------
+
+
+def client_create(*, realm: Realm, representation: dict, actor: Actor | None) -> Client:
+    """Keycloak's admin create (keycloak-behaviour §3.4): REGISTER, create, REGISTERED.
+
+    A confidential client gets a generated secret unless one is given. No clean-up step.
+    Raises ``RepresentationError``, ``ClientExists`` or the engine's ``ClientPolicyError``.
+    """
+    representation_parse(representation, create=True)  # refuse bad input before any work
+    with transaction.atomic():
+        # No client row exists yet: the realm row serialises creates within the realm.
+        realm = Realm.objects.select_for_update(of=("self",)).get(pk=realm.pk)
+        proposed = copy.deepcopy(representation)
+        client_policies_trigger(Event.REGISTER, realm=realm, client=None, representation=proposed, actor=actor)
+        changes = representation_parse(proposed, create=True)  # executors may have amended it
+        client_id = changes.client_id
+        if Client.objects.filter(realm=realm, client_id=client_id).exists() or (
+            changes.id and Client.objects.filter(pk=changes.id).exists()
+        ):
+            raise ClientExists(f"Client {client_id} already exists", client_id)
+        client = Client(realm=realm, id=changes.id or uuid.uuid4())
+        representation_apply(client, changes)
+        try:
+            with transaction.atomic():
+                client.save(force_insert=True)
+        except IntegrityError as exc:
+            raise ClientExists(f"Client {client_id} already exists", client_id) from exc
+        now = clock.epoch()
+        if changes.secret is not None:
+            # A supplied secret is stored as given (keycloak-behaviour §6.3).
+            secret_store.secret_replace_value(client, changes.secret, now=now)
+        elif client.has_secret_type:
+            secret_store.secret_set_current(client, now=now)
+        _apply_secret_attributes(client, changes, now=now)
+        client_policies_trigger(Event.REGISTERED, realm=realm, client=client, representation=proposed, actor=actor)
+        admin_event_record(
+            realm=realm,
+            operation="CREATE",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client),
+            actor=actor,
+            representation=proposed,
+        )
+    return client
+
+
+def client_update(*, client: Client, representation: dict, actor: Actor | None) -> Client:
+    """Keycloak's admin update (keycloak-behaviour §3.3): UPDATE, merge, UPDATED, clean-up.
+
+    Partial: only the fields sent change; attributes merge. Public and bearer-only clients lose
+    their secret; a confidential client without one gets one. ``client.secret.*`` attributes
+    sent write the secret rows. If no ``secret-rotation`` executor ran, the rotation info is
+    removed (the clean-up rule).
+    """
+    representation_parse(representation)
+    with transaction.atomic():
+        client = _lock(client)
+        realm = client.realm
+        proposed = copy.deepcopy(representation)
+        client_policies_trigger(Event.UPDATE, realm=realm, client=client, representation=proposed, actor=actor)
+        changes = representation_parse(proposed)
+        new_client_id = changes.client_id
+        if new_client_id and new_client_id != client.client_id:
+            if Client.objects.filter(realm=realm, client_id=new_client_id).exclude(pk=client.pk).exists():
+                raise ClientExists("Client already exists", new_client_id)
+        representation_apply(client, changes)
+        try:
+            with transaction.atomic():
+                client.save()
+        except IntegrityError as exc:
+            raise ClientExists("Client already exists", new_client_id) from exc
+        now = clock.epoch()
+        if not client.has_secret_type:
+            secret_store.secret_clear(client)
+        else:
+            current = secret_store.secret_get(client, ClientSecret.CURRENT)
+            if changes.secret is not None:
+                if not crypto.secrets_equal(changes.secret, secret_store.secret_value(current)):
+                    secret_store.secret_replace_value(client, changes.secret, now=now)
+            elif current is None:
+                secret_store.secret_set_current(client, now=now)
+            _apply_secret_attributes(client, changes, now=now)
+        result = client_policies_trigger(Event.UPDATED, realm=realm, client=client, representation=proposed, actor=actor)
+        # The clean-up rule belongs to admin updates; a dynamic-registration update has none.
+        is_dcr = getattr(actor, "source", None) == DYNAMIC_REGISTRATION
+        if not result.rotation_enabled and not is_dcr:
+            secret_store.secret_remove_rotation_info(client)
+        admin_event_record(
+            realm=realm,
+            operation="UPDATE",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client),
+            actor=actor,
+            representation=proposed,
+        )
+    return client
+
+
+def client_delete(*, client: Client, actor: Actor | None) -> None:
+    """UNREGISTER (a policy may refuse), then delete the client with its secrets and roles."""
+    with transaction.atomic():
+        client = _lock(client)
+        realm = client.realm
+        client_policies_trigger(Event.UNREGISTER, realm=realm, client=client, representation=None, actor=actor)
+        admin_event_record(
+            realm=realm,
+            operation="DELETE",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client),
+            actor=actor,
+        )
+        client.delete()
+
+
+def _apply_secret_attributes(client: Client, changes: ClientChanges, *, now: int) -> None:
+    """Write ``client.secret.*`` attributes sent in a representation onto the secret rows.
+
+    Keycloak lets an admin write these attributes directly; here they are the rows' columns.
+    The current secret's creation time cannot be removed (a row always has one). Removing the
+    rotated secret's value or creation time removes the rotated secret ("has rotated secret"
+    needs both).
+    """
+    sent = changes.secret_attributes
+    if not sent:
+        return
+    current = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT)
+    if sent.get(ATTR_CREATION) is not None:
+        current.update(created_time=sent[ATTR_CREATION])
+    if ATTR_EXPIRATION in sent:
+        secret_store.secret_set_expiration(client, sent[ATTR_EXPIRATION])
+    rotated = ClientSecret.objects.filter(client=client, kind=ClientSecret.ROTATED)
+    if (ATTR_ROTATED in sent and sent[ATTR_ROTATED] is None) or (
+        ATTR_ROTATED_CREATION in sent and sent[ATTR_ROTATED_CREATION] is None
+    ):
+        secret_store.secret_remove_rotated(client)
+        return
+    if sent.get(ATTR_ROTATED) is not None:
+        value = crypto.encrypt(sent[ATTR_ROTATED])
+        if not rotated.update(value_encrypted=value, last_used_time=None):
+            ClientSecret.objects.create(
+                client=client,
+                kind=ClientSecret.ROTATED,
+                value_encrypted=value,
+                created_time=sent.get(ATTR_ROTATED_CREATION) or now,
+                expiration_time=sent.get(ATTR_ROTATED_EXPIRATION),
+            )
+    if sent.get(ATTR_ROTATED_CREATION) is not None:
+        rotated.update(created_time=sent[ATTR_ROTATED_CREATION])
+    if ATTR_ROTATED_EXPIRATION in sent:
+        rotated.update(expiration_time=sent[ATTR_ROTATED_EXPIRATION])
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
+    """Keycloak's ``POST .../client-secret`` (keycloak-behaviour §3.2). Returns the new secret.
+
+    Captures the old secret, stores a new one, fires ``UPDATED`` in the regenerate context
+    (a ``secret-rotation`` executor keeps the old one as the rotated secret), and removes the
+    rotation info when no such executor ran.
+    """
+    with transaction.atomic():
+        client = _lock(client)
+        realm = client.realm
+        snapshot = client_representation(client, include_secret=True)
+        old_secret = secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))
+        new_secret = secret_store.secret_set_current(client, now=clock.epoch())
+        result = client_policies_trigger(
+            Event.UPDATED,
+            realm=realm,
+            client=client,
+            representation=snapshot,
+            actor=actor,
+            old_secret=old_secret,
+            regenerate=True,
+        )
+        if not result.rotation_enabled:
+            secret_store.secret_remove_rotation_info(client)
+        admin_event_record(
+            realm=realm,
+            operation="ACTION",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client, "/client-secret"),
+            actor=actor,
+            representation={"type": "secret", "value": new_secret},
+        )
+    return new_secret
+
+
+def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> bool:
+    """Keycloak's ``DELETE .../client-secret/rotated``: drop the rotated secret, if any.
+
+    Idempotent; returns whether a rotated secret was removed (only then is an event recorded).
+    """
+    with transaction.atomic():
+        client = _lock(client)
+        removed = secret_store.secret_remove_rotated(client)
+        if removed:
+            admin_event_record(
+                realm=client.realm,
+                operation="DELETE",
+                resource_type=RESOURCE_CLIENT,
+                resource_path=_client_path(client, "/client-secret/rotated"),
+                actor=actor,
+                representation={"type": "secret", "value": "removed"},
+            )
+    return removed
+
+
+# --- registration access token ---------------------------------------------------------------
+
+
+def registration_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def registration_token_issue(client: Client) -> str:
+    """A new opaque registration access token; only its SHA-256 digest is stored.
+
+    Low-level: the caller holds the client's lock inside its transaction (dynamic registration
+    calls this right after creating a client). The previous token stops working.
+    """
+    token = token_source.token_urlsafe(48)
+    client.registration_token_digest = registration_token_digest(token)
+    Client.objects.filter(pk=client.pk).update(registration_token_digest=client.registration_token_digest)
+    return token
+
+
+def client_registration_token_regenerate(*, client: Client, actor: Actor | None) -> str:
+    """Keycloak's ``POST .../registration-access-token``: returns the new token, shown once."""
+    with transaction.atomic():
+        client = _lock(client)
+        token = registration_token_issue(client)
+        admin_event_record(
+            realm=client.realm,
+            operation="ACTION",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client, "/registration-access-token"),
+            actor=actor,
+            representation={**client_representation(client, include_secret=False), "registrationAccessToken": token},
+        )
+    return token
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+def _role_name(name: str) -> str:
+    if not isinstance(name, str):
+        raise RepresentationError("Role name must be a string", field="name", error="invalid_request")
+    name = name.strip()
+    if not name:
+        raise RepresentationError("Role name is required", field="name")
+    if len(name) > ROLE_NAME_MAX:
+        raise RepresentationError(f"Role name is too long (at most {ROLE_NAME_MAX} characters)", field="name")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise RepresentationError("Role name contains invalid characters", field="name")
+    return name
+
+
+def client_role_create(*, client: Client, name: str, description: str = "", actor: Actor | None) -> ClientRole:
+    """A client role. Adding a role fires no client-policy event (keycloak-behaviour §4.2)."""
+    name = _role_name(name)
+    description = description or ""
+    if len(description) > 1024:
+        raise RepresentationError("Description is too long (at most 1024 characters)", field="description")
+    with transaction.atomic():
+        client = _lock(client)
+        if ClientRole.objects.filter(client=client, name=name).exists():
+            raise ClientRoleExists(name)
+        try:
+            with transaction.atomic():
+                role = ClientRole.objects.create(client=client, name=name, description=description)
+        except IntegrityError as exc:
+            raise ClientRoleExists(name) from exc
+        admin_event_record(
+            realm=client.realm,
+            operation="CREATE",
+            resource_type=RESOURCE_CLIENT_ROLE,
+            resource_path=_client_path(client, f"/roles/{name}"),
+            actor=actor,
+            representation={"name": name, "description": description, "composite": False, "clientRole": True, "containerId": str(client.pk)},
+        )
+    return role
+
+
+def client_role_delete(*, role: ClientRole, actor: Actor | None) -> bool:
+    """Delete a client role; returns False when it was already gone."""
+    with transaction.atomic():
+        client = _lock(role.client)
+        locked = ClientRole.objects.filter(pk=role.pk, client=client).first()
+        if locked is None:
+            return False
+        admin_event_record(
+            realm=client.realm,
+            operation="DELETE",
+            resource_type=RESOURCE_CLIENT_ROLE,
+            resource_path=_client_path(client, f"/roles/{locked.name}"),
+            actor=actor,
+        )
+        locked.delete()
+    return True

@@ -1,0 +1,346 @@
+"""Console pages for clients: the list, Create client, and a client's Settings, Credentials and
+Roles tabs. Thin: parse, call one service, render (a named partial for htmx requests)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+
+from adminconsole import permissions
+from adminconsole.actor import Actor
+from adminconsole.decorators import realm_view
+from adminconsole.htmx import redirect_htmx_aware, render_page
+from clients import selectors, services
+from clients.forms import ClientAuthenticatorForm, ClientCreateForm, ClientRoleForm, ClientSettingsForm
+from clients.models import Client, ClientRole
+from clients.representations import RepresentationError
+from policies.engine import ClientPolicyError
+
+PER_PAGE = 10
+PER_PAGE_CHOICES = (10, 20, 50, 100)
+
+VIEW = permissions.VIEW_CLIENTS
+MANAGE = permissions.MANAGE_CLIENTS
+
+
+def _can_manage(request) -> bool:
+    return permissions.has(request.user, MANAGE)
+
+
+def _require_manage(request) -> None:
+    if not _can_manage(request):
+        raise PermissionDenied
+
+
+def _failed(request) -> int:
+    """Status of a refused form: 400 for plain posts; htmx swaps only 2xx, so 200 there."""
+    return 200 if request.htmx else 400
+
+
+def _get_client(realm, id) -> Client:
+    try:
+        return selectors.client_get(realm=realm, id=id)
+    except Client.DoesNotExist:
+        raise Http404("Could not find client") from None
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ClientPolicyError):
+        return exc.error_description
+    return getattr(exc, "message", None) or str(exc)
+
+
+def _tabs(client: Client) -> list[dict]:
+    """Settings, Credentials (non-public clients only) and Roles, in Keycloak's order."""
+    kwargs = {"realm": client.realm.name, "id": client.pk}
+    tabs = [{"key": "settings", "label": "Settings", "url": reverse("client-settings", kwargs=kwargs)}]
+    if not client.public_client:
+        tabs.append({"key": "credentials", "label": "Credentials", "url": reverse("client-credentials", kwargs=kwargs)})
+    tabs.append({"key": "roles", "label": "Roles", "url": reverse("client-roles", kwargs=kwargs)})
+    return tabs
+
+
+def _detail_context(request, realm, client: Client, tab: str, **extra) -> dict:
+    return {
+        "realm": realm,
+        "client": client,
+        "tabs": _tabs(client),
+        "active_tab": tab,
+        "can_manage": _can_manage(request),
+        "nav": "clients",
+        **extra,
+    }
+
+
+# --- list and create -------------------------------------------------------------------------
+
+
+@realm_view(VIEW)
+def client_list(request, realm):
+    search = request.GET.get("search", "").strip()[:255]
+    try:
+        per_page = int(request.GET.get("max", PER_PAGE))
+    except ValueError:
+        per_page = PER_PAGE
+    per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE
+    paginator = Paginator(selectors.client_list(realm=realm, search=search), per_page)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "realm": realm,
+        "page": page,
+        "search": search,
+        "per_page": per_page,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "can_manage": _can_manage(request),
+        "nav": "clients",
+    }
+    return render_page(request, "clients/list.html", context, partial="client-table")
+
+
+@realm_view(VIEW, write_role=MANAGE)
+def client_create(request, realm):
+    _require_manage(request)
+    form = ClientCreateForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                client = services.client_create(
+                    realm=realm, representation=form.to_representation(), actor=Actor.from_request(request)
+                )
+            except services.ClientExists as exc:
+                form.add_error("client_id", exc.message)
+                messages.error(request, f"Could not create client: '{exc.message}'")
+            except RepresentationError as exc:
+                form.add_representation_error(exc)
+                messages.error(request, f"Could not create client: '{exc.message}'")
+            except ClientPolicyError as exc:
+                messages.error(request, f"Could not create client: '{exc.error_description}'")
+            else:
+                messages.success(request, "Client created successfully")
+                return redirect_htmx_aware(request, reverse("client-settings", kwargs={"realm": realm.name, "id": client.pk}))
+        status = _failed(request)
+    context = {"realm": realm, "form": form, "nav": "clients"}
+    return render_page(request, "clients/create.html", context, partial="create-form", status=status)
+
+
+# --- client details --------------------------------------------------------------------------
+
+
+@realm_view(VIEW)
+def client_detail(request, realm, id):
+    client = _get_client(realm, id)
+    return redirect_htmx_aware(request, reverse("client-settings", kwargs={"realm": realm.name, "id": client.pk}))
+
+
+@realm_view(VIEW, write_role=MANAGE)
+def client_settings(request, realm, id):
+    client = _get_client(realm, id)
+    form = ClientSettingsForm(request.POST if request.method == "POST" else None, client=client)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, "Client could not be updated: please correct the errors below")
+        else:
+            was_public = client.public_client
+            try:
+                client = services.client_update(
+                    client=client, representation=form.to_representation(), actor=Actor.from_request(request)
+                )
+            except (services.ClientExists, RepresentationError, ClientPolicyError) as exc:
+                if isinstance(exc, RepresentationError):
+                    form.add_representation_error(exc)
+                elif isinstance(exc, services.ClientExists):
+                    form.add_error("client_id", exc.message)
+                messages.error(request, f"Client could not be updated: {_error_text(exc)}")
+            else:
+                messages.success(request, "Client successfully updated")
+                url = reverse("client-settings", kwargs={"realm": realm.name, "id": client.pk})
+                if not request.htmx or was_public != client.public_client:
+                    # A plain post follows PRG; for htmx, a changed client type shows or hides
+                    # the Credentials tab, so the whole page reloads.
+                    return redirect_htmx_aware(request, url)
+                form = ClientSettingsForm(client=client)
+        if form.is_bound:
+            status = _failed(request)
+    context = _detail_context(request, realm, client, "settings", form=form)
+    return render_page(request, "clients/settings.html", context, partial="settings-form", status=status)
+
+
+@realm_view(VIEW, write_role=MANAGE)
+def client_delete(request, realm, id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _get_client(realm, id)
+    try:
+        services.client_delete(client=client, actor=Actor.from_request(request))
+    except ClientPolicyError as exc:
+        messages.error(request, f"Could not delete client: {exc.error_description}")
+        return redirect_htmx_aware(request, reverse("client-settings", kwargs={"realm": realm.name, "id": client.pk}))
+    messages.success(request, "The client has been deleted")
+    return redirect_htmx_aware(request, reverse("client-list", kwargs={"realm": realm.name}))
+
+
+# --- Credentials tab -------------------------------------------------------------------------
+
+
+def _credentials_client(realm, id) -> Client:
+    client = _get_client(realm, id)
+    if client.public_client:
+        raise Http404("Public clients have no credentials")
+    return client
+
+
+def _credentials_response(request, realm, client: Client, *, form=None, registration_token=None, status=200):
+    reveal = _can_manage(request)
+    context = _detail_context(
+        request,
+        realm,
+        client,
+        "credentials",
+        creds=selectors.client_credentials(client=client, reveal=reveal),
+        authenticator_form=form or ClientAuthenticatorForm(initial={"client_authenticator_type": client.client_authenticator_type}),
+        registration_token=registration_token,
+    )
+    return render_page(request, "clients/credentials.html", context, partial="credentials", status=status)
+
+
+def _credentials_done(request, realm, client: Client):
+    """After a change: the fresh panel for htmx, a redirect (PRG) for a plain post."""
+    if request.htmx:
+        return _credentials_response(request, realm, client)
+    return redirect_htmx_aware(request, reverse("client-credentials", kwargs={"realm": realm.name, "id": client.pk}))
+
+
+@never_cache
+@realm_view(VIEW)
+def client_credentials(request, realm, id):
+    client = _credentials_client(realm, id)
+    return _credentials_response(request, realm, client)
+
+
+@never_cache
+@realm_view(VIEW, write_role=MANAGE)
+def client_authenticator_save(request, realm, id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _credentials_client(realm, id)
+    form = ClientAuthenticatorForm(request.POST)
+    if form.is_valid():
+        try:
+            client = services.client_update(
+                client=client,
+                representation={"clientAuthenticatorType": form.cleaned_data["client_authenticator_type"]},
+                actor=Actor.from_request(request),
+            )
+        except (RepresentationError, ClientPolicyError) as exc:
+            messages.error(request, f"Client could not be updated: {_error_text(exc)}")
+            if isinstance(exc, RepresentationError):
+                form.add_representation_error(exc)
+        else:
+            messages.success(request, "Client successfully updated")
+            return _credentials_done(request, realm, client)
+    else:
+        messages.error(request, "Client could not be updated: choose a client authenticator")
+    return _credentials_response(request, realm, client, form=form, status=_failed(request))
+
+
+@never_cache
+@realm_view(VIEW, write_role=MANAGE)
+def client_secret_regenerate(request, realm, id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _credentials_client(realm, id)
+    try:
+        services.client_secret_regenerate(client=client, actor=Actor.from_request(request))
+    except ClientPolicyError as exc:
+        messages.error(request, f"Could not regenerate client secret due to: {exc.error_description}")
+        return _credentials_response(request, realm, client, status=_failed(request))
+    messages.success(request, "Client secret regenerated")
+    return _credentials_done(request, realm, client)
+
+
+@never_cache
+@realm_view(VIEW, write_role=MANAGE)
+def client_rotated_secret_invalidate(request, realm, id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _credentials_client(realm, id)
+    services.client_rotated_secret_invalidate(client=client, actor=Actor.from_request(request))
+    messages.success(request, "Rotated secret successfully removed")
+    return _credentials_done(request, realm, client)
+
+
+@never_cache
+@realm_view(VIEW, write_role=MANAGE)
+def client_registration_token_regenerate(request, realm, id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _credentials_client(realm, id)
+    token = services.client_registration_token_regenerate(client=client, actor=Actor.from_request(request))
+    messages.success(request, "Access token regenerated")
+    # Shown once: rendered directly (no redirect), never stored in clear.
+    return _credentials_response(request, realm, client, registration_token=token)
+
+
+# --- Roles tab -------------------------------------------------------------------------------
+
+
+@realm_view(VIEW)
+def client_roles(request, realm, id):
+    return _roles_fragment(request, realm, _get_client(realm, id))
+
+
+@realm_view(VIEW, write_role=MANAGE)
+def client_role_create(request, realm, id):
+    _require_manage(request)
+    client = _get_client(realm, id)
+    form = ClientRoleForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.client_role_create(
+                    client=client,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    actor=Actor.from_request(request),
+                )
+            except (services.ClientRoleExists, RepresentationError) as exc:
+                form.add_error("name" if getattr(exc, "field", "name") in ("name", None) else None, exc.message)
+                messages.error(request, f"Could not create role: {exc.message}")
+            else:
+                messages.success(request, "Role created")
+                return redirect_htmx_aware(request, reverse("client-roles", kwargs={"realm": realm.name, "id": client.pk}))
+        status = _failed(request)
+    context = _detail_context(request, realm, client, "roles", form=form)
+    return render(request, "clients/role_create.html", context, status=status)
+
+
+@realm_view(VIEW, write_role=MANAGE)
+def client_role_delete(request, realm, id):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _get_client(realm, id)
+    try:
+        role = selectors.client_role_get(client=client, name=request.POST.get("name", ""))
+    except ClientRole.DoesNotExist:
+        role = None
+    if role is None or not services.client_role_delete(role=role, actor=Actor.from_request(request)):
+        messages.error(request, "Could not delete role: Could not find role")
+    else:
+        messages.success(request, "The role has been deleted")
+    if request.htmx:
+        return _roles_fragment(request, realm, client)
+    return redirect_htmx_aware(request, reverse("client-roles", kwargs={"realm": realm.name, "id": client.pk}))
+
+
+def _roles_fragment(request, realm, client):
+    """The Roles tab: the page, or its ``role-table`` partial for htmx."""
+    context = _detail_context(request, realm, client, "roles", roles=list(selectors.client_roles(client=client)))
+    return render_page(request, "clients/roles.html", context, partial="role-table")
