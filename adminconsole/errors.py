@@ -39,7 +39,15 @@ def _json_paths(request) -> bool:
 
 
 def server_error(request, *args, **kwargs) -> HttpResponse:
-    unavailable = database_unavailable(sys.exc_info()[1])
+    return error_response(request, unavailable=database_unavailable(sys.exc_info()[1]))
+
+
+def unavailable_response(request) -> HttpResponse:
+    """The 503 for code that catches exceptions itself (the Admin API's exception handlers)."""
+    return error_response(request, unavailable=True)
+
+
+def error_response(request, *, unavailable: bool) -> HttpResponse:
     status = 503 if unavailable else 500
     if _json_paths(request):
         body = {"error": "temporarily_unavailable" if unavailable else "unknown_error",

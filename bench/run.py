@@ -209,7 +209,7 @@ def main() -> None:
     ours, dot = results["this product"], results["django-oauth-toolkit"]
     lines = [
         f"Machine: {machine()}",
-        f"Load: wrk, {args.threads} threads, {args.connections} keep-alive connections, {args.duration}s after a {args.warmup}s warm-up; "
+        f"Load: wrk, {args.threads} threads, {args.connections} concurrent connections, {args.duration}s after a {args.warmup}s warm-up; "
         f"gunicorn, {args.workers} sync workers; PostgreSQL (throwaway cluster, fsync off) for both.",
         "",
         "| Token endpoint (client_credentials) | grants/s | p50 (ms) | p99 (ms) | requests | non-2xx |",

@@ -18,16 +18,24 @@ REQUIRED = "Required field"
 UNIQUE_NAME_HELP = "The name must be unique within the realm"
 
 
-class ProfileForm(ConsoleForm):
+def _name_field(**kwargs) -> forms.CharField:
     # aria-label: the accessible name stays "Name" although the label shows the required asterisk.
-    name = forms.CharField(
+    return forms.CharField(
         label="Name",
         max_length=255,
-        help_text=UNIQUE_NAME_HELP,
         error_messages={"required": REQUIRED},
         widget=forms.TextInput(attrs={"aria-label": "Name"}),
+        **kwargs,
     )
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+def _description_field() -> forms.CharField:
+    return forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProfileForm(ConsoleForm):
+    name = _name_field(help_text=UNIQUE_NAME_HELP)
+    description = _description_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,10 +43,8 @@ class ProfileForm(ConsoleForm):
 
 
 class PolicyForm(ConsoleForm):
-    name = forms.CharField(
-        label="Name", max_length=255, error_messages={"required": REQUIRED}, widget=forms.TextInput(attrs={"aria-label": "Name"})
-    )
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    name = _name_field()
+    description = _description_field()
     enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
 
     def __init__(self, *args, **kwargs):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.db import InterfaceError, OperationalError
 from ninja.security import HttpBearer
 
 from adminconsole import permissions
@@ -100,6 +101,8 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request, token: str) -> AdminAuth:
         try:
             claims = verify_access_token(token)
+        except (OperationalError, InterfaceError):
+            raise  # the database is down: a 503 (adminconsole.errors), not "invalid token"
         except Exception:  # any refusal by the verifier means "invalid token"
             logger.info("Admin API: refused bearer token from %s", client_ip(request))
             raise unauthorized(invalid_token=True) from None

@@ -30,14 +30,36 @@ def json_body(request) -> Any:
     if not raw or not raw.strip():
         return None
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        # "\ud800"-style escapes decode to lone surrogates, which no database column can hold.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError) as exc:
         raise cannot_parse() from exc
+    if _has_nul(body):  # PostgreSQL refuses NUL in text, whatever the request's content type said
+        raise oauth_error(400, "invalid_request", "Invalid characters in request")
+    return body
+
+
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def json_object(request, representation: str, *, required: bool = False) -> dict | None:
     """A body that must be a JSON object (a representation). ``None`` when absent and optional."""
     body = json_body(request)
+    if body is None and request.body.strip():
+        raise invalid_json(representation, f"Cannot deserialize value of type `{representation}` from Null value.")
     if body is None:
         if required:
             raise invalid_json(representation, "No content to map due to end-of-input.")
@@ -90,9 +112,6 @@ def opt_bool(body: dict, key: str, representation: str) -> bool | None:
         return None
     if isinstance(value, bool):
         return value
-    # Jackson coerces the strings "true"/"false".
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
     raise _wrong_type(representation, key, "java.lang.Boolean", value)
 
 
@@ -102,9 +121,7 @@ def opt_int(body: dict, key: str, representation: str, *, minimum: int = INT32[0
         return None
     if isinstance(value, bool):
         raise _wrong_type(representation, key, "java.lang.Integer", value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
     if not isinstance(value, int):
         raise _wrong_type(representation, key, "java.lang.Integer", value)

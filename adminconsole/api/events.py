@@ -20,11 +20,12 @@ from adminconsole.api.errors import ApiError, json_response, oauth_error
 from adminconsole.api.realms import realm_get
 from adminconsole.api.schemas import ERRORS_READ, KeycloakError
 from adminconsole.events import mask_secrets
-from adminconsole.models import AdminEvent
+from adminconsole.models import AdminEvent, LoginEvent
 
 router = Router(tags=["Admin events"])
 
 INT32_MAX = 2**31 - 1
+DATE_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,15})$"
 
 
 class AuthDetailsRepresentation(BaseModel):
@@ -106,8 +107,8 @@ def admin_events_list(
     authClient: Optional[str] = Query(None, max_length=255),  # noqa: N803
     authUser: Optional[str] = Query(None, max_length=255),  # noqa: N803
     authIpAddress: Optional[str] = Query(None, max_length=64),  # noqa: N803
-    dateFrom: Optional[str] = Query(None, max_length=32, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
-    dateTo: Optional[str] = Query(None, max_length=32, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
+    dateFrom: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
+    dateTo: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
     first: int = Query(0, ge=0, le=INT32_MAX),
     max: int = Query(100, ge=0, le=INT32_MAX),  # noqa: A002
 ):
@@ -130,3 +131,63 @@ def admin_events_list(
         limit=max,
     )
     return json_response([admin_event_representation(event, realm_obj.name) for event in events])
+
+
+class EventRepresentation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time: int
+    type: str
+    realmId: str
+    clientId: Optional[str] = None
+    ipAddress: Optional[str] = None
+    error: Optional[str] = None
+    details: Optional[dict[str, str]] = None
+
+
+def login_event_representation(event: LoginEvent, realm_name: str) -> dict:
+    """Keycloak's EventRepresentation of a client login; ``details.secret_used`` says which secret matched."""
+    details = {str(k): str(v) for k, v in mask_secrets(event.details or {}).items() if v not in (None, "")}
+    if event.secret_used:
+        details["secret_used"] = event.secret_used  # "current" or "rotated": which one, never its value
+    rep = {"time": event.time, "type": event.type, "realmId": realm_name, "clientId": event.client_id or None,
+           "ipAddress": event.ip_address or None, "error": event.error or None, "details": details or None}
+    return {k: v for k, v in rep.items() if v is not None}
+
+
+@router.get(
+    "/realms/{realm}/events",
+    response={200: list[EventRepresentation], 400: KeycloakError, **ERRORS_READ},
+    summary="Get events (client logins)",
+    description=(
+        "Client authentications at the token and introspection endpoints, newest first: `CLIENT_LOGIN` "
+        "(`details.secret_used` is `current` or `rotated`: which secret matched) and `CLIENT_LOGIN_ERROR`. "
+        "Needs view-realm."
+    ),
+)
+def events_list(
+    request,
+    realm: str,
+    type: list[str] = Query(None),  # noqa: A002 - Keycloak's parameter names
+    client: Optional[str] = Query(None, max_length=255),
+    ipAddress: Optional[str] = Query(None, max_length=64),  # noqa: N803
+    dateFrom: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
+    dateTo: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
+    first: int = Query(0, ge=0, le=INT32_MAX),
+    max: int = Query(100, ge=0, le=INT32_MAX),  # noqa: A002
+):
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    if not auth.has(permissions.VIEW_REALM):
+        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+    events = selectors.login_event_list(
+        realm=realm_obj,
+        types=_many(type),
+        client_id=client or None,
+        ip_address=ipAddress or None,
+        date_from=_date(dateFrom, "Date(From)"),
+        date_to=_date(dateTo, "Date(To)", end=True),
+        first=first,
+        limit=max,
+    )
+    return json_response([login_event_representation(event, realm_obj.name) for event in events])

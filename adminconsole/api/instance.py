@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -25,18 +26,24 @@ from policies.errors import PolicyValidationError
 
 logger = logging.getLogger(__name__)
 
-_REQUEST_MODELS: dict[str, type[BaseModel]] = {}
+_REQUEST_SCHEMAS: dict[str, type[BaseModel] | dict] = {}
 
 
-def body_doc(model: type[BaseModel], *, required: bool = False, description: str | None = None) -> dict:
+def body_doc(model: type[BaseModel] | tuple[str, dict], *, required: bool = False, description: str | None = None) -> dict:
     """``openapi_extra`` declaring a JSON request body that the handler reads itself.
 
     Handlers read bodies with ``adminconsole.api.body`` (empty body = none, Keycloak's error
     shapes), so ninja must not parse them; this only documents the body in the OpenAPI schema.
+    ``model`` is a pydantic model, or ``(name, JSON schema)`` for a schema derived from the
+    declarations the representation parsers use.
     """
-    _REQUEST_MODELS[model.__name__] = model
+    if isinstance(model, tuple):
+        name, schema = model
+    else:
+        name, schema = model.__name__, model
+    _REQUEST_SCHEMAS[name] = schema
     body = {
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
         "required": required,
     }
     if description:
@@ -58,7 +65,10 @@ class KeycloakAdminAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        for name, model in _REQUEST_MODELS.items():
+        for name, model in _REQUEST_SCHEMAS.items():
+            if isinstance(model, dict):
+                components[name] = model
+                continue
             model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
             for def_name, definition in model_schema.pop("$defs", {}).items():
                 components.setdefault(def_name, definition)
@@ -151,6 +161,15 @@ def _django_validation_error(request, exc: DjangoValidationError):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return oauth_error(404, "HTTP 404 Not Found", SERVER_LOG).response()
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_unavailable(request, exc):
+    """The database is unreachable: 503 with Retry-After (adminconsole.errors), not a 500."""
+    from adminconsole.errors import unavailable_response
+
+    return unavailable_response(request)
 
 
 @api.exception_handler(Exception)

@@ -19,7 +19,6 @@ from adminconsole.api.schemas import (
     ERRORS_WRITE,
     KeycloakError,
     RealmRepresentation,
-    RealmRepresentationIn,
 )
 from adminconsole.models import Realm
 
@@ -72,6 +71,32 @@ IGNORED_FIELDS = frozenset(
     """.split()
 )
 KNOWN_FIELDS = STORED_FIELDS | IGNORED_FIELDS
+INT32_MAX = 2**31 - 1
+
+
+def realm_request_schema(*, create: bool) -> tuple[str, dict]:
+    """The JSON schema of a realm body, from the same field lists ``_realm_fields`` checks."""
+    properties: dict = {name: {"description": "Accepted and ignored."} for name in sorted(IGNORED_FIELDS)}
+    properties.update(
+        {
+            "id": {"type": ["string", "null"], "maxLength": 255, "description": "Ignored (the id is the name)."},
+            "realm": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[A-Za-z0-9_.-]+$"}
+            if create
+            else {"type": ["string", "null"], "minLength": 1, "maxLength": 255, "pattern": r"^[A-Za-z0-9_.-]+$",
+                  "description": "A new name renames the realm (not master)."},
+            "displayName": {"type": ["string", "null"], "maxLength": 255},
+            "enabled": {"type": ["boolean", "null"]},
+            "accessTokenLifespan": {"type": ["integer", "null"], "minimum": 1, "maximum": INT32_MAX},
+            "clientProfiles": {"anyOf": [{"$ref": "#/components/schemas/ClientProfilesUpdate"}, {"type": "null"}],
+                               "description": "Replaces the realm's client profiles."},
+            "clientPolicies": {"anyOf": [{"$ref": "#/components/schemas/ClientPoliciesUpdate"}, {"type": "null"}],
+                               "description": "Replaces the realm's client policies."},
+        }
+    )
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if create:
+        schema["required"] = ["realm"]
+    return ("RealmRepresentationCreate" if create else "RealmRepresentationUpdate"), schema
 
 
 def realm_get(name: str) -> Realm:
@@ -140,7 +165,7 @@ def realms_list(request):
     response={201: None, 400: KeycloakError, 401: KeycloakError, 403: KeycloakError, 409: KeycloakError},
     summary="Create a realm",
     description="201 with an empty body and `Location: .../admin/realms/{realm}`. A duplicate name is 409.",
-    openapi_extra=body_doc(RealmRepresentationIn, required=True),
+    openapi_extra=body_doc(realm_request_schema(create=True), required=True),
 )
 def realms_create(request):
     auth = request.auth
@@ -152,7 +177,7 @@ def realms_create(request):
         raise error_message(400, "Realm name cannot be empty")
     try:
         with transaction.atomic():
-            realm = services.realm_create(name=name, **changes)
+            realm = services.realm_create(name=name, actor=auth.actor, **changes)
             _replace_client_policies(realm, body, auth)
     except (services.RealmExists, IntegrityError):
         raise error_message(409, "Conflict detected. See logs for details") from None
@@ -177,7 +202,7 @@ def realms_get(request, realm: str):
     response={204: None, **ERRORS_WRITE, 409: KeycloakError},
     summary="Update a realm (partial)",
     description="Only the fields sent change. `clientProfiles` / `clientPolicies` replace the stored lists.",
-    openapi_extra=body_doc(RealmRepresentationIn),
+    openapi_extra=body_doc(realm_request_schema(create=False)),
 )
 def realms_update(request, realm: str):
     auth = request.auth
@@ -189,27 +214,32 @@ def realms_update(request, realm: str):
         changes.pop("name")
     if "name" in changes:
         if realm_obj.name == "master":
-            raise error_message(400, "Can't rename master realm")
+            raise error_message(409, "Can't rename master realm")
         if Realm.objects.filter(name=changes["name"]).exists():
             raise error_message(409, "Realm with same name exists")
     try:
         with transaction.atomic():
             if changes:
-                realm_obj = services.realm_update(realm=realm_obj, **changes)
+                realm_obj = services.realm_update(realm=realm_obj, actor=auth.actor, **changes)
             _replace_client_policies(realm_obj, body, auth)
     except IntegrityError:
         raise error_message(409, "Realm with same name exists") from None
     return no_content()
 
 
-@router.delete("/realms/{realm}", response={204: None, **ERRORS_WRITE}, summary="Delete a realm")
+@router.delete(
+    "/realms/{realm}",
+    response={204: None, **ERRORS_WRITE, 409: KeycloakError},
+    summary="Delete a realm",
+    description="Realm master, which signs every admin token, cannot be deleted (409).",
+)
 def realms_delete(request, realm: str):
     auth = request.auth
     realm_obj = realm_get(realm)
     auth.require(permissions.MANAGE_REALM)
     if realm_obj.name == "master":
-        raise error_message(400, "Can't delete master realm")
-    services.realm_delete(realm=realm_obj)
+        raise error_message(409, "Can't delete master realm")
+    services.realm_delete(realm=realm_obj, actor=auth.actor)
     return no_content()
 
 

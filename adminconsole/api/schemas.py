@@ -76,18 +76,56 @@ class ClientPoliciesRepresentation(Closed):
     )
 
 
-class ClientProfilesUpdate(Closed):
-    """Body of PUT .../client-policies/profiles: replaces the realm's profiles."""
+def _provider_ids(kind: str) -> list[str]:
+    from policies.providers import CONDITIONS, EXECUTORS
 
-    profiles: Optional[list[ClientProfileRepresentation]] = None
-    globalProfiles: Optional[list[ClientProfileRepresentation]] = None
+    return sorted(EXECUTORS if kind == "executor" else CONDITIONS)
+
+
+class ExecutorEntryIn(Closed):
+    executor: str = Field(json_schema_extra=lambda schema: schema.update(enum=_provider_ids("executor")))
+    configuration: Optional[dict[str, Any]] = Field(
+        default=None, description="Free-form per executor; numbers of seconds may be strings or numbers."
+    )
+
+
+class ClientProfileIn(Closed):
+    name: str = Field(min_length=1)
+    description: Optional[str] = None
+    executors: Optional[list[ExecutorEntryIn]] = None
+
+
+class ConditionEntryIn(Closed):
+    condition: str = Field(json_schema_extra=lambda schema: schema.update(enum=_provider_ids("condition")))
+    configuration: Optional[dict[str, Any]] = None
+
+
+class ClientPolicyIn(Closed):
+    name: str = Field(min_length=1)
+    description: Optional[str] = None
+    enabled: Optional[bool] = Field(default=None, description="Stored as false when missing.")
+    conditions: Optional[list[ConditionEntryIn]] = None
+    profiles: Optional[list[str]] = Field(
+        default=None, description="Names of profiles that are already stored; each at most once."
+    )
+
+
+class ClientProfilesUpdate(Closed):
+    """Body of PUT .../client-policies/profiles: replaces the realm's profiles (names unique)."""
+
+    profiles: Optional[list[ClientProfileIn]] = None
+    globalProfiles: Optional[list[ClientProfileRepresentation]] = Field(
+        default=None, max_length=0, description="No global profiles ship: only an empty list may be sent back."
+    )
 
 
 class ClientPoliciesUpdate(Closed):
-    """Body of PUT .../client-policies/policies: replaces the realm's policies."""
+    """Body of PUT .../client-policies/policies: replaces the realm's policies (names unique)."""
 
-    policies: Optional[list[ClientPolicyRepresentation]] = None
-    globalPolicies: Optional[list[ClientPolicyRepresentation]] = None
+    policies: Optional[list[ClientPolicyIn]] = None
+    globalPolicies: Optional[list[ClientPolicyRepresentation]] = Field(
+        default=None, max_length=0, description="No global policies ship: only an empty list may be sent back."
+    )
 
 
 # --- realms ---------------------------------------------------------------------------------------
@@ -101,23 +139,6 @@ class RealmRepresentation(Open):
     accessTokenLifespan: Optional[int] = None
     clientProfiles: Optional[ClientProfilesRepresentation] = None
     clientPolicies: Optional[ClientPoliciesRepresentation] = None
-
-
-class RealmRepresentationIn(Open):
-    """A (partial) realm representation. ``realm`` is required on create.
-
-    The fields below are stored. Other RealmRepresentation fields Keycloak knows (themes, SMTP,
-    flows, ...) are accepted and ignored; a field Keycloak does not know is refused with
-    400 ``Unrecognized field``.
-    """
-
-    id: Optional[str] = None
-    realm: Optional[str] = Field(default=None, max_length=255, pattern=r"^[A-Za-z0-9_.-]+$")
-    displayName: Optional[str] = Field(default=None, max_length=255)
-    enabled: Optional[bool] = None
-    accessTokenLifespan: Optional[int] = Field(default=None, ge=1, le=2**31 - 1)
-    clientProfiles: Optional[ClientProfilesUpdate] = None
-    clientPolicies: Optional[ClientPoliciesUpdate] = None
 
 
 # --- clients --------------------------------------------------------------------------------------
@@ -159,9 +180,18 @@ class RoleRepresentation(Open):
     containerId: Optional[str] = None
 
 
-class RoleRepresentationIn(Open):
-    name: str = Field(min_length=1, max_length=255)
-    description: Optional[str] = None
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+
+
+class RoleRepresentationIn(Closed):
+    name: str = Field(min_length=1, max_length=255, pattern=NAME_PATTERN)
+    description: Optional[str] = Field(default=None, max_length=1024)
+    id: Optional[str] = Field(default=None, description="Ignored.")
+    composite: Optional[bool] = Field(default=None, description="Ignored: client roles here are never composite.")
+    clientRole: Optional[bool] = Field(default=None, description="Ignored.")
+    containerId: Optional[str] = Field(default=None, description="Ignored.")
+    attributes: Optional[Any] = Field(default=None, description="Ignored.")
+    composites: Optional[Any] = Field(default=None, description="Ignored.")
 
 
 class ClientInitialAccessCreate(Closed):

@@ -30,6 +30,7 @@ from adminconsole.api.schemas import (
     RoleRepresentationIn,
 )
 from clients import selectors, services
+from clients.api.schemas import client_request_schema
 from clients.models import Client, ClientRole
 from clients.representations import client_representation
 
@@ -40,7 +41,6 @@ ROLE_REP = "RoleRepresentation"
 ROLE_FIELDS = {"id", "name", "description", "composite", "clientRole", "containerId", "attributes", "composites"}
 INT32_MAX = 2**31 - 1
 NO_CACHE = {"Cache-Control": "no-cache"}
-
 
 def _client(realm, id: str) -> Client:
     try:
@@ -103,7 +103,7 @@ def clients_list(
     summary="Create a client",
     description="201 with `Location: .../clients/{id}` and no body. A duplicate clientId is 409; a refusal "
     "by a client policy is 400 `{\"error\",\"error_description\"}` and nothing is created.",
-    openapi_extra=body_doc(ClientRepresentation, required=True),
+    openapi_extra=body_doc(client_request_schema(create=True), required=True),
 )
 def clients_create(request, realm: str):
     auth = request.auth
@@ -129,7 +129,7 @@ def clients_get(request, realm: str, id: str):
     summary="Update a client (merge)",
     description="Only the fields sent change; `attributes` merge key by key. A refusal by a client policy "
     "is 400 `{\"error\",\"error_description\"}` and nothing changes.",
-    openapi_extra=body_doc(ClientRepresentation),
+    openapi_extra=body_doc(client_request_schema(create=False)),
 )
 def clients_update(request, realm: str, id: str):
     auth = request.auth
@@ -294,7 +294,7 @@ def client_roles_create(request, realm: str, id: str):
     name = b.opt_str(body, "name", ROLE_REP, max_length=4096)
     if not name:
         raise oauth_error(400, "invalid_input", "Role name is required")
-    description = b.opt_str(body, "description", ROLE_REP, max_length=4096) or ""
+    description = b.opt_str(body, "description", ROLE_REP, max_length=1024) or ""
     role = services.client_role_create(client=client, name=name, description=description, actor=auth.actor)
     from urllib.parse import quote
 

@@ -12,3 +12,7 @@ class OidcConfig(AppConfig):
 
         if realm_oidc_setup not in realm_services.REALM_CREATED_HOOKS:
             realm_services.REALM_CREATED_HOOKS.append(realm_oidc_setup)
+
+        from clients.oidc import caches
+
+        caches.connect_signals()

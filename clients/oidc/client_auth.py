@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -70,10 +71,12 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
     """
     presented = presented_client_id(request)
     ip = client_ip(request)
-    blocked = client_auth_throttle_check(realm=realm, client_id=presented, ip=ip)
-    if blocked is not None:
-        raise OAuthError(429, "invalid_client", "Too many failed client authentications; try again later",
-                         headers={"Retry-After": str(blocked.retry_after), "Cache-Control": "no-store"})
+    key = (realm.pk, presented)
+    if _failures_seen(key):
+        blocked = client_auth_throttle_check(realm=realm, client_id=presented, ip=ip)
+        if blocked is not None:
+            raise OAuthError(429, "invalid_client", "Too many failed client authentications; try again later",
+                             headers={"Retry-After": str(blocked.retry_after), "Cache-Control": "no-store"})
     details = {"endpoint": endpoint, "grant_type": request.POST.get("grant_type") or None}
     try:
         authenticated = _authenticate(request, realm, audiences=audiences)
@@ -82,15 +85,33 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
             client_auth_throttle_fail(realm=realm, client_id=presented, ip=ip)
             if len(_failed_here) >= 10_000:  # made-up client ids must not grow it without bound
                 _failed_here.clear()
-            _failed_here[(realm.pk, presented)] = clock.epoch()
+            _failed_here[key] = clock.epoch()
             login_event_record(realm=realm, client_id=presented, success=False, ip_address=ip,
                                error=exc.error, details={**details, "method": _method_of(request)})
         raise
-    if _failed_here.pop((realm.pk, presented), None) is not None:
-        # Only after a failure seen by this worker: a reset on every grant would be a write per grant.
+    if _failed_here.pop(key, None) is not None:
         client_auth_throttle_success(realm=realm, client_id=presented, ip=ip)
     _record_success(realm, authenticated, ip=ip, details={**details, "method": authenticated.method})
     return authenticated
+
+
+def _failures_seen(key: tuple) -> bool:
+    """Whether the lockout state must be read for this client id.
+
+    The lockout (``adminconsole.throttle``) lives in the database, shared by every worker. Reading
+    it on every grant would be a query per grant, so a worker reads it once it has itself seen a
+    failed authentication of that client id (within the failure window plus the lockout): brute
+    force fails, so every worker it reaches reads the lock from its first failure on. A worker
+    that never saw a failure of that id lets a correct secret through, which gives an attacker
+    at most one unchecked guess per worker.
+    """
+    seen = _failed_here.get(key)
+    if seen is None:
+        return False
+    if clock.epoch() - seen > settings.CLIENT_AUTH_FAILURE_WINDOW + settings.CLIENT_AUTH_LOCKOUT_SECONDS:
+        _failed_here.pop(key, None)
+        return False
+    return True
 
 
 def _method_of(request) -> str:

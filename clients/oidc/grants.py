@@ -15,7 +15,7 @@ from adminconsole.actor import client_ip
 from adminconsole.models import Realm
 from adminconsole.permissions import roles_of
 from clients.models import Client
-from clients.oidc import keys, tokens
+from clients.oidc import caches, keys, tokens
 from clients.oidc.http import OAuthError
 from clients.oidc.models import EndedSession
 from policies.engine import ClientPolicyError, Event, client_policies_trigger
@@ -35,7 +35,8 @@ def _trigger(event, *, realm: Realm, client: Client, grant_type: str, extra: dic
     if event is None:
         return
     try:
-        client_policies_trigger(event, realm=realm, client=client, extra={"grant_type": grant_type, **(extra or {})})
+        client_policies_trigger(event, realm=realm, client=client, extra={"grant_type": grant_type, **(extra or {})},
+                                policies=caches.realm_policies(realm))
     except ClientPolicyError as exc:
         raise OAuthError(400, exc.error, exc.error_description) from None
 

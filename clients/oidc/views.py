@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from adminconsole.models import Realm
-from clients.oidc import grants, keys, tokens
+from clients.oidc import caches, grants, keys, tokens
 from clients.oidc.client_auth import request_client_authenticate
 from clients.oidc.http import OAuthError, bearer_token, json_response
 from clients.oidc.models import EndedSession
@@ -44,7 +44,8 @@ def endpoint(*methods: str):
 
 
 def realm_get(name: str, *, enabled: bool = False) -> Realm:
-    realm = Realm.objects.filter(name=name).first()
+    """The realm by name (kept per worker for a moment: ``caches.realm_by_name``); read-only use."""
+    realm = caches.realm_by_name(name)
     if realm is None:
         raise OAuthError(404, "Realm does not exist", "For more on this error consult the server log.")
     if enabled and not realm.enabled:

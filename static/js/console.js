@@ -6,7 +6,11 @@
   // Works for htmx requests (htmx:confirm) and for plain form submits.
   function ask(el, proceed) {
     var modalEl = document.getElementById("confirm-dialog");
-    if (!modalEl || !window.bootstrap) { proceed(); return; }
+    if (!modalEl || !window.bootstrap) {
+      // Scripts still loading: ask with the browser's own dialog rather than not at all.
+      if (window.confirm((el.dataset.confirmTitle || "") + "\n\n" + (el.dataset.confirmMessage || ""))) { proceed(); }
+      return;
+    }
     document.getElementById("confirm-dialog-title").textContent = el.dataset.confirmTitle || "";
     document.getElementById("confirm-dialog-message").textContent = el.dataset.confirmMessage || "";
     var yes = document.getElementById("confirm-dialog-yes");

@@ -168,3 +168,28 @@ def test_listed_in_the_openapi_document(client, master):
     operation = schema["paths"]["/admin/realms/{realm}/admin-events"]["get"]
     names = {p["name"] for p in operation["parameters"]}
     assert {"operationTypes", "resourceTypes", "authUser", "dateFrom", "dateTo", "first", "max", "resourcePath"} <= names
+
+
+def test_client_login_events_in_keycloaks_event_representation(api, master):
+    from adminconsole.events import login_event_record
+
+    with time_machine.travel(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), tick=False):
+        login_event_record(realm=master, client_id="app", success=True, ip_address="10.0.0.1", secret_used="rotated",
+                           details={"endpoint": "token", "grant_type": "client_credentials", "method": "client_secret_basic"})
+        login_event_record(realm=master, client_id="ghost", success=False, ip_address="10.0.0.2", error="invalid_client",
+                           details={"endpoint": "introspection", "grant_type": None, "client_secret": SECRET})
+    response = api("/admin/realms/master/events")
+    assert response.status_code == 200
+    assert SECRET not in response.content.decode()
+    # (the token this test reads with was itself a client login of admin-cli)
+    ok, bad = sorted((e for e in response.json() if e.get("clientId") in ("app", "ghost")), key=lambda e: e["type"])
+    assert ok == {
+        "time": 1893553445000, "type": "CLIENT_LOGIN", "realmId": "master", "clientId": "app", "ipAddress": "10.0.0.1",
+        "details": {"endpoint": "token", "grant_type": "client_credentials", "method": "client_secret_basic", "secret_used": "rotated"},
+    }
+    assert bad["type"] == "CLIENT_LOGIN_ERROR" and bad["error"] == "invalid_client"
+    assert bad["details"] == {"endpoint": "introspection", "client_secret": MASK}
+    assert [e["clientId"] for e in api("/admin/realms/master/events", type="CLIENT_LOGIN_ERROR").json()] == ["ghost"]
+    assert [e["clientId"] for e in api("/admin/realms/master/events", client="app").json()] == ["app"]
+    assert api("/admin/realms/master/events", dateFrom="2030-01-03").json() == []
+    assert api("/admin/realms/master/events", dateTo="nope").status_code == 400

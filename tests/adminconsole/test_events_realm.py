@@ -41,3 +41,22 @@ def test_internal_calls_without_an_actor_record_nothing(master):
     before = AdminEvent.objects.count()
     services.realm_update(realm=master, display_name="Master")
     assert AdminEvent.objects.count() == before
+
+
+def test_admin_api_realm_changes_record_who_acted(client, admin_user, master, settings):
+    from clients.oidc import keys
+    from tests.conftest import ADMIN_PASSWORD
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+    keys.cache_forget_realm(master.pk)
+    token = client.post("/realms/master/protocol/openid-connect/token",
+                        {"grant_type": "password", "client_id": "admin-cli", "username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    assert client.post("/admin/realms", json.dumps({"realm": "beta"}), content_type="application/json", **auth).status_code == 201
+    assert client.put("/admin/realms/beta", json.dumps({"displayName": "Beta"}), content_type="application/json", **auth).status_code == 204
+    beta = Realm.objects.get(name="beta")
+    update = AdminEvent.objects.get(realm=beta, resource_type="REALM", operation_type="UPDATE")
+    assert (update.source, update.auth_username, update.auth_client_id) == ("admin-api", "admin", "admin-cli")
+    assert AdminEvent.objects.filter(realm=beta, resource_type="REALM", operation_type="CREATE").exists()
+    assert client.delete("/admin/realms/beta", **auth).status_code == 204
+    assert AdminEvent.objects.filter(realm=master, resource_type="REALM", operation_type="DELETE", resource_path="beta").exists()

@@ -177,3 +177,18 @@ def test_docs_page_is_served_offline(client, db):
     assert "cdn" not in html.lower() and "https://" not in html
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+@pytest.mark.parametrize("text", ['"\\ud874x"', '"a\\udc00"'])
+def test_lone_surrogates_are_refused_not_stored(api, app, text):
+    for method, path in body_endpoints(app):
+        response = getattr(api, method)(path, '{"realm": %s, "clientId": %s, "name": %s}' % (text, text, text))
+        assert response.status_code == 400, (method, path)
+        assert response.content == CANNOT_PARSE
+
+
+def test_nul_is_refused_whatever_the_content_type(api, app):
+    for method, path in body_endpoints(app):
+        response = getattr(api, method)(path, '{"clientId": "a\\u0000b", "realm": "a\\u0000b"}', content_type="text/plain")
+        assert response.status_code == 400, (method, path)
+        assert response.json() == {"error": "invalid_request", "error_description": "Invalid characters in request"}

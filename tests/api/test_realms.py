@@ -171,7 +171,7 @@ def test_rename(api):
     assert api.put("/admin/realms/acme", {"realm": "acme2"}).status_code == 204
     assert api.get("/admin/realms/acme2").status_code == 200
     response = api.put("/admin/realms/master", {"realm": "renamed"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert Realm.objects.filter(name="master").exists()
 
 
@@ -188,7 +188,7 @@ def test_delete_204_then_404(api):
 
 def test_master_cannot_be_deleted(api):
     response = api.delete("/admin/realms/master")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "errorMessage" in response.json()
     assert Realm.objects.filter(name="master").exists()
 

@@ -153,3 +153,7 @@ class TestInitialAccessTokens:
         for _ in range(5):
             initial_access_token_create(realm=realm, expiration=0, count=1, actor=Actor())
         assert count() == one
+
+    def test_clients_page_links_to_the_initial_access_token_tab(self, viewer_client, realm):
+        html = viewer_client.get("/console/acme/clients/").content.decode()
+        assert f'href="{IATS}"' in html and "Initial access token" in html

@@ -11,7 +11,7 @@ from adminconsole.models import AdminEvent
 from clients.models import Client
 from clients.oidc.models import InitialAccessToken
 from clients.oidc.services import initial_access_token_create
-from tests.conftest import ADMIN_PASSWORD, make_user
+from tests.conftest import ADMIN_PASSWORD
 from tests.oidc.conftest import at, rotation_policy
 
 pytestmark = pytest.mark.django_db
@@ -274,3 +274,12 @@ class TestRemainingWindowRotation:
                           representation={"description": "admin edit"}, actor=ACTOR)
             response = client.get(f"{DCR}/{registered['client_id']}", HTTP_AUTHORIZATION=f"Bearer {registered['registration_access_token']}")
         assert body(response)["client_secret"] == registered["client_secret"]
+
+    def test_dcr_update_without_a_policy_keeps_the_rotation_state(self, client, registered, realm):
+        """Unlike an admin update, a dynamic-registration update has no clean-up step (§7.5 step 6)."""
+        from policies.services import policies_replace
+
+        policies_replace(realm=realm, representation={})
+        with at(10):
+            response = self.update(client, registered, registered["registration_access_token"])
+        assert body(response)["client_secret_expires_at"] == registered["client_secret_expires_at"]

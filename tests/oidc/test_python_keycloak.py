@@ -24,6 +24,8 @@ def connections():
 
 def openid(connections, url: str, realm: str, client_id: str, secret: str | None = None) -> KeycloakOpenID:
     oid = KeycloakOpenID(server_url=f"{url}/", realm_name=realm, client_id=client_id, client_secret_key=secret)
+    # No keep-alive: no live-server request thread outlives its test.
+    oid.connection.add_param_headers("Connection", "close")
     connections.append(oid)
     return oid
 

@@ -315,3 +315,56 @@ class TestLockoutAndEvents:
         assert token_post("acme", {**form, "client_secret": SECRET}).status_code == 200
         assert token_post("acme", {**form, "client_secret": "bad"}).status_code == 401
         assert token_post("acme", {**form, "client_secret": SECRET}).status_code == 200
+
+    def test_wrong_passwords_lock_the_console_user_out_of_the_password_grant(self, token_post, master, admin_user, settings):
+        settings.AXES_FAILURE_LIMIT = 2
+        form = {"username": "admin", "client_id": "admin-cli", "grant_type": "password"}
+        for _ in range(2):
+            assert token_post("master", {**form, "password": "wrong"}).status_code == 401
+        locked = token_post("master", {**form, "password": ADMIN_PASSWORD})
+        assert_error(locked, 401, "invalid_grant", "Invalid user credentials")
+
+
+class TestServiceAccountsOfMaster:
+    def test_roles_come_from_the_django_user_of_the_same_name(self, client, token_post, master, django_user_model):
+        from clients.oidc.tokens import access_token_verify, token_user
+        from tests.conftest import make_user
+
+        ClientFactory(realm=master, client_id="ops-bot", service_accounts_enabled=True, secret=SECRET)
+        user = make_user(django_user_model, "service-account-ops-bot", ["manage-clients"])
+        response = token_post("master", {"grant_type": "client_credentials", "client_id": "ops-bot", "client_secret": SECRET})
+        claims = access_token_verify(body(response)["access_token"])
+        assert sorted(claims["resource_access"]["realm-management"]["roles"]) == ["manage-clients", "view-clients"]
+        assert token_user(claims) == user
+
+    def test_without_that_user_no_admin_roles(self, client, token_post, master):
+        from clients.oidc.tokens import access_token_verify, token_user
+
+        ClientFactory(realm=master, client_id="plain-bot", service_accounts_enabled=True, secret=SECRET)
+        response = token_post("master", {"grant_type": "client_credentials", "client_id": "plain-bot", "client_secret": SECRET})
+        claims = access_token_verify(body(response)["access_token"])
+        assert "resource_access" not in claims
+        assert token_user(claims) is None
+
+    def test_service_accounts_of_other_realms_never_act_as_users(self, client, token_post, svc, django_user_model):
+        from clients.oidc.tokens import access_token_verify, token_user
+        from tests.conftest import make_user
+
+        make_user(django_user_model, "service-account-svc", ["manage-clients"])
+        response = token_post("acme", {"grant_type": "client_credentials", "client_id": "svc", "client_secret": SECRET})
+        claims = access_token_verify(body(response)["access_token"])
+        assert "resource_access" not in claims
+        assert token_user(claims) is None
+
+    def test_a_policy_refusal_answers_400(self, client, token_post, master, realm):
+        from policies.services import policies_replace, profiles_replace
+
+        ClientFactory(realm=realm, client_id="svc", service_accounts_enabled=True, secret=SECRET)
+        access = body(token_post("acme", {"grant_type": "client_credentials", "client_id": "svc", "client_secret": SECRET}))["access_token"]
+        profiles_replace(realm=realm, representation={"profiles": [{"name": "jwt-only", "executors": [
+            {"executor": "secure-client-authenticator", "configuration": {"allowed-client-authenticators": ["client-jwt"]}}]}]})
+        policies_replace(realm=realm, representation={"policies": [{
+            "name": "all", "enabled": True, "conditions": [{"condition": "any-client", "configuration": {}}], "profiles": ["jwt-only"]}]})
+        response = client.post("/realms/acme/protocol/openid-connect/token/introspect",
+                               {"token": access, "client_id": "svc", "client_secret": SECRET})
+        assert_error(response, 400, "invalid_request", "Configured client authentication method not allowed for client")

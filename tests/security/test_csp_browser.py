@@ -84,6 +84,11 @@ def test_every_console_page_loads_without_csp_violations(page, admin_user, maste
         assert page.evaluate("document.querySelectorAll('style').length") == 0, url
         assert violations(page, messages) == [], url
 
+    # The Admin REST API's docs page (ninja's bundled Swagger UI, served from our own static files).
+    page.goto("/admin/docs")
+    page.get_by_text("/admin/realms/{realm}/admin-events").first.wait_for()
+    assert violations(page, messages) == []
+
 
 def test_interactive_parts_work_under_the_policy(console_page, master):
     page = console_page

@@ -79,6 +79,8 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path, master, admin_user):
+    master.access_token_lifespan = 600  # the bearer token below outlives the test
+    master.save(update_fields=["access_token_lifespan"])
     srv = Server(tmp_path)
     try:
         assert srv.ready.wait(60), "gunicorn did not start:\n" + "".join(srv.log)
@@ -102,11 +104,19 @@ def signed_in_session(url: str):
         headers={"Referer": f"{url}/login"}, timeout=30, allow_redirects=False,
     )
     assert response.status_code == 302, response.text[:500]
+    token = session.post(
+        f"{url}/realms/master/protocol/openid-connect/token",
+        data={"grant_type": "password", "client_id": "admin-cli", "username": "admin", "password": ADMIN_PASSWORD}, timeout=30,
+    )
+    assert token.status_code == 200, token.text
+    # The console cookie for the console page, the bearer token for the Admin API (both need the database).
+    session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     return session
 
 
 def targets(url: str) -> list[str]:
-    return [f"{url}/realms/master/.well-known/openid-configuration", f"{url}/console/master/events"]
+    """A console page (HTML) and an Admin API read (JSON); both read the database on every request."""
+    return [f"{url}/admin/realms/master/admin-events?max=5", f"{url}/console/master/events"]
 
 
 def fetch(session, target: str) -> tuple[int, str, str]:
@@ -165,6 +175,7 @@ def test_cluster_restart_under_load(server):
 
         own = requests.Session()
         own.cookies.update(session.cookies)
+        own.headers.update(session.headers)
         after = 0
         for i in range(400):  # a bounded load
             if stop.is_set() or after >= 15:

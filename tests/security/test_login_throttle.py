@@ -111,3 +111,24 @@ def test_success_resets_the_count(client, admin_user, master):
 def test_test_client_login_without_request_still_works(client, admin_user, master):
     # authenticate() without a request (Django's test client, scripts) passes through the lockout check.
     assert client.login(username="admin", password=ADMIN_PASSWORD)
+
+
+def test_password_grant_shares_the_lockout_and_answers_like_wrong_credentials(client, admin_user, master):
+    from clients.oidc import keys
+
+    keys.cache_forget_realm(master.pk)
+
+    def grant(password):
+        return client.post(
+            "/realms/master/protocol/openid-connect/token",
+            {"grant_type": "password", "client_id": "admin-cli", "username": "admin", "password": password},
+            REMOTE_ADDR="203.0.113.5",
+        )
+
+    wrong = [grant("wrong-password") for _ in range(5)]
+    assert [r.status_code for r in wrong] == [401] * 5
+    locked = grant(ADMIN_PASSWORD)
+    assert locked.status_code == 401
+    assert locked.content == wrong[0].content == b'{"error":"invalid_grant","error_description":"Invalid user credentials"}'
+    # The console sign-in from the same address is locked too: one count per username and address.
+    assert sign_in(client, ADMIN_PASSWORD).status_code == 429

@@ -1,0 +1,52 @@
+"""Request hygiene that every view relies on.
+
+``RejectNulMiddleware``: a NUL character can never be part of a realm name, a client id, a secret
+or any other value this product stores, and PostgreSQL refuses it in text (a ``DataError`` that
+would otherwise surface as a 500). Requests carrying one in the path, the query, a form field or a
+JSON body are refused up front with 400, in Keycloak's JSON error shape on the API and OIDC paths.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+
+JSON_PATHS = ("/admin/", "/realms/")
+FORM = "application/x-www-form-urlencoded"
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path:
+        return True
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return True
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        content_type = request.content_type or ""
+        if content_type == FORM:
+            nul = (b"\x00", b"%00")
+        elif content_type == "application/json" or content_type.endswith("+json"):
+            nul = (b"\x00", b"\\u0000")
+        else:
+            return False
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return False  # the view answers that itself
+        return any(marker in body for marker in nul)
+    return False
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_nul(request):
+            if request.path.startswith(JSON_PATHS):
+                body = {"error": "invalid_request", "error_description": "Invalid characters in request"}
+                return HttpResponse(json.dumps(body, separators=(",", ":")), status=400, content_type="application/json")
+            return HttpResponse("Bad Request: invalid characters in request", status=400, content_type="text/plain")
+        return self.get_response(request)
