@@ -65,9 +65,9 @@ def wait_ready(url: str, data: dict, seconds: float = 30) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def gunicorn(wsgi: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+def gunicorn(wsgi: str, port: int, env: dict, workers: int, worker_class: str, threads: int) -> subprocess.Popen:
     cmd = [PY, "-m", "gunicorn", wsgi, "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--worker-class", "sync", "--log-level", "warning", "--backlog", "2048"]
+           "--worker-class", worker_class, "--threads", str(threads), "--log-level", "warning", "--backlog", "2048"]
     return subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
 
 
@@ -141,18 +141,20 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, AttributeError):
         pass
-    pg = subprocess.run(["bash", "-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1 | xargs -I{} {}/postgres --version"],
+    pg = subprocess.run(["bash", "-c", 'b=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1); "${b:-/usr/bin}/postgres" --version'],
                         capture_output=True, text=True).stdout.strip()
     return f"{os.cpu_count()} CPUs ({cpu}){mem}; {platform.system()} {platform.release()}; Python {platform.python_version()}; {pg}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "sync"))
+    parser.add_argument("--server-threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "1")))
     parser.add_argument("--profile-requests", type=int, default=2000)
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -186,7 +188,7 @@ def main() -> None:
         ]
         for name, wsgi, env, path in targets:
             port = free_port()
-            proc = gunicorn(wsgi, port, env, args.workers)
+            proc = gunicorn(wsgi, port, env, args.workers, args.worker_class, args.server_threads)
             procs.append(proc)
             url = f"http://127.0.0.1:{port}{path}"
             wait_ready(url, form)
@@ -210,7 +212,7 @@ def main() -> None:
     lines = [
         f"Machine: {machine()}",
         f"Load: wrk, {args.threads} threads, {args.connections} concurrent connections, {args.duration}s after a {args.warmup}s warm-up; "
-        f"gunicorn, {args.workers} sync workers; PostgreSQL (throwaway cluster, fsync off) for both.",
+        f"gunicorn, {args.workers} {args.worker_class} workers x {args.server_threads} threads; PostgreSQL (throwaway cluster, fsync off) for both.",
         "",
         "| Token endpoint (client_credentials) | grants/s | p50 (ms) | p99 (ms) | requests | non-2xx |",
         "|---|---:|---:|---:|---:|---:|",

@@ -172,8 +172,12 @@ def client_authenticate(
     client_secret: str | None,
     method: str,
     now: int | None = None,
+    lookup: Callable | None = None,
 ) -> AuthResult:
     """Authenticate a client by ``client_id`` and ``client_secret`` (Keycloak §2.1, in order).
+
+    ``lookup`` replaces ``client_with_secrets`` (same signature and result), e.g. the token
+    endpoint's per-worker cache (``clients.oidc.client_cache``).
 
     ``realm`` is a Realm or its name; ``method`` says how the secret arrived
     (``client_secret_basic`` or ``client_secret_post``). Raises ``ClientAuthError``:
@@ -195,7 +199,7 @@ def client_authenticate(
         raise ClientAuthError(400, "invalid_client", MISSING_CLIENT_ID)
     now = clock.epoch() if now is None else now
 
-    client, current, rotated = client_with_secrets(realm=realm, client_id=client_id)
+    client, current, rotated = (lookup or client_with_secrets)(realm=realm, client_id=client_id)
     if client is None or not client.enabled:
         _dummy_check(client_secret)
         raise _invalid_client()

@@ -9,6 +9,7 @@ render with ``clients.representations``. Refusals keep Keycloak's shapes (see
 from __future__ import annotations
 
 from typing import Optional
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from ninja import Query, Router
@@ -296,8 +297,6 @@ def client_roles_create(request, realm: str, id: str):
         raise oauth_error(400, "invalid_input", "Role name is required")
     description = b.opt_str(body, "description", ROLE_REP, max_length=1024) or ""
     role = services.client_role_create(client=client, name=name, description=description, actor=auth.actor)
-    from urllib.parse import quote
-
     return _created(request, f"/admin/realms/{client.realm.name}/clients/{client.pk}/roles/{quote(role.name, safe='')}")
 
 

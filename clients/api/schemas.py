@@ -12,7 +12,7 @@ from clients import representations as reps
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 _NOT_BLANK = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
 _HTTP_URL = r"^\s*(https?|HTTPS?)://[A-Za-z0-9\-._~%]+(:[0-9]{1,5})?([/?#][^\s\x00-\x1f\x7f]*)?\s*$"
-_TIME = r"^\s*-?[0-9]{0,18}\s*$"
+_TIME = r"^\s*(-?[0-9]{1,18})?\s*$"
 
 
 def client_request_schema(*, create: bool) -> tuple[str, dict]:

@@ -33,6 +33,7 @@ from clients.authentication import (
     client_authenticate,
 )
 from clients.models import Client
+from clients.oidc import client_cache
 from clients.oidc.http import OAuthError
 from clients.oidc.models import UsedClientAssertion
 
@@ -174,10 +175,24 @@ def _authenticate(request, realm: Realm, *, audiences: tuple[str, ...]) -> Authe
             secret, method = basic_secret, "client_secret_basic"
         else:
             secret, method = None, "client_secret_post"
-        result = client_authenticate(realm=realm, client_id=client_id, client_secret=secret, method=method)
+        result = _authenticate_by_secret(realm=realm, client_id=client_id, client_secret=secret, method=method)
     except ClientAuthError as exc:
         raise OAuthError(exc.status, exc.error, exc.error_description) from None
     return Authenticated(client=result.client, method=method if result.matched else "none", matched=result.matched)
+
+
+def _authenticate_by_secret(*, realm: Realm, client_id, client_secret, method):
+    """``client_authenticate`` with the per-worker client cache; a refusal is never decided from it."""
+    if not client_cache.enabled():
+        return client_authenticate(realm=realm, client_id=client_id, client_secret=client_secret, method=method)
+    lookup = client_cache.CachedLookup()
+    try:
+        return client_authenticate(realm=realm, client_id=client_id, client_secret=client_secret, method=method, lookup=lookup)
+    except ClientAuthError:
+        if not lookup.hit:
+            raise
+    client_cache.forget(realm=realm, client_id=client_id)
+    return client_authenticate(realm=realm, client_id=client_id, client_secret=client_secret, method=method)
 
 
 def assertion_jti_register(key: str, lifespan: int) -> bool:
