@@ -33,7 +33,7 @@ def admin_cli_ensure(*, realm: Realm) -> Client:
         realm=realm,
         client_id=ADMIN_CLI,
         defaults={
-            "name": "${client_admin-cli}",
+            "name": "admin-cli",
             "public_client": True,
             "standard_flow_enabled": False,
             "direct_access_grants_enabled": True,

@@ -9,6 +9,7 @@ OIDC = "<str:realm>/protocol/openid-connect"
 urlpatterns = [
     path("<str:realm>", views.realm_info, name="oidc-realm"),
     path("<str:realm>/.well-known/openid-configuration", views.well_known, name="oidc-well-known"),
+    path(f"{OIDC}/auth", views.authorize, name="oidc-auth"),
     path(f"{OIDC}/token", views.token, name="oidc-token"),
     path(f"{OIDC}/token/introspect", views.introspect, name="oidc-introspect"),
     path(f"{OIDC}/certs", views.certs, name="oidc-certs"),

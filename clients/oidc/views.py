@@ -148,6 +148,17 @@ def logout(request, realm: str):
     return HttpResponse(status=204)
 
 
+@endpoint("GET", "POST")
+def authorize(request, realm: str):
+    """Published in discovery because clients build on it; browser flows are not offered here."""
+    realm_get(realm)
+    raise OAuthError(
+        400,
+        "unsupported_response_type",
+        "Browser login flows are not offered by this server; use the client_credentials, password or refresh_token grants",
+    )
+
+
 @endpoint("GET")
 def certs(request, realm: str):
     response = json_response(keys.jwks(realm_get(realm)))

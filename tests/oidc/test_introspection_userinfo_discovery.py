@@ -146,3 +146,11 @@ class TestDiscovery:
             assert client.post(path, {}).status_code in (400, 401), name
         assert client.get(data["jwks_uri"].removeprefix("http://testserver")).status_code == 200
         assert client.get(data["userinfo_endpoint"].removeprefix("http://testserver")).status_code == 401
+
+
+def test_the_published_authorization_endpoint_refuses_browser_flows_in_keycloaks_shape(client, realm):
+    data = body(client.get("/realms/acme/.well-known/openid-configuration"))
+    response = client.get(data["authorization_endpoint"].removeprefix("http://testserver"), {"response_type": "code", "client_id": "x"})
+    assert response.status_code == 400
+    assert body(response)["error"] == "unsupported_response_type"
+    assert client.get("/realms/nope/protocol/openid-connect/auth").status_code == 404

@@ -29,7 +29,7 @@ def forwards(apps, schema_editor):
                 realm=realm,
                 client_id="admin-cli",
                 defaults={
-                    "name": "${client_admin-cli}",
+                    "name": "admin-cli",
                     "public_client": True,
                     "standard_flow_enabled": False,
                     "direct_access_grants_enabled": True,
