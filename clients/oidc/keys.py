@@ -32,7 +32,9 @@ REFRESH_TOKEN_LIFESPAN = 1800  # Keycloak's "SSO Session Idle" default
 _lock = threading.Lock()
 _private: dict[str, RSAKey] = {}  # kid -> parsed private key (decrypted once per process)
 _public: dict[str, RSAKey] = {}  # kid -> parsed public key
-_active: dict[int, tuple[float, str]] = {}  # realm pk -> (monotonic time fetched, active kid)
+# realm pk -> (monotonic time fetched, realm identity, active kid). The identity guards against a
+# deleted realm's pk being reused by a new realm within the TTL.
+_active: dict[int, tuple[float, tuple, str]] = {}
 
 
 class NoSigningKey(Exception):
@@ -79,9 +81,10 @@ def _private_key(kid: str, encrypted: str) -> RSAKey:
 
 def signing_key(realm: Realm) -> RSAKey:
     """The realm's active private key, parsed once per process."""
+    identity = (realm.name, realm.created_at)
     cached = _active.get(realm.pk)
-    if cached is not None and time.monotonic() - cached[0] < ACTIVE_KID_TTL:
-        key = _private.get(cached[1])
+    if cached is not None and cached[1] == identity and time.monotonic() - cached[0] < ACTIVE_KID_TTL:
+        key = _private.get(cached[2])
         if key is not None:
             return key
     row = RealmKey.objects.filter(realm_id=realm.pk, active=True).values_list("kid", "private_key_encrypted").first()
@@ -90,7 +93,7 @@ def signing_key(realm: Realm) -> RSAKey:
     kid, encrypted = row
     key = _private_key(kid, encrypted)
     with _lock:
-        _active[realm.pk] = (time.monotonic(), kid)
+        _active[realm.pk] = (time.monotonic(), identity, kid)
     return key
 
 

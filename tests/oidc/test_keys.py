@@ -154,6 +154,22 @@ class TestKeyCache:
         assert calls.count(key_row.private_key_encrypted) == 1
 
 
+    def test_a_reused_realm_pk_never_signs_with_the_deleted_realms_key(self, db):
+        """Another worker's cached kid for a deleted realm must not survive a new realm on its pk."""
+        from adminconsole import services as realm_services
+        from adminconsole.models import Realm
+
+        old = realm_services.realm_create(name="old-realm")
+        stale_kid = keys.signing_key(old).kid
+        old_pk = old.pk
+        stale_entry = keys._active[old_pk]
+        realm_services.realm_delete(realm=old)
+        new = Realm.objects.create(pk=old_pk, name="new-realm")
+        keys.realm_key_store(realm=new)
+        keys._active[old_pk] = stale_entry  # as a worker that never saw the delete would hold it
+        assert keys.signing_key(new).kid == RealmKey.objects.get(realm=new, active=True).kid != stale_kid
+
+
 class TestReencryptCommand:
     def test_realm_keys_move_to_the_new_encryption_key(self, realm, settings):
         from cryptography.fernet import Fernet
