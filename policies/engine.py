@@ -62,6 +62,7 @@ from enum import StrEnum
 from typing import Any
 
 from adminconsole import clock
+from policies.errors import ClientPolicyError  # noqa: F401  (part of the engine's API)
 
 logger = logging.getLogger(__name__)
 
@@ -83,18 +84,6 @@ class Event(StrEnum):
 YES = "YES"
 NO = "NO"
 ABSTAIN = "ABSTAIN"
-
-
-class ClientPolicyError(Exception):
-    """A refusal by a condition or executor; Keycloak answers {"error", "error_description"}."""
-
-    def __init__(self, error: str, error_description: str):
-        super().__init__(error_description)
-        self.error = error
-        self.error_description = error_description
-
-    def as_dict(self) -> dict:
-        return {"error": self.error, "error_description": self.error_description}
 
 
 @dataclass

@@ -49,3 +49,15 @@ def wrong_type(representation: str, key: str, expected: str) -> PolicyValidation
 
 class PolicyNotFound(Exception):
     """The profile, policy, executor or condition named by the console no longer exists."""
+
+
+class ClientPolicyError(Exception):
+    """A refusal by a condition or executor; Keycloak answers {"error", "error_description"}."""
+
+    def __init__(self, error: str, error_description: str):
+        super().__init__(error_description)
+        self.error = error
+        self.error_description = error_description
+
+    def as_dict(self) -> dict:
+        return {"error": self.error, "error_description": self.error_description}

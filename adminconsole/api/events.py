@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from adminconsole import permissions, selectors
 from adminconsole.api.errors import ApiError, json_response, oauth_error
-from adminconsole.api.realms import realm_get
+from adminconsole.api.common import realm_get
 from adminconsole.api.schemas import ERRORS_READ, KeycloakError
 from adminconsole.events import mask_secrets
 from adminconsole.models import AdminEvent, LoginEvent

@@ -15,9 +15,9 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import BaseModel
 
 from adminconsole.api.auth import BearerAuth
+from adminconsole.api.common import _REQUEST_SCHEMAS, body_doc  # noqa: F401  (body_doc re-exported)
 from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, json_response, oauth_error, unauthorized
 from clients.representations import RepresentationError
 from clients.services import ClientExists, ClientRoleExists
@@ -26,29 +26,6 @@ from policies.errors import PolicyValidationError
 
 logger = logging.getLogger(__name__)
 
-_REQUEST_SCHEMAS: dict[str, type[BaseModel] | dict] = {}
-
-
-def body_doc(model: type[BaseModel] | tuple[str, dict], *, required: bool = False, description: str | None = None) -> dict:
-    """``openapi_extra`` declaring a JSON request body that the handler reads itself.
-
-    Handlers read bodies with ``adminconsole.api.body`` (empty body = none, Keycloak's error
-    shapes), so ninja must not parse them; this only documents the body in the OpenAPI schema.
-    ``model`` is a pydantic model, or ``(name, JSON schema)`` for a schema derived from the
-    declarations the representation parsers use.
-    """
-    if isinstance(model, tuple):
-        name, schema = model
-    else:
-        name, schema = model.__name__, model
-    _REQUEST_SCHEMAS[name] = schema
-    body = {
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
-        "required": required,
-    }
-    if description:
-        body["description"] = description
-    return {"requestBody": body}
 
 
 _HEADERS = {
@@ -186,7 +163,7 @@ def method_not_allowed(response):
     return body
 
 
-# --- routers (imported last: they use ``body_doc`` and the schemas above) ------------------------
+# --- routers ---------------------------------------------------------------------------------------
 
 from adminconsole.api import realms  # noqa: E402
 

@@ -13,7 +13,7 @@ from ninja import Router
 from adminconsole import permissions, services
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, error_message, json_response, no_content
-from adminconsole.api.instance import body_doc
+from adminconsole.api.common import body_doc, realm_get  # noqa: F401  (realm_get re-exported)
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -97,13 +97,6 @@ def realm_request_schema(*, create: bool) -> tuple[str, dict]:
     if create:
         schema["required"] = ["realm"]
     return ("RealmRepresentationCreate" if create else "RealmRepresentationUpdate"), schema
-
-
-def realm_get(name: str) -> Realm:
-    realm = Realm.objects.filter(name=name).first()
-    if realm is None:
-        raise ApiError(404, {"error": "Realm not found."})
-    return realm
 
 
 def realm_representation(realm: Realm, *, full: bool = True) -> dict:

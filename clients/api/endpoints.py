@@ -17,8 +17,7 @@ from ninja import Query, Router
 from adminconsole import permissions
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, json_response, no_content, not_found, oauth_error
-from adminconsole.api.instance import body_doc
-from adminconsole.api.realms import realm_get
+from adminconsole.api.common import body_doc, realm_get
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,

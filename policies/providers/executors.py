@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from policies.errors import ClientPolicyError
 from policies.providers.base import ConfigError, ExecutorType, Field, executor_type, parse_seconds
 
 AUTHENTICATORS = ("client-secret", "client-secret-jwt", "client-jwt", "client-x509")
@@ -198,7 +199,6 @@ class ConfidentialClientExecutor(ExecutorType):
     fields = ()
 
     def execute(self, context) -> None:
-        from policies.engine import ClientPolicyError
 
         if context.event in ("REGISTER", "UPDATE"):
             rep = context.representation if isinstance(context.representation, dict) else {}
@@ -277,7 +277,6 @@ class SecureClientAuthenticatorExecutor(ExecutorType):
         return list(allowed or [])
 
     def execute(self, context) -> None:
-        from policies.engine import ClientPolicyError
 
         if context.event in ("REGISTER", "UPDATE"):
             rep = context.representation if isinstance(context.representation, dict) else None

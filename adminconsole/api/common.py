@@ -1,0 +1,39 @@
+"""What the Admin API's routers share, kept apart from the API instance that imports them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from adminconsole.api.errors import ApiError
+from adminconsole.models import Realm
+
+_REQUEST_SCHEMAS: dict[str, type[BaseModel] | dict] = {}
+
+
+def body_doc(model: type[BaseModel] | tuple[str, dict], *, required: bool = False, description: str | None = None) -> dict:
+    """``openapi_extra`` declaring a JSON request body that the handler reads itself.
+
+    Handlers read bodies with ``adminconsole.api.body`` (empty body = none, Keycloak's error
+    shapes), so ninja must not parse them; this only documents the body in the OpenAPI schema.
+    ``model`` is a pydantic model, or ``(name, JSON schema)`` for a schema derived from the
+    declarations the representation parsers use.
+    """
+    if isinstance(model, tuple):
+        name, schema = model
+    else:
+        name, schema = model.__name__, model
+    _REQUEST_SCHEMAS[name] = schema
+    body = {
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        "required": required,
+    }
+    if description:
+        body["description"] = description
+    return {"requestBody": body}
+
+
+def realm_get(name: str) -> Realm:
+    realm = Realm.objects.filter(name=name).first()
+    if realm is None:
+        raise ApiError(404, {"error": "Realm not found."})
+    return realm
