@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from adminconsole.config import (
     BASE_DIR,
@@ -21,6 +22,8 @@ PRODUCTION = is_production()
 SECRET_KEY = secret_key()
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set when CONSOLE_ENV=production")
 SECRET_ENCRYPTION_KEYS = encryption_keys()
 
 INSTALLED_APPS = [

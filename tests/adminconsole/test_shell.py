@@ -111,3 +111,24 @@ def test_unknown_realm_is_404(admin_client, master):
 def test_realm_service_refuses_duplicates(master):
     with pytest.raises(services.RealmExists):
         services.realm_create(name="master")
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "SECRET_ENCRYPTION_KEYS", "ALLOWED_HOSTS"])
+def test_production_mode_refuses_to_start_without_a_required_setting(missing):
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SECRET_ENCRYPTION_KEYS", "ALLOWED_HOSTS")}
+    env.update(
+        CONSOLE_ENV="production",
+        SECRET_KEY="x" * 64,
+        SECRET_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="console.example.com",
+    )
+    del env[missing]
+    result = subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert f"{missing} must be set when CONSOLE_ENV=production" in result.stderr
