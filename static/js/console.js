@@ -68,6 +68,22 @@
     }
   });
 
+  // Changing the client authenticator asks first ("Change to …?"), as Keycloak's console does.
+  document.addEventListener("change", function (evt) {
+    var select = evt.target;
+    var form = select.closest && select.closest("form[data-authenticator-form]");
+    if (!form || select.tagName !== "SELECT") return;
+    if (select.value === form.dataset.current) {
+      delete form.dataset.confirmTitle;
+      return;
+    }
+    var label = select.options[select.selectedIndex].text;
+    form.dataset.confirmTitle = "Change to " + label + "?";
+    form.dataset.confirmMessage = "If you change authenticator to " + label + ", the database will be updated and you may need to download a new adapter configuration for this client.";
+    form.dataset.confirmYes = "Yes";
+    form.dataset.confirmNo = "No";
+  });
+
   // Toasts fade after a while, errors stay until closed.
   document.addEventListener("htmx:afterSwap", function () {
     document.querySelectorAll("#alerts .alert-success").forEach(function (el) {

@@ -101,3 +101,26 @@ def test_registration_access_token_is_shown_once_and_client_deleted(console_page
     page.get_by_role("dialog", name="Delete dcr-app ?").get_by_role("button", name="Delete").click()
     page.get_by_text("The client has been deleted").wait_for()
     assert not Client.objects.filter(pk=client.pk).exists()
+
+
+def test_changing_the_client_authenticator_asks_first(console_page, master):
+    from adminconsole.actor import Actor
+    from clients import services
+
+    client = services.client_create(realm=master, representation={"clientId": "ledger"}, actor=Actor())
+    page = console_page
+    page.goto(f"/console/master/clients/{client.pk}/credentials")
+    page.wait_for_load_state()
+    page.get_by_label("Client Authenticator").select_option(label="Signed Jwt with Client Secret")
+    page.get_by_role("button", name="Save").click()
+    dialog = page.get_by_role("dialog", name="Change to Signed Jwt with Client Secret?")
+    dialog.get_by_text("If you change authenticator to Signed Jwt with Client Secret").wait_for()
+    dialog.get_by_role("button", name="No").click()
+    client.refresh_from_db()
+    assert client.client_authenticator_type == "client-secret"  # refused: nothing changed
+
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("dialog", name="Change to Signed Jwt with Client Secret?").get_by_role("button", name="Yes").click()
+    page.get_by_text("Client successfully updated").wait_for()
+    client.refresh_from_db()
+    assert client.client_authenticator_type == "client-secret-jwt"
