@@ -49,6 +49,14 @@ def _client(realm, id: str) -> Client:
         raise not_found("Could not find client") from None
 
 
+def _authorized_client(request, realm: str, id: str, role: str):
+    """The caller's auth and the client at ``/realms/{realm}/clients/{id}``: realm 404, then role 403, then client 404."""
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(role)
+    return auth, _client(realm_obj, id)
+
+
 def _created(request, path: str) -> HttpResponse:
     """201 with ``Location`` and no body: both clients take the new id from the Location."""
     response = HttpResponse(status=201)
@@ -116,10 +124,7 @@ def clients_create(request, realm: str):
 
 @router.get("/realms/{realm}/clients/{id}", response={200: ClientRepresentation, **ERRORS_READ}, summary="Get a client")
 def clients_get(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.VIEW_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
     return json_response(client_representation(client, include_secret=auth.has(permissions.MANAGE_CLIENTS)))
 
 
@@ -132,10 +137,7 @@ def clients_get(request, realm: str, id: str):
     openapi_extra=body_doc(client_request_schema(create=False)),
 )
 def clients_update(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     body = b.json_object(request, CLIENT_REP) or {}
     services.client_update(client=client, representation=body, actor=auth.actor)
     return no_content()
@@ -143,10 +145,7 @@ def clients_update(request, realm: str, id: str):
 
 @router.delete("/realms/{realm}/clients/{id}", response={204: None, **ERRORS_WRITE}, summary="Delete a client")
 def clients_delete(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     services.client_delete(client=client, actor=auth.actor)
     return no_content()
 
@@ -161,10 +160,7 @@ def clients_delete(request, realm: str, id: str):
     description="`{\"type\":\"secret\",\"value\":...}`; `{\"type\":\"secret\"}` for a client without a secret.",
 )
 def client_secret_get(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     return _credential(selectors.client_secret_value(client=client), **NO_CACHE)
 
 
@@ -176,10 +172,7 @@ def client_secret_get(request, realm: str, id: str):
     "the rotated secret). No body is needed; one is ignored.",
 )
 def client_secret_regenerate(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     return _credential(services.client_secret_regenerate(client=client, actor=auth.actor))
 
 
@@ -191,10 +184,7 @@ def client_secret_regenerate(request, realm: str, id: str):
     "rotated secret is still returned.",
 )
 def client_rotated_secret_get(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     value = selectors.client_rotated_secret_value(client=client)
     if value is None:
         raise ApiError(404, {"error": "Client does not have a rotated secret"})
@@ -208,10 +198,7 @@ def client_rotated_secret_get(request, realm: str, id: str):
     description="204 also when there is nothing to invalidate.",
 )
 def client_rotated_secret_invalidate(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     services.client_rotated_secret_invalidate(client=client, actor=auth.actor)
     return no_content()
 
@@ -224,10 +211,7 @@ def client_rotated_secret_invalidate(request, realm: str, id: str):
     "token stops working.",
 )
 def client_registration_token_regenerate(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     token = services.client_registration_token_regenerate(client=client, actor=auth.actor)
     client.refresh_from_db()
     return json_response({**client_representation(client, include_secret=True), "registrationAccessToken": token})
@@ -267,10 +251,7 @@ def client_roles_list(
     first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
     max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX),
 ):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.VIEW_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
     roles = selectors.client_roles(client=client)
     if search:
         roles = roles.filter(name__icontains=search)
@@ -285,10 +266,7 @@ def client_roles_list(
     openapi_extra=body_doc(RoleRepresentationIn, required=True),
 )
 def client_roles_create(request, realm: str, id: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     body = b.json_object(request, ROLE_REP, required=True)
     b.reject_unknown(body, ROLE_FIELDS, ROLE_REP)
     name = b.opt_str(body, "name", ROLE_REP, max_length=4096)
@@ -305,10 +283,7 @@ def client_roles_create(request, realm: str, id: str):
     summary="Get a client role by name",
 )
 def client_roles_get(request, realm: str, id: str, role_name: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.VIEW_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
     return json_response(role_representation(_role(client, role_name), client))
 
 
@@ -318,10 +293,7 @@ def client_roles_get(request, realm: str, id: str, role_name: str):
     summary="Delete a client role by name",
 )
 def client_roles_delete(request, realm: str, id: str, role_name: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
-    client = _client(realm_obj, id)
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
     role = _role(client, role_name)
     if not services.client_role_delete(role=role, actor=auth.actor):
         raise not_found("Could not find role")
