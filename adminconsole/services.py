@@ -44,9 +44,15 @@ def realm_create(
 REALM_CREATED_HOOKS: list = []
 
 
+class RealmProtected(Exception):
+    """Realm master signs every admin token: it can be neither renamed nor deleted."""
+
+
 @transaction.atomic
 def realm_update(*, realm: Realm, actor: Actor | None = None, **changes) -> Realm:
     realm = Realm.objects.select_for_update().get(pk=realm.pk)
+    if realm.name == "master" and changes.get("name", "master") != "master":
+        raise RealmProtected("Can't rename master realm")
     for field, value in changes.items():
         setattr(realm, field, value)
     try:
@@ -61,6 +67,8 @@ def realm_update(*, realm: Realm, actor: Actor | None = None, **changes) -> Real
 
 @transaction.atomic
 def realm_delete(*, realm: Realm, actor: Actor | None = None) -> None:
+    if realm.name == "master":
+        raise RealmProtected("Can't delete master realm")
     Realm.objects.select_for_update().filter(pk=realm.pk).delete()
     # A realm's own events go with it; the deletion is recorded in the admin realm.
     admin_realm = Realm.objects.filter(name=(actor.auth_realm if actor else None) or "master").first()

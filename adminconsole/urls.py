@@ -7,6 +7,7 @@ console_patterns = [
     path("", views.realm_home, name="realm-home"),
     path("add-realm", views.realm_create, name="realm-create"),
     path("realm-settings/", views.realm_settings, name="realm-settings"),
+    path("realm-settings/delete", views.realm_delete, name="realm-delete"),
     path("events", audit_views.admin_events, name="events"),
     path("events/user-events", audit_views.user_events, name="events-user"),
     path("", include("clients.oidc.console_urls")),  # realm keys, tokens, initial access tokens

@@ -62,5 +62,20 @@ def realm_settings(request, realm):
         "tabs": realm_settings_tabs(request.user, realm),
         "active_tab": "general",
         "can_manage": permissions.has(request.user, permissions.MANAGE_REALM),
+        "can_delete": realm.name != "master" and permissions.has(request.user, permissions.MANAGE_REALM),
     }
     return render_page(request, "adminconsole/realm_settings.html", context, partial="general-form", status=status)
+
+
+@realm_view(permissions.MANAGE_REALM)
+def realm_delete(request, realm):
+    """Realm settings → Action → Delete. POST only; master cannot be deleted."""
+    if request.method != "POST":
+        return redirect("realm-settings", realm=realm.name)
+    try:
+        services.realm_delete(realm=realm, actor=Actor.from_request(request))
+    except services.RealmProtected as exc:
+        messages.error(request, f"Could not delete realm: {exc}")
+        return redirect("realm-settings", realm=realm.name)
+    messages.success(request, "The realm has been deleted")
+    return redirect("realm-settings", realm="master")

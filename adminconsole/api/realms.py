@@ -206,8 +206,6 @@ def realms_update(request, realm: str):
     if changes.get("name") == realm_obj.name:
         changes.pop("name")
     if "name" in changes:
-        if realm_obj.name == "master":
-            raise error_message(409, "Can't rename master realm")
         if Realm.objects.filter(name=changes["name"]).exists():
             raise error_message(409, "Realm with same name exists")
     try:
@@ -217,6 +215,8 @@ def realms_update(request, realm: str):
             _replace_client_policies(realm_obj, body, auth)
     except IntegrityError:
         raise error_message(409, "Realm with same name exists") from None
+    except services.RealmProtected as exc:
+        raise error_message(409, str(exc)) from None
     return no_content()
 
 
@@ -230,9 +230,10 @@ def realms_delete(request, realm: str):
     auth = request.auth
     realm_obj = realm_get(realm)
     auth.require(permissions.MANAGE_REALM)
-    if realm_obj.name == "master":
-        raise error_message(409, "Can't delete master realm")
-    services.realm_delete(realm=realm_obj, actor=auth.actor)
+    try:
+        services.realm_delete(realm=realm_obj, actor=auth.actor)
+    except services.RealmProtected as exc:
+        raise error_message(409, str(exc)) from None
     return no_content()
 
 

@@ -219,3 +219,22 @@ class TestLoginEventRecord:
         with pytest.raises(ValueError):
             login_event_record(realm=master, client_id="app", success=True, secret_used=SECRET)
         assert not LoginEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_purge_events_keeps_recent_ones(master):
+    import time_machine
+    from django.core.management import call_command
+
+    from adminconsole.actor import Actor
+    from adminconsole.events import admin_event_record, login_event_record
+    from adminconsole.models import AdminEvent, LoginEvent
+
+    with time_machine.travel(1_800_000_000, tick=False):
+        admin_event_record(realm=master, operation="UPDATE", resource_type="REALM", resource_path="", actor=Actor())
+        login_event_record(realm=master, client_id="old", success=False, error="invalid_client")
+    with time_machine.travel(1_800_000_000 + 40 * 86400, tick=False):
+        admin_event_record(realm=master, operation="UPDATE", resource_type="REALM", resource_path="new", actor=Actor())
+        call_command("purge_events", days=30, stdout=__import__("io").StringIO())
+    assert list(AdminEvent.objects.values_list("resource_path", flat=True)) == ["new"]
+    assert not LoginEvent.objects.exists()

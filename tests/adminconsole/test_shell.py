@@ -132,3 +132,32 @@ def test_production_mode_refuses_to_start_without_a_required_setting(missing):
     result = subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert f"{missing} must be set when CONSOLE_ENV=production" in result.stderr
+
+
+@pytest.mark.django_db
+def test_delete_realm_from_the_console(admin_client, master):
+    from adminconsole.models import AdminEvent
+
+    services.realm_create(name="doomed")
+    page = admin_client.get("/console/doomed/realm-settings/").content.decode()
+    assert 'data-confirm-title="Delete realm?"' in page
+    assert "Delete realm?" not in admin_client.get("/console/master/realm-settings/").content.decode()
+    response = admin_client.post("/console/doomed/realm-settings/delete")
+    assert response.status_code == 302 and response["Location"] == "/console/master/realm-settings/"
+    assert not Realm.objects.filter(name="doomed").exists()
+    assert AdminEvent.objects.filter(realm=master, operation_type="DELETE", resource_path="doomed").exists()
+
+
+@pytest.mark.django_db
+def test_master_cannot_be_deleted_and_viewers_cannot_delete(admin_client, django_user_model, client, master):
+    from tests.conftest import make_user
+
+    response = admin_client.post("/console/master/realm-settings/delete", follow=True)
+    assert b"Could not delete realm: Can&#x27;t delete master realm" in response.content
+    assert Realm.objects.filter(name="master").exists()
+    services.realm_create(name="kept")
+    client.force_login(make_user(django_user_model, "looker", ["view-realm"]))
+    assert client.post("/console/kept/realm-settings/delete").status_code == 403
+    assert Realm.objects.filter(name="kept").exists()
+    with pytest.raises(services.RealmProtected):
+        services.realm_update(realm=master, name="renamed")
