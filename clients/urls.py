@@ -9,6 +9,7 @@ urlpatterns = [
     path("<uuid:id>/", views.client_detail, name="client-detail"),
     path("<uuid:id>/settings", views.client_settings, name="client-settings"),
     path("<uuid:id>/delete", views.client_delete, name="client-delete"),
+    path("<uuid:id>/enabled", views.client_enabled, name="client-enabled"),
     path("<uuid:id>/credentials", views.client_credentials, name="client-credentials"),
     path("<uuid:id>/credentials/authenticator", views.client_authenticator_save, name="client-authenticator-save"),
     path("<uuid:id>/credentials/client-secret", views.client_secret_regenerate, name="client-secret-regenerate"),

@@ -147,7 +147,7 @@ def client_settings(request, realm, id):
         if not form.is_valid():
             messages.error(request, "Client could not be updated: please correct the errors below")
         else:
-            was_public = client.public_client
+            was_public, was_enabled = client.public_client, client.enabled
             try:
                 client = services.client_update(
                     client=client, representation=form.to_representation(), actor=Actor.from_request(request)
@@ -161,15 +161,33 @@ def client_settings(request, realm, id):
             else:
                 messages.success(request, "Client successfully updated")
                 url = reverse("client-settings", kwargs={"realm": realm.name, "id": client.pk})
-                if not request.htmx or was_public != client.public_client:
+                if not request.htmx or was_public != client.public_client or was_enabled != client.enabled:
                     # A plain post follows PRG; for htmx, a changed client type shows or hides
-                    # the Credentials tab, so the whole page reloads.
+                    # the Credentials tab and a changed Enabled must reach the header switch,
+                    # so the whole page reloads.
                     return redirect_htmx_aware(request, url)
                 form = ClientSettingsForm(client=client)
         if form.is_bound:
             status = _failed(request)
     context = _detail_context(request, realm, client, "settings", form=form)
     return render_page(request, "clients/settings.html", context, partial="settings-form", status=status)
+
+
+@realm_view(VIEW, write_role=MANAGE)
+def client_enabled(request, realm, id):
+    """The header's Enabled switch (console-labels §13): a plain POST of ``enabled``, back to the tab."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    client = _get_client(realm, id)
+    enabled = request.POST.get("enabled", "").lower() in ("true", "on", "1")
+    try:
+        client = services.client_update(client=client, representation={"enabled": enabled}, actor=Actor.from_request(request))
+    except (RepresentationError, ClientPolicyError) as exc:
+        messages.error(request, f"Client could not be updated: {_error_text(exc)}")
+    else:
+        messages.success(request, "Client successfully updated")
+    urls = {tab["key"]: tab["url"] for tab in _tabs(client)}
+    return redirect_htmx_aware(request, urls.get(request.POST.get("tab", ""), urls["settings"]))
 
 
 @realm_view(VIEW, write_role=MANAGE)

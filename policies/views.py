@@ -165,10 +165,19 @@ POLICIES = Subtab(
 )
 
 
+def _search(request) -> str:
+    """The table's name filter (``?search=``), as the Clients list reads it."""
+    return request.GET.get("search", "").strip()[:255]
+
+
 def _subtab(request, realm, subtab: Subtab, *, json_text: str | None = None, json_error: str | None = None, status: int = 200):
     view = "json" if json_text is not None or request.GET.get("view") == "json" else "form"
     if view == "json" and json_text is None:
         json_text = _pretty(subtab.representation(realm))
+    search = _search(request) if view == "form" else ""
+    items = subtab.model.objects.filter(realm=realm).only(*subtab.columns)
+    if search:
+        items = items.filter(name__icontains=search)
     context = _context(
         request,
         realm,
@@ -176,7 +185,8 @@ def _subtab(request, realm, subtab: Subtab, *, json_text: str | None = None, jso
         view=view,
         subtab_url=reverse(subtab.url_name, kwargs={"realm": realm.name}),
         json_url=reverse(subtab.json_url_name, kwargs={"realm": realm.name}),
-        items=list(subtab.model.objects.filter(realm=realm).only(*subtab.columns)),
+        items=list(items),
+        search=search,
         json_text=json_text,
         json_error=json_error,
         profiles_tooltip=PROFILES_TOOLTIP,
@@ -539,9 +549,12 @@ def _profile_ref_items(realm, policy) -> list[dict]:
     ]
 
 
-def _available_profiles(realm, policy) -> list[ClientProfile]:
+def _available_profiles(realm, policy, search: str = "") -> list[ClientProfile]:
     taken = set(policy.profile_refs.values_list("profile_name", flat=True))
-    return [p for p in ClientProfile.objects.filter(realm=realm) if p.name not in taken]
+    profiles = ClientProfile.objects.filter(realm=realm)
+    if search:
+        profiles = profiles.filter(name__icontains=search)
+    return [p for p in profiles if p.name not in taken]
 
 
 def _policy_context(request, realm, form, policy=None, **extra) -> dict:
@@ -551,7 +564,8 @@ def _policy_context(request, realm, form, policy=None, **extra) -> dict:
             kind=CONDITION, components=_component_items(CONDITION, policy), profile_refs=_profile_ref_items(realm, policy)
         )
         if context.get("show_add_panel"):
-            context["available_profiles"] = _available_profiles(realm, policy)
+            search = context.get("add_panel_search", "")
+            context["available_profiles"] = _available_profiles(realm, policy, search)
     return context
 
 
@@ -654,7 +668,9 @@ def policy_profiles_add(request, realm, policy):
     form = PolicyForm(initial=_policy_initial(policy))
     if request.method == "GET":
         partial = "add-profiles-panel" if request.htmx else "policy-form"
-        return _policy_page(request, realm, form, policy, partial=partial, show_add_panel=True)
+        return _policy_page(
+            request, realm, form, policy, partial=partial, show_add_panel=True, add_panel_search=_search(request)
+        )
     names = request.POST.getlist("profile")
     try:
         services.policy_profiles_add(realm=realm, policy=policy, profile_names=names, actor=_actor(request))

@@ -68,6 +68,18 @@
     }
   });
 
+  // A table's select-all checkbox: <input type="checkbox" data-select-all="NAME"> ticks or clears
+  // every checkbox named NAME in its table.
+  document.addEventListener("change", function (evt) {
+    var all = evt.target;
+    if (!all.matches || !all.matches("input[data-select-all]")) return;
+    var table = all.closest("table");
+    if (!table) return;
+    table.querySelectorAll('input[type="checkbox"][name="' + all.dataset.selectAll + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
+
   // Changing the client authenticator asks first ("Change to …?"), as Keycloak's console does.
   document.addEventListener("change", function (evt) {
     var select = evt.target;

@@ -124,3 +124,28 @@ def test_changing_the_client_authenticator_asks_first(console_page, master):
     page.get_by_text("Client successfully updated").wait_for()
     client.refresh_from_db()
     assert client.client_authenticator_type == "client-secret-jwt"
+
+
+def test_disabling_a_client_from_the_header_asks_first(console_page, master):
+    from adminconsole.actor import Actor
+    from clients import services
+
+    client = services.client_create(realm=master, representation={"clientId": "kiosk"}, actor=Actor())
+    page = console_page
+    page.goto(f"/console/master/clients/{client.pk}/settings")
+    page.wait_for_load_state()  # the confirmation dialog needs the page's scripts
+    header_switch = page.locator("#client-enabled-switch").get_by_role("switch", name="Enabled")
+    header_switch.click()
+    dialog = page.get_by_role("dialog", name="Disable client?")
+    dialog.get_by_text("Are you sure you want to disable this client?").wait_for()
+    dialog.get_by_role("button", name="Cancel").click()
+    client.refresh_from_db()
+    assert client.enabled  # cancelled: nothing changed
+
+    header_switch.click()
+    page.get_by_role("dialog", name="Disable client?").get_by_role("button", name="Disable").click()
+    page.get_by_text("Client successfully updated").wait_for()
+    client.refresh_from_db()
+    assert not client.enabled
+    assert page.locator("#client-enabled-switch").get_by_role("switch", name="Enabled").get_attribute("aria-checked") == "false"
+    assert not page.locator("#settings-form").get_by_role("switch", name="Enabled").is_checked()  # both agree

@@ -57,6 +57,7 @@ def write_posts(realm, c):
         (url("client-role-create", realm, c), {"name": "r"}),
         (url("client-role-delete", realm, c), {"name": "existing"}),
         (url("client-delete", realm, c), {}),
+        (url("client-enabled", realm, c), {"enabled": "false"}),
     ]
 
 
@@ -442,3 +443,61 @@ def test_policy_refusal_is_shown_as_keycloak_words_it(admin_client, realm):
     assert response.status_code == 400
     assert "Could not create client: &#x27;Invalid client metadata: invalid client access type&#x27;" in response.content.decode()
     assert not Client.objects.filter(realm=realm).exists()
+
+
+# --- the header's Enabled switch (console-labels §13) ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_header_enabled_switch_asks_before_disabling(admin_client, realm, confidential):
+    body = admin_client.get(url("client-roles", realm, confidential)).content.decode()
+    assert f'action="{url("client-enabled", realm, confidential)}"' in body
+    assert 'data-confirm-title="Disable client?"' in body
+    assert 'data-confirm-message="Are you sure you want to disable this client?"' in body
+    assert 'data-confirm-yes="Disable"' in body
+    assert "Disabled clients cannot initiate a login or have obtained access tokens." in body
+    assert 'role="switch" aria-checked="true"' in body
+
+
+@pytest.mark.django_db
+def test_header_enabled_switch_plain_post_disables_and_enables(admin_client, realm, confidential):
+    response = admin_client.post(url("client-enabled", realm, confidential), {"enabled": "false", "tab": "roles"})
+    assert response.status_code == 302 and response["Location"] == url("client-roles", realm, confidential)
+    confidential.refresh_from_db()
+    assert not confidential.enabled
+    event = AdminEvent.objects.filter(realm=realm, operation_type="UPDATE", resource_type="CLIENT").latest("pk")
+    assert event is not None
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "Client successfully updated" in page and 'aria-checked="false"' in page
+    assert "Disable client?" not in page, "switching on does not ask"
+
+    # The Settings tab's own Enabled switch agrees with the header.
+    settings = admin_client.get(url("client-settings", realm, confidential)).content.decode()
+    assert 'name="enabled" id="id_enabled" aria-describedby' in settings and 'id="id_enabled" checked' not in settings
+
+    response = admin_client.post(url("client-enabled", realm, confidential), {"enabled": "true"})
+    assert response["Location"] == url("client-settings", realm, confidential)
+    confidential.refresh_from_db()
+    assert confidential.enabled
+    settings = admin_client.get(response["Location"]).content.decode()
+    assert 'id="id_enabled" checked' in settings
+
+
+@pytest.mark.django_db
+def test_settings_htmx_save_changing_enabled_reloads_the_page(admin_client, realm, confidential):
+    data = {"client_id": "my-app", "client_authentication": "on", "standard_flow": "on"}  # enabled unticked
+    response = admin_client.post(url("client-settings", realm, confidential), data, **HTMX)
+    assert response["HX-Redirect"] == url("client-settings", realm, confidential)
+    confidential.refresh_from_db()
+    assert not confidential.enabled
+
+
+@pytest.mark.django_db
+def test_header_enabled_switch_permissions(viewer_client, realm, confidential):
+    target = url("client-enabled", realm, confidential)
+    body = viewer_client.get(url("client-settings", realm, confidential)).content.decode()
+    assert f'action="{target}"' not in body and 'aria-checked="true" aria-describedby="client-enabled-help" disabled' in body
+    assert viewer_client.post(target, {"enabled": "false"}).status_code == 403
+    confidential.refresh_from_db()
+    assert confidential.enabled
+    assert not AdminEvent.objects.filter(realm=realm).exists()

@@ -520,3 +520,57 @@ def test_delete_policy(admin_client, master, policy):
     response = admin_client.post(f"{BASE}policies/{policy.pk}/delete", follow=True)
     assert "Client policy deleted" in text(response)
     assert not ClientPolicy.objects.exists()
+
+
+# --- table search (console-labels §3, §6.1, §6.2, §9.2) ------------------------------------------
+
+
+def test_profiles_search_filters_by_name_and_shows_no_results_state(viewer_client, master, profile):
+    services.profile_create(realm=master, name="Other", description="", actor=ACTOR)
+    body = squash(text(viewer_client.get(BASE)))
+    assert 'placeholder="Search"' in body and ">Refresh</a>" in body
+    assert f">{WEEKLY}</a>" in body and ">Other</a>" in body
+
+    found = squash(text(viewer_client.get(BASE, {"search": "weekly"})))
+    assert f">{WEEKLY}</a>" in found and ">Other</a>" not in found
+    assert 'value="weekly"' in found and "No search results" not in found
+
+    none = squash(text(viewer_client.get(BASE, {"search": "nothing-like-this"})))
+    assert ">Other</a>" not in none and f">{WEEKLY}</a>" not in none
+    for label in ("No search results", "Click on the search bar above to search again", f'href="{BASE}">Clear all filters</a>'):
+        assert label in none, label
+    assert "No profiles" not in none, "the empty state is only for a list with no rows and no search"
+
+
+def test_policies_search_filters_by_name_htmx_fragment(viewer_client, master, policy):
+    services.policy_create(realm=master, name="Another Policy", description="", actor=ACTOR)
+    url = BASE + "policies/"
+    body = squash(text(viewer_client.get(url)))
+    assert 'placeholder="Search client policy"' in body and ">Refresh</a>" in body
+    fragment = squash(text(viewer_client.get(url, {"search": "rotation"}, **HX)))
+    assert fragment.lstrip().startswith('<div id="subtab-pane">')
+    assert ">Rotation Policy</a>" in fragment and ">Another Policy</a>" not in fragment
+    none = squash(text(viewer_client.get(url, {"search": "zzz"})))
+    assert "No search results" in none and f'href="{url}">Clear all filters</a>' in none
+    assert "No client policies" not in none
+
+
+def test_add_client_profile_panel_search_and_select_all(admin_client, master, policy, profile):
+    services.profile_create(realm=master, name="Other", description="", actor=ACTOR)
+    url = f"{BASE}policies/{policy.pk}/add-client-profile"
+    panel = squash(text(admin_client.get(url, **HX)))
+    assert 'placeholder="Search profile"' in panel and 'aria-label="Select all"' in panel and ">Refresh</a>" in panel
+    assert WEEKLY in panel and ">Other</label>" in panel
+
+    found = squash(text(admin_client.get(url, {"search": "oth"}, **HX)))
+    assert ">Other</label>" in found and WEEKLY not in found
+
+    # Without JS: the policy page with the panel open and filtered.
+    page = squash(text(admin_client.get(url, {"search": "nope"})))
+    assert 'id="add-profiles-panel"' in page and "No search results" in page
+    assert "Click on the search bar above to search again" in page and f'href="{url}"' in page
+    assert "No client profiles configured" in page  # the policy's own (empty) list, not the panel
+
+
+def test_viewer_cannot_open_the_add_client_profile_search(viewer_client, master, policy, profile):
+    assert viewer_client.get(f"{BASE}policies/{policy.pk}/add-client-profile", {"search": "w"}).status_code == 403
