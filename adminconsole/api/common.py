@@ -37,3 +37,11 @@ def realm_get(name: str) -> Realm:
     if realm is None:
         raise ApiError(404, {"error": "Realm not found."})
     return realm
+
+
+def authorized_realm(request, realm: str, role: str):
+    """The caller's auth and the realm at ``/realms/{realm}``: realm 404 first, then role 403."""
+    auth = request.auth
+    realm_obj = realm_get(realm)
+    auth.require(role)
+    return auth, realm_obj

@@ -16,8 +16,8 @@ from ninja import Query, Router
 from pydantic import BaseModel, ConfigDict
 
 from adminconsole import permissions, selectors
-from adminconsole.api.errors import ApiError, json_response, oauth_error
-from adminconsole.api.common import realm_get
+from adminconsole.api.errors import json_response, oauth_error
+from adminconsole.api.common import authorized_realm
 from adminconsole.api.schemas import ERRORS_READ, KeycloakError
 from adminconsole.events import mask_secrets
 from adminconsole.models import AdminEvent, LoginEvent
@@ -112,10 +112,7 @@ def admin_events_list(
     first: int = Query(0, ge=0, le=INT32_MAX),
     max: int = Query(100, ge=0, le=INT32_MAX),  # noqa: A002
 ):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    if not auth.has(permissions.VIEW_REALM):
-        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
     events = selectors.admin_event_list(
         realm=realm_obj,
         operation_types=_many(operationTypes),
@@ -176,10 +173,7 @@ def events_list(
     first: int = Query(0, ge=0, le=INT32_MAX),
     max: int = Query(100, ge=0, le=INT32_MAX),  # noqa: A002
 ):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    if not auth.has(permissions.VIEW_REALM):
-        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
     events = selectors.login_event_list(
         realm=realm_obj,
         types=_many(type),

@@ -13,7 +13,7 @@ from ninja import Router
 from adminconsole import permissions, services
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, error_message, json_response, no_content
-from adminconsole.api.common import body_doc, realm_get  # noqa: F401  (realm_get re-exported)
+from adminconsole.api.common import authorized_realm, body_doc, realm_get  # noqa: F401  (realm_get re-exported)
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -198,9 +198,7 @@ def realms_get(request, realm: str):
     openapi_extra=body_doc(realm_request_schema(create=False)),
 )
 def realms_update(request, realm: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_REALM)
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
     body = b.json_object(request, REP) or {}
     changes = _realm_fields(body)
     if changes.get("name") == realm_obj.name:
@@ -227,9 +225,7 @@ def realms_update(request, realm: str):
     description="Realm master, which signs every admin token, cannot be deleted (409).",
 )
 def realms_delete(request, realm: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_REALM)
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
     try:
         services.realm_delete(realm=realm_obj, actor=auth.actor)
     except services.RealmProtected as exc:

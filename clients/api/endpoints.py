@@ -17,7 +17,7 @@ from ninja import Query, Router
 from adminconsole import permissions
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, json_response, no_content, not_found, oauth_error
-from adminconsole.api.common import body_doc, realm_get
+from adminconsole.api.common import authorized_realm, body_doc
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -51,9 +51,7 @@ def _client(realm, id: str) -> Client:
 
 def _authorized_client(request, realm: str, id: str, role: str):
     """The caller's auth and the client at ``/realms/{realm}/clients/{id}``: realm 404, then role 403, then client 404."""
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(role)
+    auth, realm_obj = authorized_realm(request, realm, role)
     return auth, _client(realm_obj, id)
 
 
@@ -97,9 +95,7 @@ def clients_list(
     first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
     max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX),
 ):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.VIEW_CLIENTS)
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
     clients = selectors.client_list(realm=realm_obj, search=clientId or "", exact=not search, with_secrets=True)
     include_secret = auth.has(permissions.MANAGE_CLIENTS)
     return json_response([client_representation(c, include_secret=include_secret) for c in _page(clients, first, max_)])
@@ -114,9 +110,7 @@ def clients_list(
     openapi_extra=body_doc(client_request_schema(create=True), required=True),
 )
 def clients_create(request, realm: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_CLIENTS)
     body = b.json_object(request, CLIENT_REP, required=True)
     client = services.client_create(realm=realm_obj, representation=body, actor=auth.actor)
     return _created(request, f"/admin/realms/{realm_obj.name}/clients/{client.pk}")
@@ -314,9 +308,7 @@ def client_roles_delete(request, realm: str, id: str, role_name: str):
 def clients_initial_access_create(request, realm: str):
     from clients.oidc.services import initial_access_token_create
 
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_CLIENTS)
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_CLIENTS)
     rep = "ClientInitialAccessCreatePresentation"
     body = b.json_object(request, rep) or {}
     b.reject_unknown(body, {"expiration", "count"}, rep)

@@ -12,7 +12,7 @@ from ninja import Query, Router
 from adminconsole import permissions
 from adminconsole.api import body as b
 from adminconsole.api.errors import json_response, no_content
-from adminconsole.api.common import body_doc, realm_get
+from adminconsole.api.common import authorized_realm, body_doc
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -21,15 +21,9 @@ from adminconsole.api.schemas import (
     ClientProfilesRepresentation,
     ClientProfilesUpdate,
 )
-from policies import representations
+from policies import representations, services
 
 router = Router(tags=["Client policies"])
-
-
-def _services():
-    from policies import services
-
-    return services
 
 
 @router.get(
@@ -39,9 +33,7 @@ def _services():
     description="`globalProfiles` is present only with `include-global-profiles=true` (no global profiles ship).",
 )
 def profiles_get(request, realm: str, include_global_profiles: bool = Query(False, alias="include-global-profiles")):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.VIEW_REALM)
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
     return json_response(representations.profiles_representation(realm_obj, include_global=include_global_profiles))
 
 
@@ -54,10 +46,8 @@ def profiles_get(request, realm: str, include_global_profiles: bool = Query(Fals
     openapi_extra=body_doc(ClientProfilesUpdate, required=True),
 )
 def profiles_put(request, realm: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_REALM)
-    _services().profiles_replace(realm=realm_obj, representation=b.json_body(request), actor=auth.actor)
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
+    services.profiles_replace(realm=realm_obj, representation=b.json_body(request), actor=auth.actor)
     return no_content()
 
 
@@ -68,9 +58,7 @@ def profiles_put(request, realm: str):
     description="`globalPolicies` is present only with `include-global-policies=true` (no global policies ship).",
 )
 def policies_get(request, realm: str, include_global_policies: bool = Query(False, alias="include-global-policies")):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.VIEW_REALM)
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
     return json_response(representations.policies_representation(realm_obj, include_global=include_global_policies))
 
 
@@ -83,8 +71,6 @@ def policies_get(request, realm: str, include_global_policies: bool = Query(Fals
     openapi_extra=body_doc(ClientPoliciesUpdate, required=True),
 )
 def policies_put(request, realm: str):
-    auth = request.auth
-    realm_obj = realm_get(realm)
-    auth.require(permissions.MANAGE_REALM)
-    _services().policies_replace(realm=realm_obj, representation=b.json_body(request), actor=auth.actor)
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
+    services.policies_replace(realm=realm_obj, representation=b.json_body(request), actor=auth.actor)
     return no_content()
