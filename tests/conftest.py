@@ -25,6 +25,15 @@ CHROMIUM_ARGS = [
 ADMIN_PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Sign-ins and the password grant check real passwords; a fast hasher keeps tests quick.
+
+    Tests that start the app in another process (which reads the real settings) override this.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def master(db):
     from adminconsole import services

@@ -15,9 +15,6 @@ from tests.conftest import ADMIN_PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 SECRET = "api-secret-value-never-shown"
 ALICE = Actor(source="console", username="alice", user_id="u-alice", auth_realm="master", ip_address="10.0.0.7")

@@ -47,7 +47,6 @@ def test_admin_api_realm_changes_record_who_acted(client, admin_user, master, se
     from clients.oidc import keys
     from tests.conftest import ADMIN_PASSWORD
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
     keys.cache_forget_realm(master.pk)
     token = client.post("/realms/master/protocol/openid-connect/token",
                         {"grant_type": "password", "client_id": "admin-cli", "username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]

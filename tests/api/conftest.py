@@ -58,12 +58,6 @@ class Api:
         return Api(self.client, token)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The password grant checks real passwords; a fast hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api(client, master, admin_user):
     """Authenticated as the bootstrap administrator (all four roles)."""

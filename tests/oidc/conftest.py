@@ -52,12 +52,6 @@ def token_post(client):
     return post
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The password grant checks real passwords; a fast hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def rotation_policy(realm, *, expiration: int, rotated: int, remaining: int, condition: dict | None = None) -> None:
     """A realm policy applying ``secret-rotation`` to confidential clients (the procedure's setup)."""
     from policies.services import policies_replace, profiles_replace

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from adminconsole.actor import Actor
 from clients import secrets as secret_store
-from clients.models import Client, ClientSecret
+from clients.models import ClientSecret
 from clients.oidc import client_cache
 from clients.services import client_rotated_secret_invalidate, client_secret_regenerate, client_update
 from tests.oidc.conftest import rotation_policy

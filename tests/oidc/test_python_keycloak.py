@@ -79,7 +79,6 @@ def test_wrong_secret_is_an_authentication_error(live_server, svc, connections):
 
 
 def test_admin_cli_password_login_refresh_logout(live_server, master, admin_user, settings, connections):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     admin_user.set_password(ADMIN_PASSWORD)
     admin_user.save()
     oid = openid(connections, live_server.url, "master", "admin-cli")

@@ -78,6 +78,11 @@ class Server:
 
 
 @pytest.fixture
+def fast_password_hashing():
+    """The gunicorn subprocess reads the real settings, so the admin's hash must use them too."""
+
+
+@pytest.fixture
 def server(tmp_path, master, admin_user):
     master.access_token_lifespan = 600  # the bearer token below outlives the test
     master.save(update_fields=["access_token_lifespan"])

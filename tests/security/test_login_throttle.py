@@ -14,9 +14,6 @@ from tests.conftest import ADMIN_PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOCKED_TEXT = "Too many failed sign-in attempts"
 

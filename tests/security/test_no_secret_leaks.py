@@ -29,11 +29,6 @@ GIVEN_SECRET = "given-secret-value-000111222333444555"
 WRONG_SECRET = "wrong-secret-value-999888777666555444"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_api(client, admin_user, master):
     from clients.oidc import keys
