@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from adminconsole import permissions
 from adminconsole.actor import Actor
@@ -174,10 +175,9 @@ def client_settings(request, realm, id):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_enabled(request, realm, id):
     """The header's Enabled switch (console-labels §13): a plain POST of ``enabled``, back to the tab."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _get_client(realm, id)
     enabled = request.POST.get("enabled", "").lower() in ("true", "on", "1")
     try:
@@ -191,9 +191,8 @@ def client_enabled(request, realm, id):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_delete(request, realm, id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _get_client(realm, id)
     try:
         services.client_delete(client=client, actor=Actor.from_request(request))
@@ -244,9 +243,8 @@ def client_credentials(request, realm, id):
 
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_authenticator_save(request, realm, id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _credentials_client(realm, id)
     form = ClientAuthenticatorForm(request.POST)
     if form.is_valid():
@@ -270,9 +268,8 @@ def client_authenticator_save(request, realm, id):
 
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_secret_regenerate(request, realm, id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _credentials_client(realm, id)
     try:
         services.client_secret_regenerate(client=client, actor=Actor.from_request(request))
@@ -285,9 +282,8 @@ def client_secret_regenerate(request, realm, id):
 
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_rotated_secret_invalidate(request, realm, id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _credentials_client(realm, id)
     services.client_rotated_secret_invalidate(client=client, actor=Actor.from_request(request))
     messages.success(request, "Rotated secret successfully removed")
@@ -296,9 +292,8 @@ def client_rotated_secret_invalidate(request, realm, id):
 
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_registration_token_regenerate(request, realm, id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _credentials_client(realm, id)
     token = services.client_registration_token_regenerate(client=client, actor=Actor.from_request(request))
     messages.success(request, "Access token regenerated")
@@ -341,9 +336,8 @@ def client_role_create(request, realm, id):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def client_role_delete(request, realm, id):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     client = _get_client(realm, id)
     try:
         role = selectors.client_role_get(client=client, name=request.POST.get("name", ""))

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from adminconsole import permissions
 from adminconsole.actor import Actor
@@ -62,12 +63,6 @@ def _can_manage(request) -> bool:
 def _require_manage(request) -> None:
     if not _can_manage(request):
         raise PermissionDenied
-
-
-def _require_post(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    return None
 
 
 def _refused_status(request) -> int:
@@ -456,9 +451,8 @@ def _component_detail(request, realm, kind: ComponentKind, parent, index):
     return _component_form(request, realm, kind, parent, provider=provider, fieldset=fieldset, index=int(index))
 
 
+@require_POST
 def _component_delete(request, realm, kind: ComponentKind, parent, index):
-    if (refused := _require_post(request)) is not None:
-        return refused
     parent = kind.get_parent(realm, parent)
     try:
         kind.delete(realm=realm, **{kind.parent: parent}, index=index, actor=_actor(request))
@@ -504,9 +498,8 @@ def profile_detail(request, realm, profile):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def profile_delete(request, realm, profile):
-    if (refused := _require_post(request)) is not None:
-        return refused
     profile = _get_profile(realm, profile)
     try:
         services.profile_delete(realm=realm, profile=profile, actor=_actor(request))
@@ -613,9 +606,8 @@ def policy_detail(request, realm, policy):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def policy_delete(request, realm, policy):
-    if (refused := _require_post(request)) is not None:
-        return refused
     policy = _get_policy(realm, policy)
     try:
         services.policy_delete(realm=realm, policy=policy, actor=_actor(request))
@@ -626,10 +618,9 @@ def policy_delete(request, realm, policy):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def policy_toggle(request, realm, policy):
     """The Enabled/Disabled switch of the policies table: saves at once, answers the row."""
-    if (refused := _require_post(request)) is not None:
-        return refused
     policy = _get_policy(realm, policy)
     enabled = request.POST.get("enabled", "").lower() in ("true", "on", "1")
     try:
@@ -695,9 +686,8 @@ def policy_profiles_add(request, realm, policy):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@require_POST
 def policy_profile_remove(request, realm, policy, index):
-    if (refused := _require_post(request)) is not None:
-        return refused
     policy = _get_policy(realm, policy)
     names = list(policy.profile_refs.order_by("position", "id").values_list("profile_name", flat=True))
     try:
