@@ -9,6 +9,7 @@ Keycloak shows them. A realm-master token works for every realm, with the same r
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from clients import secrets as secret_store
@@ -79,8 +80,6 @@ def test_viewer_sees_the_mask_where_a_secret_would_be(client, world):
 
 def test_a_view_only_token_stays_view_only_after_the_user_is_granted_manage(client, world, django_user_model):
     """As in the Admin API, a role counts only when the token carries it and its user still holds it."""
-    from django.contrib.auth.models import Permission
-
     token = password_token(client, "viewer")
     viewer = django_user_model.objects.get(username="viewer")
     viewer.user_permissions.add(Permission.objects.get(content_type__app_label="adminconsole", codename="manage_clients"))
@@ -90,8 +89,6 @@ def test_a_view_only_token_stays_view_only_after_the_user_is_granted_manage(clie
 
 
 def test_a_revoked_manage_role_no_longer_reveals_the_secret(client, world, django_user_model):
-    from django.contrib.auth.models import Permission
-
     token = password_token(client, "manager")
     manager = django_user_model.objects.get(username="manager")
     manager.user_permissions.set(Permission.objects.filter(content_type__app_label="adminconsole",
