@@ -17,6 +17,11 @@ def epoch() -> int:
     return int(time.time())
 
 
+def seconds() -> float:
+    """Seconds since the epoch with their fraction, for short bounds such as per-worker cache ages."""
+    return time.time()
+
+
 def from_epoch(seconds: int | None) -> dt.datetime | None:
     if not seconds:
         return None

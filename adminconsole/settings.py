@@ -104,6 +104,12 @@ else:
     # An unreachable server fails a request in seconds (a clean 503, adminconsole.errors), never hangs it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5")))
 
+# Seconds a worker may answer from its in-memory copy of a client's rows (clients.oidc.client_cache),
+# of a realm or of its client policies (clients.oidc.caches), even if a change notification was lost.
+CLIENT_CACHE_MAX_AGE = float(env("CLIENT_CACHE_MAX_AGE", "5"))
+if not 0 <= CLIENT_CACHE_MAX_AGE < float("inf"):
+    raise ImproperlyConfigured("CLIENT_CACHE_MAX_AGE must be 0 (no cache) or more seconds")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,8 @@ second pass) and committed transactions, since notifications are sent at commit.
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -15,8 +17,8 @@ from adminconsole.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from clients.oidc import client_cache
-from clients.services import client_rotated_secret_invalidate, client_secret_regenerate, client_update
-from tests.oidc.conftest import rotation_policy
+from clients.services import client_create, client_rotated_secret_invalidate, client_secret_regenerate, client_update
+from tests.oidc.conftest import at, rotation_policy
 
 ACTOR = Actor(source="console", username="admin")
 TOKEN = "/realms/acme/protocol/openid-connect/token"
@@ -37,6 +39,7 @@ def cached(db):
     client_cache.clear()
     yield
     client_cache.clear()
+    client_cache.close()  # the next test's database must not see this one's listener
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,7 +47,6 @@ class TestCommittedChanges:
     @pytest.fixture
     def svc(self, cached):
         from adminconsole.services import realm_create
-        from clients.services import client_create
 
         realm = realm_create(name="acme")
         rotation_policy(realm, expiration=3600, rotated=600, remaining=60)
@@ -85,13 +87,13 @@ class TestCommittedChanges:
         old = current(svc)
         assert grant(client, old).status_code == 200
         key = (svc.realm_id, "svc")
-        stale = client_cache._entries[key]
+        stale = client_cache._state.entries[key]
         new = client_secret_regenerate(client=svc, actor=ACTOR)
         client_cache.sync()
         # As if the notification were still in flight: the cache holds the rows from before.
-        client_cache._entries[key] = stale
+        client_cache._state.entries[key] = stale
         assert grant(client, new).status_code == 200
-        assert client_cache._entries.get(key) is not stale
+        assert client_cache._state.entries.get(key) is not stale
 
     def test_wrong_secret_is_still_refused(self, client, svc):
         assert grant(client, current(svc)).status_code == 200
@@ -119,3 +121,185 @@ def test_no_cache_without_postgresql(settings):
         assert client_cache.enabled()
     else:
         assert not client_cache.enabled()
+
+
+def terminate(pid: int) -> None:
+    """End a server process from another connection, and wait (up to 5 s) until it is gone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+class TestListenerFailures:
+    """The LISTEN connection dies: a revoked secret is refused within the bound, and the listener comes back."""
+
+    @pytest.fixture
+    def realm(self, cached):
+        from adminconsole.services import realm_create
+
+        return realm_create(name="acme")
+
+    @pytest.fixture
+    def svc(self, realm):
+        return client_create(realm=realm, representation={"clientId": "svc", "serviceAccountsEnabled": True}, actor=ACTOR)
+
+    def warm(self, client, svc) -> str:
+        """Grant with the current secret until the cache answers; returns that secret."""
+        secret = current(svc)
+        assert grant(client, secret).status_code == 200
+        client_cache.sync(timeout=0.5)  # the last_used_time write notifies too
+        assert grant(client, secret).status_code == 200
+        assert (svc.realm_id, "svc") in client_cache._state.entries
+        return secret
+
+    def test_killed_listener_is_replaced_and_the_predecessor_is_refused(self, client, svc):
+        with at(0):
+            old = self.warm(client, svc)
+            killed = client_cache.listener_backend_pid()
+            terminate(killed)
+            new = client_secret_regenerate(client=svc, actor=ACTOR)  # nobody hears its notification
+
+            refused = grant(client, old)
+            assert refused.status_code == 401
+            assert json.loads(refused.content)["error"] == "unauthorized_client"
+            assert grant(client, new).status_code == 200
+            assert client_cache.listener_backend_pid() not in (None, killed)
+
+            # Invalidation by NOTIFY works again, without the clock moving.
+            assert grant(client, new).status_code == 200
+            assert (svc.realm_id, "svc") in client_cache._state.entries
+            client_update(client=svc, representation={"enabled": False}, actor=ACTOR)
+            assert client_cache.sync()
+            assert grant(client, new).status_code == 401
+
+    def test_silent_listener_cannot_keep_a_revoked_secret_past_the_bound(self, client, svc, settings):
+        """A connection that stops delivering without an error (a dropped route, a middlebox).
+
+        ``UNLISTEN`` gives exactly that: the socket stays open and nothing arrives any more.
+        """
+        settings.CLIENT_CACHE_MAX_AGE = 5
+        with at(0) as clock:
+            old = self.warm(client, svc)
+            silent = client_cache.listener_backend_pid()
+            with client_cache._lock:
+                client_cache._state.conn.execute("UNLISTEN *")
+            client_secret_regenerate(client=svc, actor=ACTOR)
+
+            clock.shift(5)  # the bound
+            refused = grant(client, old)
+            assert refused.status_code == 401
+            assert client_cache.listener_backend_pid() == silent  # its heartbeat has just been sent
+
+            clock.shift(5)  # the heartbeat did not come back within the bound: replaced
+            new = current(svc)
+            assert grant(client, new).status_code == 200
+            assert client_cache.listener_backend_pid() not in (None, silent)
+
+            assert grant(client, new).status_code == 200
+            assert (svc.realm_id, "svc") in client_cache._state.entries
+            client_update(client=svc, representation={"enabled": False}, actor=ACTOR)
+            assert client_cache.sync()
+            assert grant(client, new).status_code == 401
+
+    def test_live_listener_answers_its_heartbeat_and_is_kept(self, client, svc, settings):
+        settings.CLIENT_CACHE_MAX_AGE = 5
+        with at(0) as clock:
+            secret = self.warm(client, svc)
+            listener = client_cache.listener_backend_pid()
+            clock.shift(5)
+            assert grant(client, secret).status_code == 200  # sends the heartbeat
+            assert client_cache._state.heartbeat is not None
+            client_cache.sync(timeout=0.5)  # its echo
+            assert client_cache._state.heartbeat is None
+            clock.shift(5)
+            assert grant(client, secret).status_code == 200
+            assert client_cache.listener_backend_pid() == listener
+
+    def test_rows_read_while_an_invalidation_arrives_are_not_kept(self, client, svc):
+        """Thread A reads the old rows; the change commits and thread B drains its notification; A must not store."""
+        read, resume, found = threading.Event(), threading.Event(), []
+
+        def pause_after_the_secrets_read(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            if "clients_clientsecret" in sql and not read.is_set():
+                read.set()
+                resume.wait(10)
+            return result
+
+        def thread_a():
+            try:
+                with connection.execute_wrapper(pause_after_the_secrets_read):
+                    found.append(client_cache.CachedLookup()(realm=svc.realm, client_id="svc"))
+            finally:
+                connection.close()
+
+        with at(0):
+            old = current(svc)
+            assert grant(client, old).status_code == 200
+            client_cache.sync(timeout=0.5)
+            client_cache.clear()
+            reader = threading.Thread(target=thread_a)
+            reader.start()
+            assert read.wait(10)
+            client_secret_regenerate(client=svc, actor=ACTOR)
+            assert client_cache.sync()  # this thread drains the notification while A holds the old rows
+            resume.set()
+            reader.join(10)
+            assert found and found[0][0].pk == svc.pk
+            assert grant(client, old).status_code == 401
+
+    def test_threads_hammering_lookups_while_invalidations_arrive(self, realm):
+        names = ["svc-a", "svc-b", "svc-c"]
+        made = [client_create(realm=realm, representation={"clientId": n, "serviceAccountsEnabled": True}, actor=ACTOR)
+                for n in names]
+        stop, errors, lookups = threading.Event(), [], [0]
+
+        def hammer():
+            lookup = client_cache.CachedLookup()
+            try:
+                while not stop.is_set():
+                    for made_client in made:
+                        found, current_row, rotated_row = lookup(realm=realm, client_id=made_client.client_id)
+                        assert found.pk == made_client.pk and found.client_id == made_client.client_id
+                        assert current_row is not None and current_row.client_id == made_client.pk
+                        assert rotated_row is None
+                        lookups[0] += 1
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        with at(0):
+            threads = [threading.Thread(target=hammer) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for i in range(12):
+                client_secret_regenerate(client=made[i % 3], actor=ACTOR)
+                if i == 6 and (pid := client_cache.listener_backend_pid()) is not None:
+                    terminate(pid)
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+            assert not errors, errors
+            assert lookups[0] > 0
+
+            # Nothing corrupt, and nothing stale kept: every client converges on its stored secret.
+            with client_cache._lock:
+                for client_uuid, keys in client_cache._state.keys_by_uuid.items():
+                    for key in keys:
+                        assert key not in client_cache._state.entries or str(client_cache._state.entries[key][1][0].pk) == client_uuid
+            for made_client in made:
+                stored = current(made_client)
+                deadline = time.monotonic() + 5
+                while True:
+                    _, current_row, _ = client_cache.CachedLookup()(realm=realm, client_id=made_client.client_id)
+                    if secret_store.secret_value(current_row) == stored or time.monotonic() > deadline:
+                        break
+                    client_cache.sync(timeout=0.2)  # a notification still on its way
+                assert secret_store.secret_value(current_row) == stored
+
+
+@pytest.mark.django_db
+def test_max_age_zero_turns_the_cache_off(cached, settings):
+    settings.CLIENT_CACHE_MAX_AGE = 0
+    assert not client_cache.enabled()
