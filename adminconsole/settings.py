@@ -192,6 +192,9 @@ AXES_VERBOSE = False
 CLIENT_AUTH_FAILURE_LIMIT = int(env("CLIENT_AUTH_FAILURE_LIMIT", "10"))
 CLIENT_AUTH_FAILURE_WINDOW = int(env("CLIENT_AUTH_FAILURE_WINDOW", "300"))
 CLIENT_AUTH_LOCKOUT_SECONDS = int(env("CLIENT_AUTH_LOCKOUT_SECONDS", "300"))
+# Keycloak's "SSO Session Max": no login session (password grant) is refreshed after this many
+# seconds, and none of its tokens outlives it (clients.oidc.sessions).
+SSO_SESSION_MAX_LIFESPAN = int(env("SSO_SESSION_MAX_LIFESPAN", "36000"))
 
 LOGGING = {
     "version": 1,

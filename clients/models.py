@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 
@@ -113,3 +115,27 @@ class ClientRole(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ServiceAccount(models.Model):
+    """The Django user a client's service account acts as; the user holds its admin roles.
+
+    Bound to the client's internal id, never to its name: renaming the client keeps it, deleting
+    the client deletes it and the user (``service_account_user_delete``), and a new client with the same
+    clientId starts without one.
+    """
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="service_account")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_account")
+
+    def __repr__(self) -> str:
+        return f"<ServiceAccount of client {self.client_id}>"
+
+
+def service_account_user_delete(sender, instance: ServiceAccount, **kwargs) -> None:
+    """post_delete of a ServiceAccount (connected in ``ClientsConfig.ready``): its user goes too.
+
+    A signal, so that every way a client disappears (its service, a realm deletion's cascade)
+    takes the roles with it.
+    """
+    get_user_model().objects.filter(pk=instance.user_id).delete()

@@ -122,7 +122,8 @@ def client_credentials(*, client: Client, reveal: bool) -> CredentialsView:
 
     return CredentialsView(
         authenticator=client.client_authenticator_type,
-        uses_secret=client.client_authenticator_type in SECRET_AUTHENTICATORS,
+        # Bearer-only clients have no secret: no secret block and no Re-generate button.
+        uses_secret=client.has_secret_type and client.client_authenticator_type in SECRET_AUTHENTICATORS,
         current=view(current, secret_store.is_current_expired(current, now)),
         rotated=view(rotated, secret_store.is_rotated_expired(rotated, now)),
     )

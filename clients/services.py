@@ -51,6 +51,15 @@ class ClientExists(Exception):
         self.client_id = client_id
 
 
+class ClientHasNoSecret(Exception):
+    """A secret operation on a public or bearer-only client (Admin API: 400 ``{"errorMessage": ...}``)."""
+
+    message = "Public and bearer-only clients have no client secret"
+
+    def __init__(self):
+        super().__init__(self.message)
+
+
 class ClientRoleExists(Exception):
     def __init__(self, name: str):
         self.message = f"Role with name {name} already exists"
@@ -226,12 +235,17 @@ def _apply_secret_attributes(client: Client, changes: ClientChanges, *, now: int
 def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
     """Keycloak's ``POST .../client-secret`` (keycloak-behaviour §3.2). Returns the new secret.
 
+    Refused for public and bearer-only clients (``ClientHasNoSecret``).
+
     Captures the old secret, stores a new one, fires ``UPDATED`` in the regenerate context
     (a ``secret-rotation`` executor keeps the old one as the rotated secret), and removes the
     rotation info when no such executor ran.
     """
     with transaction.atomic():
         client = _lock(client)
+        if not client.has_secret_type:
+            # A secret here would authenticate a client meant to have none.
+            raise ClientHasNoSecret()
         realm = client.realm
         snapshot = client_representation(client, include_secret=True)
         old_secret = secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))

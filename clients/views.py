@@ -273,8 +273,9 @@ def client_secret_regenerate(request, realm, id):
     client = _credentials_client(realm, id)
     try:
         services.client_secret_regenerate(client=client, actor=Actor.from_request(request))
-    except ClientPolicyError as exc:
-        messages.error(request, f"Could not regenerate client secret due to: {exc.error_description}")
+    except (ClientPolicyError, services.ClientHasNoSecret) as exc:
+        reason = exc.message if isinstance(exc, services.ClientHasNoSecret) else exc.error_description
+        messages.error(request, f"Could not regenerate client secret due to: {reason}")
         return _credentials_response(request, realm, client, status=_failed(request))
     messages.success(request, "Client secret regenerated")
     return _credentials_done(request, realm, client)

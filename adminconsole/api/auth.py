@@ -6,6 +6,7 @@ roles). They are verified by ``clients.oidc.tokens.access_token_verify`` (signat
 issuer). As in Keycloak, a role counts only when the token carries it
 (``resource_access["realm-management"].roles``) *and* its user still holds it now
 (``adminconsole.permissions``, the console's model), so revoking a permission takes effect at once.
+A token of an ended session, or of a disabled or deleted user or client, is refused (401).
 """
 
 from __future__ import annotations
@@ -106,19 +107,17 @@ class BearerAuth(HttpBearer):
         except Exception:  # any refusal by the verifier means "invalid token"
             logger.info("Admin API: refused bearer token from %s", client_ip(request))
             raise unauthorized(invalid_token=True) from None
-        from clients.oidc.tokens import token_user
+        from clients.oidc.sessions import token_holder
 
-        user = token_user(claims)  # the administrator, or the service account's user
-        if user is not None and user.is_active:
-            roles = frozenset(token_roles(claims) & set(permissions.roles_of(user)))
-            username = user.get_username()
-        elif claims.get("client_id") is not None:
-            # A service account that was granted no admin roles: a valid token without permission (403).
-            roles = frozenset()
-            username = str(claims.get("preferred_username") or f"service-account-{claims['client_id']}")
-        else:
-            # The administrator the token was issued to no longer exists or was deactivated.
+        # The token's session, user and client must still be live (logout, deactivation and
+        # deletion take effect at once); a service account acts as the user bound to its client.
+        holder = token_holder(claims)
+        if holder is None:
             raise unauthorized(invalid_token=True)
+        # A service account without a bound user holds no admin roles: a valid token without permission (403).
+        held = set(permissions.roles_of(holder.user)) if holder.user is not None else set()
+        roles = frozenset(token_roles(claims) & held)
+        username = f"service-account-{holder.client.client_id}" if holder.service_account else holder.user.get_username()
         azp = claims.get("azp")
         auth = AdminAuth(
             username=username,

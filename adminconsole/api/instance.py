@@ -20,7 +20,7 @@ from adminconsole.api.auth import BearerAuth
 from adminconsole.api.common import _REQUEST_SCHEMAS, body_doc  # noqa: F401  (body_doc re-exported)
 from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, json_response, oauth_error, unauthorized
 from clients.representations import RepresentationError
-from clients.services import ClientExists, ClientRoleExists
+from clients.services import ClientExists, ClientHasNoSecret, ClientRoleExists
 from policies.engine import ClientPolicyError
 from policies.errors import PolicyValidationError
 
@@ -127,6 +127,11 @@ def _representation_error(request, exc: RepresentationError):
 @api.exception_handler(ClientRoleExists)
 def _conflict(request, exc):
     return error_message(409, exc.message).response()
+
+
+@api.exception_handler(ClientHasNoSecret)
+def _client_has_no_secret(request, exc: ClientHasNoSecret):
+    return error_message(400, exc.message).response()
 
 
 @api.exception_handler(DjangoValidationError)

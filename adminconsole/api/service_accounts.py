@@ -1,11 +1,13 @@
 """Admin roles for service accounts: how a client of realm ``master`` gets to call the Admin API.
 
 A client of realm ``master`` with service accounts enabled gets tokens from the
-client_credentials grant. Those tokens speak for the Django user ``service-account-<clientId>``
-(``clients.oidc.tokens.token_user``), and carry that user's permissions as
-``resource_access["realm-management"].roles`` — the same permission model as the console. This
+client_credentials grant. Those tokens speak for the Django user bound to that client by a
+``clients.models.ServiceAccount`` row (by the client's internal id, never by its name: see
+``clients.oidc.sessions.token_holder``), and carry that user's permissions as
+``resource_access["realm-management"].roles``, the same permission model as the console. This
 module creates that user (it can never sign in to the console: no usable password) and sets its
-roles. The management command ``grant_service_account_roles`` is its face.
+roles. The management command ``grant_service_account_roles`` is its face. Deleting the client
+deletes the binding and the user, so a later client with the same clientId starts with nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from adminconsole import permissions
 from adminconsole.actor import Actor
 from adminconsole.events import admin_event_record
 from adminconsole.models import Realm
+from clients.models import Client, ServiceAccount
 
 ADMIN_REALM = "master"
 
@@ -26,8 +29,10 @@ class ServiceAccountError(Exception):
     pass
 
 
-def service_account_username(client_id: str) -> str:
-    return f"service-account-{client_id}"
+def service_account_username(client) -> str:
+    """The bound Django user's name: from the client's internal id, so it never clashes with a
+    console user or another client's account. Tokens show Keycloak's ``service-account-<clientId>``."""
+    return f"service-account-{client.pk}"
 
 
 def service_account_roles_set(
@@ -38,8 +43,6 @@ def service_account_roles_set(
     Returns the roles it holds afterwards. The client must exist in realm master, be confidential
     and have service accounts enabled.
     """
-    from clients.models import Client
-
     unknown = [r for r in [*grant, *revoke] if r not in permissions.ROLES]
     if unknown:
         raise ServiceAccountError(f"Unknown role {unknown[0]}; use {', '.join(permissions.ROLES)}")
@@ -47,7 +50,7 @@ def service_account_roles_set(
         realm = Realm.objects.select_for_update(of=("self",)).filter(name=ADMIN_REALM).first()
         if realm is None:
             raise ServiceAccountError("Realm master does not exist")
-        client = Client.objects.filter(realm=realm, client_id=client_id).first()
+        client = Client.objects.select_for_update(of=("self",)).filter(realm=realm, client_id=client_id).first()
         if client is None:
             raise ServiceAccountError(f"Client {client_id} does not exist in realm master")
         if not client.has_secret_type or not client.service_accounts_enabled:
@@ -55,10 +58,13 @@ def service_account_roles_set(
                 f"Client {client_id} must be confidential with service accounts enabled (Service account roles)"
             )
         User = get_user_model()
-        user, created = User.objects.get_or_create(username=service_account_username(client_id))
-        if created:
+        account = ServiceAccount.objects.select_related("user").filter(client=client).first()
+        if account is None:
+            user = User(username=service_account_username(client))
             user.set_unusable_password()
-            user.save(update_fields=["password"])
+            user.save()
+            account = ServiceAccount.objects.create(client=client, user=user)
+        user = account.user
         codenames = {permissions.codename(r) for r in grant}
         perms = Permission.objects.filter(content_type__app_label="adminconsole", codename__in=codenames)
         user.user_permissions.add(*perms)

@@ -6,22 +6,20 @@ Each function takes an authenticated client and answers the token response body,
 
 from __future__ import annotations
 
-import uuid
-
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate
 
 from adminconsole import clock
 from adminconsole.actor import client_ip
 from adminconsole.models import Realm
 from adminconsole.permissions import roles_of
 from clients.models import Client
-from clients.oidc import caches, keys, tokens
+from clients.oidc import caches, keys, sessions, tokens
 from clients.oidc.http import OAuthError
-from clients.oidc.models import EndedSession
+from clients.oidc.models import UserSession
+from clients.oidc.sessions import MASTER, service_account_subject
 from policies.engine import ClientPolicyError, Event, client_policies_trigger
 
 DEFAULT_SCOPES = ("profile", "email")
-MASTER = "master"
 REALM_MANAGEMENT = "realm-management"
 
 
@@ -39,10 +37,6 @@ def _trigger(event, *, realm: Realm, client: Client, grant_type: str, extra: dic
                                 policies=caches.realm_policies(realm))
     except ClientPolicyError as exc:
         raise OAuthError(400, exc.error, exc.error_description) from None
-
-
-def service_account_subject(client: Client) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"service-account:{client.pk}"))
 
 
 def user_claims(user, realm: Realm) -> dict:
@@ -80,8 +74,9 @@ def grant_client_credentials(*, request, realm: Realm, client: Client, issuer: s
     realm_roles = [f"default-roles-{realm.name}"]
     resource_access = None
     if realm.name == MASTER:
-        # A service account of realm master may administer: it acts as the Django user of its name.
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        # A service account of realm master may administer: it acts as the user bound to this
+        # client (by its internal id, never by its name).
+        user = sessions.service_account_user(client)
         if user is not None:
             found = user_claims(user, realm)
             realm_roles, resource_access = found["realm_roles"], found["resource_access"]
@@ -101,27 +96,39 @@ def grant_client_credentials(*, request, realm: Realm, client: Client, issuer: s
     return _response(access=access, expires_in=claims["exp"] - now, scope=scope, id_token=id_token)
 
 
-def _issue_user_tokens(*, realm: Realm, client: Client, issuer: str, user, scope: str, session_id: str) -> dict:
+def _issue_user_tokens(*, realm: Realm, client: Client, issuer: str, user, scope: str, session: UserSession) -> dict:
     now = clock.epoch()
     found = user_claims(user, realm)
     username = user.get_username()
+    session_id = session.sid
+    # No token of the session outlives the session's maximum lifetime (Keycloak's SSO Session Max).
+    remaining = sessions.session_remaining(session, now=now)
+    lifespan = min(realm.access_token_lifespan, remaining)
     access, claims = tokens.access_token_issue(
         realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk), username=username, scope=scope,
         session_id=session_id, realm_roles=found["realm_roles"], resource_access=found["resource_access"], now=now,
-        extra={"email_verified": False},
+        extra={"email_verified": False}, lifespan=lifespan,
     )
     refresh, refresh_claims = tokens.refresh_token_issue(
-        realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk), session_id=session_id, scope=scope, now=now
+        realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk), session_id=session_id, scope=scope,
+        now=now, lifespan=min(keys.REFRESH_TOKEN_LIFESPAN, remaining),
     )
     id_token = None
     if "openid" in scope.split():
         id_token = tokens.id_token_issue(realm=realm, issuer=issuer, client_id=client.client_id, subject=str(user.pk),
-                                         username=username, session_id=session_id, now=now, extra={"email_verified": False})
+                                         username=username, session_id=session_id, now=now, extra={"email_verified": False},
+                                         lifespan=lifespan)
     return _response(access=access, expires_in=claims["exp"] - now, scope=scope, refresh=refresh,
                      refresh_expires_in=refresh_claims["exp"] - now, id_token=id_token, session_id=session_id)
 
 
+def _refuse_bearer_only(client: Client) -> None:
+    if client.bearer_only:
+        raise OAuthError(400, "invalid_client", "Bearer-only not allowed")
+
+
 def grant_password(*, request, realm: Realm, client: Client, issuer: str) -> dict:
+    _refuse_bearer_only(client)
     if not client.direct_access_grants_enabled:
         raise OAuthError(400, "unauthorized_client", "Client not allowed for direct access grants")
     _trigger(getattr(Event, "RESOURCE_OWNER_PASSWORD_CREDENTIALS_REQUEST", None), realm=realm, client=client, grant_type="password")
@@ -136,51 +143,37 @@ def grant_password(*, request, realm: Realm, client: Client, issuer: str) -> dic
     if user is None or not user.is_active:
         raise OAuthError(401, "invalid_grant", "Invalid user credentials")
     scope = scope_of(request.POST.get("scope"))
-    return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=user, scope=scope, session_id=str(uuid.uuid4()))
+    session = sessions.session_start(user=user, client=client)
+    return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=user, scope=scope, session=session)
 
 
 def grant_refresh_token(*, request, realm: Realm, client: Client, issuer: str) -> dict:
+    _refuse_bearer_only(client)
     token = request.POST.get("refresh_token")
     if not token:
         raise OAuthError(400, "invalid_request", "Missing parameter: refresh_token")
-    claims = refresh_token_claims(token, realm=realm)
+    claims = refresh_token_claims(token, realm=realm, check_expiry=False)
     if claims.get("azp") != client.client_id:
         raise OAuthError(400, "invalid_grant", "Invalid refresh token. Token client and authorized client don't match")
-    user = session_user(claims, realm=realm)
+    session = sessions.session_live(claims)
+    # The session answers first: after logout or its maximum lifetime it is "not active" for
+    # good, whatever the token's own exp says.
+    if session is None or session.client_id != client.pk:
+        raise OAuthError(400, "invalid_grant", "Session not active")
+    if claims["exp"] <= clock.epoch():
+        raise OAuthError(400, "invalid_grant", "Token is not active")
     _trigger(Event.TOKEN_REFRESH, realm=realm, client=client, grant_type="refresh_token")
     scope = claims.get("scope") or scope_of(None)
-    return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=user, scope=scope, session_id=claims["sid"])
+    return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=session.user, scope=scope, session=session)
 
 
-def refresh_token_claims(token: str, *, realm: Realm) -> dict:
+def refresh_token_claims(token: str, *, realm: Realm, check_expiry: bool = True) -> dict:
     """Verified refresh-token claims, or 400 invalid_grant with Keycloak's texts."""
     try:
-        claims = tokens.refresh_token_verify(token, realm=realm.name)
+        claims = tokens.refresh_token_verify(token, realm=realm.name, check_expiry=check_expiry)
     except tokens.TokenError as exc:
         text = "Token is not active" if exc.description == "Token is not active" else "Invalid refresh token"
         raise OAuthError(400, "invalid_grant", text) from None
     if not claims.get("sid"):
         raise OAuthError(400, "invalid_grant", "Invalid refresh token")
     return claims
-
-
-def session_user(claims: dict, *, realm: Realm):
-    """The user of a live session, or 400 invalid_grant "Session not active"."""
-    if EndedSession.objects.filter(sid=claims["sid"]).exists():
-        raise OAuthError(400, "invalid_grant", "Session not active")
-    user = None
-    if realm.name == MASTER:
-        try:
-            user = get_user_model().objects.filter(pk=int(claims.get("sub")), is_active=True).first()
-        except (TypeError, ValueError):
-            user = None
-    if user is None:
-        raise OAuthError(400, "invalid_grant", "Session not active")
-    return user
-
-
-def session_end(claims: dict) -> None:
-    """Logout: the session's refresh tokens stop working."""
-    now = clock.epoch()
-    EndedSession.objects.filter(expires__lt=now).delete()
-    EndedSession.objects.get_or_create(sid=claims["sid"], defaults={"expires": int(claims.get("exp") or now + keys.REFRESH_TOKEN_LIFESPAN)})

@@ -1,15 +1,17 @@
-"""Realm signing keys, initial access tokens and single-use client-assertion ids.
+"""Realm signing keys, initial access tokens, single-use client-assertion ids and login sessions.
 
 Times are whole epoch seconds, like the client secret rows.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from adminconsole import clock
 from adminconsole.models import Realm
+from clients.models import Client
 
 
 class RealmKey(models.Model):
@@ -86,8 +88,21 @@ class UsedClientAssertion(models.Model):
     expires = models.BigIntegerField(db_index=True)
 
 
-class EndedSession(models.Model):
-    """A login session ended by logout: its refresh tokens are refused ("Session not active")."""
+class UserSession(models.Model):
+    """A login session (password grant): its refresh tokens, and its access tokens, live only with it.
+
+    A token whose ``sid`` has no row here is not active: rows are positive facts, so removing one
+    can only end a session, never revive it. Logout sets ``ended``; the row stays until
+    ``expires`` (the session's maximum lifetime), which no token of the session outlives, and is
+    then swept. Deleting the user or the client deletes its sessions.
+    """
 
     sid = models.CharField(max_length=64, unique=True)
-    expires = models.BigIntegerField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oidc_sessions")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="user_sessions")
+    started = models.BigIntegerField()
+    expires = models.BigIntegerField(db_index=True)  # started + SSO session max
+    ended = models.BigIntegerField(null=True, blank=True)  # logout time
+
+    def __repr__(self) -> str:
+        return f"<UserSession of user {self.user_id} via client {self.client_id}>"

@@ -26,7 +26,7 @@ from adminconsole.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
 from adminconsole.models import Realm
 from clients.models import Client
-from clients.oidc import services, tokens
+from clients.oidc import services, sessions, tokens
 from clients.oidc.http import OAuthError, bearer_token, json_response
 from clients.oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
 from clients.oidc.views import realm_get
@@ -74,7 +74,10 @@ def _bearer_auth(request, realm: Realm, token: str, role: str) -> RegistrationAu
         return None
     if tokens.realm_of(claims) not in (realm.name, "master"):
         return None
-    user = tokens.token_user(claims)
+    holder = sessions.token_holder(claims)
+    if holder is None:
+        return None  # ended session, or a disabled or deleted user or client: not a live token
+    user = holder.user if tokens.realm_of(claims) == sessions.MASTER else None
     roles = _roles(claims, user)
     if not _grants(roles, role):
         raise _forbidden()

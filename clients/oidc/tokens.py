@@ -7,7 +7,9 @@ Used by the token endpoint, introspection, userinfo, dynamic registration and th
 * ``access_token_verify(token, *, realm=None) -> claims``: signature against the realm's
   published keys (the JWKS), ``exp``, ``iss``, ``typ == "Bearer"``; raises ``TokenError``.
 * ``refresh_token_verify(token, *, realm) -> claims``
-* ``token_user(claims)``: the Django user an access token of realm master speaks for.
+
+Whether a verified token is still live (its session, user and client) is
+``clients.oidc.sessions.token_holder``.
 """
 
 from __future__ import annotations
@@ -95,11 +97,13 @@ def access_token_issue(
 
 
 def refresh_token_issue(
-    *, realm: Realm, issuer: str, client_id: str, subject: str, session_id: str, scope: str, now: int | None = None
+    *, realm: Realm, issuer: str, client_id: str, subject: str, session_id: str, scope: str, now: int | None = None,
+    lifespan: int | None = None,
 ) -> tuple[str, dict]:
     now = clock.epoch() if now is None else now
+    lifespan = keys.REFRESH_TOKEN_LIFESPAN if lifespan is None else lifespan
     claims = {
-        "exp": now + keys.REFRESH_TOKEN_LIFESPAN,
+        "exp": now + lifespan,
         "iat": now,
         "jti": str(uuid.uuid4()),
         "iss": issuer,
@@ -115,11 +119,12 @@ def refresh_token_issue(
 
 def id_token_issue(
     *, realm: Realm, issuer: str, client_id: str, subject: str, username: str | None, session_id: str | None,
-    now: int | None = None, extra: dict | None = None,
+    now: int | None = None, extra: dict | None = None, lifespan: int | None = None,
 ) -> str:
     now = clock.epoch() if now is None else now
+    lifespan = realm.access_token_lifespan if lifespan is None else lifespan
     claims: dict[str, Any] = {
-        "exp": now + realm.access_token_lifespan,
+        "exp": now + lifespan,
         "iat": now,
         "auth_time": now,
         "jti": str(uuid.uuid4()),
@@ -138,7 +143,7 @@ def id_token_issue(
     return _sign(realm, claims)
 
 
-def _verify(token: str, *, typ: str, realm: str | None, window: int | None, leeway: int) -> dict:
+def _verify(token: str, *, typ: str, realm: str | None, window: int | None, leeway: int, check_expiry: bool = True) -> dict:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise TokenError("Invalid token")
     try:
@@ -156,8 +161,14 @@ def _verify(token: str, *, typ: str, realm: str | None, window: int | None, leew
     except (JoseError, ValueError):
         raise TokenError("Invalid token signature") from None
     registry = jwt.JWTClaimsRegistry(leeway=leeway, exp={"essential": True}, iss={"essential": True})
+    checked = claims
+    if not check_expiry:
+        # The caller judges expiry itself (after the session); exp must still be a NumericDate.
+        if not isinstance(claims.get("exp"), int) or isinstance(claims.get("exp"), bool):
+            raise TokenError("Invalid token")
+        checked = {**claims, "exp": registry.now + leeway + 1}
     try:
-        registry.validate(claims)
+        registry.validate(checked)
     except JoseError:
         raise TokenError("Token is not active") from None
     if claims.get("typ") != typ:
@@ -178,32 +189,16 @@ def access_token_verify(token: str, *, realm: str | None = None, leeway: int = 0
     return _verify(token, typ=TYP_ACCESS, realm=realm, window=None, leeway=leeway)
 
 
-def refresh_token_verify(token: str, *, realm: str) -> dict:
-    return _verify(token, typ=TYP_REFRESH, realm=realm, window=keys.REFRESH_TOKEN_LIFESPAN + keys.PUBLISH_MARGIN, leeway=0)
+def refresh_token_verify(token: str, *, realm: str, check_expiry: bool = True) -> dict:
+    """Verify a refresh token like an access token (``typ`` = ``Refresh``).
+
+    ``check_expiry=False`` skips only the ``exp`` check, for a caller that must answer for the
+    session first (the refresh grant); it then compares ``exp`` with ``clock.epoch()`` itself.
+    """
+    window = keys.REFRESH_TOKEN_LIFESPAN + keys.PUBLISH_MARGIN
+    return _verify(token, typ=TYP_REFRESH, realm=realm, window=window, leeway=0, check_expiry=check_expiry)
 
 
 def realm_of(claims: dict) -> str:
     """The realm name of verified claims (the last segment of ``iss``)."""
     return str(claims["iss"]).rsplit("/realms/", 1)[1]
-
-
-def token_user(claims: dict):
-    """The active Django user a verified access token of realm ``master`` acts for, or None.
-
-    Console administrators log in with the password grant (``sub`` = the user's pk). A service
-    account of a realm-master client acts as the Django user named ``service-account-<clientId>``
-    when one exists (that user's permissions are the service account's realm-management roles).
-    """
-    from django.contrib.auth import get_user_model
-
-    if realm_of(claims) != "master":
-        return None
-    User = get_user_model()
-    if claims.get("client_id") is not None:  # a service-account token
-        username = f"service-account-{claims['client_id']}"
-        return User.objects.filter(username=username, is_active=True).first()
-    try:
-        pk = int(claims.get("sub"))
-    except (TypeError, ValueError):
-        return None
-    return User.objects.filter(pk=pk, is_active=True).first()

@@ -8,10 +8,9 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from adminconsole.models import Realm
-from clients.oidc import caches, grants, keys, tokens
+from clients.oidc import caches, grants, keys, sessions, tokens
 from clients.oidc.client_auth import request_client_authenticate
 from clients.oidc.http import OAuthError, bearer_token, json_response
-from clients.oidc.models import EndedSession
 from policies.engine import Event
 
 GRANTS = {
@@ -109,7 +108,8 @@ def _introspect_claims(token_value: str, realm: Realm) -> dict | None:
             claims = tokens.refresh_token_verify(token_value, realm=realm.name)
         except tokens.TokenError:
             return None
-    if claims.get("sid") and EndedSession.objects.filter(sid=claims["sid"]).exists():
+    # A token of an ended session, or of a disabled or deleted user or client, is not active.
+    if sessions.token_holder(claims) is None:
         return None
     return claims
 
@@ -125,7 +125,7 @@ def userinfo(request, realm: str):
         claims = tokens.access_token_verify(token_value, realm=realm_obj.name)
     except tokens.TokenError:
         raise OAuthError(401, "invalid_token", "Token verification failed", headers={"WWW-Authenticate": challenge}) from None
-    if claims.get("sid") and EndedSession.objects.filter(sid=claims["sid"]).exists():
+    if sessions.token_holder(claims) is None:
         raise OAuthError(401, "invalid_token", "Token verification failed", headers={"WWW-Authenticate": challenge})
     body = {"sub": claims["sub"], "email_verified": bool(claims.get("email_verified", False))}
     if claims.get("preferred_username") is not None:
@@ -144,7 +144,7 @@ def logout(request, realm: str):
     claims = grants.refresh_token_claims(refresh, realm=realm_obj)
     if claims.get("azp") != auth.client.client_id:
         raise OAuthError(400, "invalid_grant", "Invalid refresh token")
-    grants.session_end(claims)
+    sessions.session_end(claims["sid"])
     return HttpResponse(status=204)
 
 

@@ -7,6 +7,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from adminconsole.models import AdminEvent
+from clients.models import Client
 from clients.services import client_create
 from tests.api.conftest import Api, compact, password_token
 
@@ -182,8 +183,8 @@ def client_credentials_token(client, client_id: str, secret: str):
     )
 
 
-def test_service_account_gets_exactly_the_granted_roles(client, master, django_user_model):
-    client_create(
+def test_service_account_gets_exactly_the_granted_roles(client, master):
+    robot_client = client_create(
         realm=master, representation={"clientId": "robot", "serviceAccountsEnabled": True, "secret": "robot-secret"}, actor=None
     )
     token = client_credentials_token(client, "robot", "robot-secret").json()["access_token"]
@@ -196,7 +197,7 @@ def test_service_account_gets_exactly_the_granted_roles(client, master, django_u
     assert robot.get("/admin/realms/master/clients").status_code == 200
     assert robot.post("/admin/realms/master/clients", {"clientId": "x"}).content == FORBIDDEN
 
-    user = django_user_model.objects.get(username="service-account-robot")
+    user = Client.objects.get(pk=robot_client.pk).service_account.user
     assert not user.has_usable_password()  # it can never sign in to the console
 
     call_command("grant_service_account_roles", "master", "robot", "view-clients", "--revoke")

@@ -387,9 +387,10 @@ def test_public_clients_are_untouched(master, clock):
     assert store.secret_rows(public) == (None, None)
     services.client_update(client=public, representation={"description": "x"}, actor=CONSOLE)
     assert store.secret_rows(public) == (None, None)
-    # Keycloak gives a public client a secret on Re-generate, but never rotation state.
-    secret = services.client_secret_regenerate(client=public, actor=CONSOLE)
-    assert state(public) == (secret, 0, None, None, None)
+    # Re-generate is refused: a secret would let a public client authenticate as confidential.
+    with pytest.raises(services.ClientHasNoSecret):
+        services.client_secret_regenerate(client=public, actor=CONSOLE)
+    assert store.secret_rows(public) == (None, None)
 
 
 @pytest.mark.django_db

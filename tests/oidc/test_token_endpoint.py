@@ -326,35 +326,51 @@ class TestLockoutAndEvents:
 
 
 class TestServiceAccountsOfMaster:
-    def test_roles_come_from_the_django_user_of_the_same_name(self, client, token_post, master, django_user_model):
-        from clients.oidc.tokens import access_token_verify, token_user
-        from tests.conftest import make_user
+    def test_roles_come_from_the_user_bound_to_the_client(self, client, token_post, master):
+        from adminconsole.api.service_accounts import service_account_roles_set
+        from clients.oidc.sessions import token_holder
+        from clients.oidc.tokens import access_token_verify
 
-        ClientFactory(realm=master, client_id="ops-bot", service_accounts_enabled=True, secret=SECRET)
-        user = make_user(django_user_model, "service-account-ops-bot", ["manage-clients"])
+        bot = ClientFactory(realm=master, client_id="ops-bot", service_accounts_enabled=True, secret=SECRET)
+        service_account_roles_set(client_id="ops-bot", grant=["manage-clients"])
         response = token_post("master", {"grant_type": "client_credentials", "client_id": "ops-bot", "client_secret": SECRET})
         claims = access_token_verify(body(response)["access_token"])
         assert sorted(claims["resource_access"]["realm-management"]["roles"]) == ["manage-clients", "view-clients"]
-        assert token_user(claims) == user
+        assert claims["preferred_username"] == "service-account-ops-bot"
+        assert token_holder(claims).user == bot.service_account.user
 
-    def test_without_that_user_no_admin_roles(self, client, token_post, master):
-        from clients.oidc.tokens import access_token_verify, token_user
+    def test_a_user_named_after_the_client_gives_nothing(self, client, token_post, master, django_user_model):
+        from clients.oidc.sessions import token_holder
+        from clients.oidc.tokens import access_token_verify
+        from tests.conftest import make_user
+
+        make_user(django_user_model, "service-account-ops-bot", ["manage-realm", "manage-clients"])
+        ClientFactory(realm=master, client_id="ops-bot", service_accounts_enabled=True, secret=SECRET)
+        response = token_post("master", {"grant_type": "client_credentials", "client_id": "ops-bot", "client_secret": SECRET})
+        claims = access_token_verify(body(response)["access_token"])
+        assert "resource_access" not in claims
+        assert token_holder(claims).user is None
+
+    def test_without_a_grant_no_admin_roles(self, client, token_post, master):
+        from clients.oidc.sessions import token_holder
+        from clients.oidc.tokens import access_token_verify
 
         ClientFactory(realm=master, client_id="plain-bot", service_accounts_enabled=True, secret=SECRET)
         response = token_post("master", {"grant_type": "client_credentials", "client_id": "plain-bot", "client_secret": SECRET})
         claims = access_token_verify(body(response)["access_token"])
         assert "resource_access" not in claims
-        assert token_user(claims) is None
+        assert token_holder(claims).user is None
 
     def test_service_accounts_of_other_realms_never_act_as_users(self, client, token_post, svc, django_user_model):
-        from clients.oidc.tokens import access_token_verify, token_user
+        from clients.oidc.sessions import token_holder
+        from clients.oidc.tokens import access_token_verify
         from tests.conftest import make_user
 
         make_user(django_user_model, "service-account-svc", ["manage-clients"])
         response = token_post("acme", {"grant_type": "client_credentials", "client_id": "svc", "client_secret": SECRET})
         claims = access_token_verify(body(response)["access_token"])
         assert "resource_access" not in claims
-        assert token_user(claims) is None
+        assert token_holder(claims).user is None
 
     def test_a_policy_refusal_answers_400(self, client, token_post, master, realm):
         from policies.services import policies_replace, profiles_replace
