@@ -3,19 +3,27 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 PORT ?= 8000
 WEB_CONCURRENCY ?= 4
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup run dev test chromium node-deps bench docs migrate clean
+.PHONY: setup setup-test run dev test chromium node-deps bench docs migrate clean
 
+# `make run` needs the runtime dependencies only; `make test` adds the test extras.
 $(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
+	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e .
 	touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
+
 setup: $(STAMP)
+
+setup-test: $(TEST_STAMP)
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
@@ -34,14 +42,14 @@ chromium:
 node-deps:
 	@if [ -f tests/js/package.json ]; then cd tests/js && npm ci --no-audit --no-fund --loglevel=error; fi
 
-test: setup chromium node-deps
+test: setup-test chromium node-deps
 	scripts/test-all
 
-bench: setup
+bench: setup-test
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py
 
-docs: setup chromium node-deps
+docs: setup-test chromium node-deps
 	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py -q
 
 clean:

@@ -4,6 +4,10 @@
 or any other value this product stores, and PostgreSQL refuses it in text (a ``DataError`` that
 would otherwise surface as a 500). Requests carrying one in the path, the query, a form field or a
 JSON body are refused up front with 400, in Keycloak's JSON error shape on the API and OIDC paths.
+
+``NoStoreMiddleware``: every answer this product computes carries ``Cache-Control: no-store``
+(and ``Pragma: no-cache``), so no browser, proxy or back button keeps a copy of a page or JSON body
+that held a secret or a token.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 
 JSON_PATHS = ("/admin/", "/realms/")
 FORM = "application/x-www-form-urlencoded"
@@ -50,3 +55,25 @@ class RejectNulMiddleware:
                 return HttpResponse(json.dumps(body, separators=(",", ":")), status=400, content_type="application/json")
             return HttpResponse("Bad Request: invalid characters in request", status=400, content_type="text/plain")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every dynamic answer.
+
+    Secrets and tokens travel in many answers: the Admin API's client representations and
+    credentials, the token endpoint, dynamic registration, the Credentials tab and its htmx
+    partials, a new initial access token or registration access token. Marking each view by hand
+    misses the next one, and an answer without a secret costs nothing to keep out of caches: an
+    administrator's console is never served from a cache. Static files are answered by WhiteNoise,
+    which sits before this middleware, and keep their long-lived caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, no_store=True)
+        response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches, as Keycloak answers tokens
+        return response

@@ -41,7 +41,6 @@ CLIENT_REP = "ClientRepresentation"
 ROLE_REP = "RoleRepresentation"
 ROLE_FIELDS = {"id", "name", "description", "composite", "clientRole", "containerId", "attributes", "composites"}
 INT32_MAX = 2**31 - 1
-NO_CACHE = {"Cache-Control": "no-cache"}
 
 def _client(realm, id: str) -> Client:
     try:
@@ -64,11 +63,12 @@ def _created(request, path: str) -> HttpResponse:
     return response
 
 
-def _credential(value: str | None, **headers) -> HttpResponse:
+def _credential(value: str | None) -> HttpResponse:
+    """Keycloak's CredentialRepresentation (never cached: ``NoStoreMiddleware``)."""
     body = {"type": "secret"}
     if value is not None:
         body["value"] = value
-    return json_response(body, **headers)
+    return json_response(body)
 
 
 def _page(items, first: Optional[int], max_: Optional[int]):
@@ -156,7 +156,7 @@ def clients_delete(request, realm: str, id: str):
 )
 def client_secret_get(request, realm: str, id: str):
     auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
-    return _credential(selectors.client_secret_value(client=client), **NO_CACHE)
+    return _credential(selectors.client_secret_value(client=client))
 
 
 @router.post(
@@ -183,7 +183,7 @@ def client_rotated_secret_get(request, realm: str, id: str):
     value = selectors.client_rotated_secret_value(client=client)
     if value is None:
         raise ApiError(404, {"error": "Client does not have a rotated secret"})
-    return _credential(value, **NO_CACHE)
+    return _credential(value)
 
 
 @router.delete(

@@ -119,8 +119,14 @@ def auth_method_of(client: Client) -> str:
     return "client_secret_basic"
 
 
-def client_metadata(client: Client, *, registration_client_uri: str, registration_access_token: str | None) -> dict:
-    """The registered client as RFC 7591 metadata, with its secret (Keycloak's toExternalResponse)."""
+def client_metadata(
+    client: Client, *, registration_client_uri: str, registration_access_token: str | None, include_secret: bool = True
+) -> dict:
+    """The registered client as RFC 7591 metadata (Keycloak's toExternalResponse).
+
+    ``include_secret=False`` (a caller who may only view clients) leaves ``client_secret`` out; the
+    value is then never decrypted. ``client_secret_expires_at`` stays: it is no secret.
+    """
     grant_types = []
     if client.standard_flow_enabled:
         grant_types.append("authorization_code")
@@ -141,7 +147,7 @@ def client_metadata(client: Client, *, registration_client_uri: str, registratio
     }
     if not client.public_client and client.client_authenticator_type in SECRET_AUTHENTICATORS:
         current, _ = secret_store.secret_rows(client)
-        if current is not None:
+        if current is not None and include_secret:
             body["client_secret"] = secret_store.secret_value(current)
         body["client_secret_expires_at"] = int(current.expiration_time or 0) if current is not None else 0
     body.update({

@@ -1,13 +1,16 @@
 """Dynamic client registration endpoints: ``/realms/{realm}/clients-registrations/openid-connect``.
 
-Who may call (keycloak-behaviour §7.2), from ``Authorization: Bearer <token>``:
+Who may call, from ``Authorization: Bearer <token>``:
 
 * an access token (a JWT of this realm or of realm ``master``) of a user with ``manage-clients``
-  (read: ``view-clients``);
+  (read: ``view-clients``); as in the Admin API, a role counts when the token carries it and its
+  user still holds it;
 * an initial access token (create only);
 * the client's registration access token (read, update, delete), replaced on every update.
 
-Anonymous registration is refused (401): the product has no client-registration policies.
+The client secret is answered only to the client's own registration access token and to
+``manage-clients``; a ``view-clients`` reader gets the metadata without it. Anonymous registration
+is refused (401): the product has no client-registration policies.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from adminconsole import permissions
 from adminconsole.actor import DYNAMIC_REGISTRATION, Actor, client_ip
+from adminconsole.api.auth import token_roles
 from adminconsole.models import Realm
 from clients.models import Client
 from clients.oidc import services, tokens
@@ -28,7 +32,7 @@ from clients.oidc.metadata import MetadataError, client_metadata, metadata_parse
 from clients.oidc.views import realm_get
 from policies.engine import ClientPolicyError
 
-# Client-policy refusals on these "before" events answer 403; on the "after" events 400 (§4.0).
+# Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.
 BEFORE_EVENTS = {"REGISTER", "UPDATE", "VIEW", "UNREGISTER"}
 MAX_BODY = 256 * 1024
 
@@ -39,6 +43,9 @@ class RegistrationAuth:
     actor: Actor
     user: object = None
     initial_access_token_id: int | None = None
+    # Whether the answer may carry the client secret: the client's own registration access token,
+    # or an admin token with manage-clients. Never a view-clients reader.
+    may_see_secret: bool = False
 
 
 def _unauthorized(action: str) -> OAuthError:
@@ -68,11 +75,24 @@ def _bearer_auth(request, realm: Realm, token: str, role: str) -> RegistrationAu
     if tokens.realm_of(claims) not in (realm.name, "master"):
         return None
     user = tokens.token_user(claims)
-    if user is None or not permissions.has(user, role):
+    roles = _roles(claims, user)
+    if not _grants(roles, role):
         raise _forbidden()
     actor = _actor(request, "bearer", username=claims.get("preferred_username"), user_id=str(user.pk),
                    client_id=claims.get("azp"), auth_realm=tokens.realm_of(claims))
-    return RegistrationAuth(kind="bearer", actor=actor, user=user)
+    return RegistrationAuth(kind="bearer", actor=actor, user=user, may_see_secret=_grants(roles, permissions.MANAGE_CLIENTS))
+
+
+def _roles(claims: dict, user) -> set[str]:
+    """The realm-management roles that count: carried by the token *and* still held by its user,
+    so a token issued before a grant gains nothing and a revoked role is gone at once."""
+    if user is None:
+        return set()
+    return token_roles(claims) & set(permissions.roles_of(user))
+
+
+def _grants(roles: set[str], role: str) -> bool:
+    return any(r in roles for r in permissions.IMPLIED.get(role, (role,)))
 
 
 def _client_auth(request, realm: Realm, client: Client | None, *, action: str, role: str) -> RegistrationAuth:
@@ -83,7 +103,8 @@ def _client_auth(request, realm: Realm, client: Client | None, *, action: str, r
     if not token:
         raise _unauthorized(action)
     if client is not None and client_registration_token_valid(client=client, token=token):
-        return RegistrationAuth(kind="registration-access-token", actor=_actor(request, "registration-access-token", client_id=client.client_id))
+        return RegistrationAuth(kind="registration-access-token", may_see_secret=True,
+                                actor=_actor(request, "registration-access-token", client_id=client.client_id))
     auth = _bearer_auth(request, realm, token, role)
     if auth is None:
         raise _unauthorized(action)
@@ -200,7 +221,8 @@ def client_configuration(request, realm: str, client_id: str):
     uri = _registration_uri(request, realm_obj, client)
     if request.method == "GET":
         presented = bearer_token(request) if auth.kind == "registration-access-token" else None
-        response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=presented))
+        response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=presented,
+                                                 include_secret=auth.may_see_secret))
         response["Cache-Control"] = "no-store"
         return response
     if request.method == "DELETE":

@@ -145,9 +145,21 @@ class TestAdminBearer:
         created = body(post(client, iat, {}))
         response = client.get(f"{DCR}/{created['client_id']}", HTTP_AUTHORIZATION=f"Bearer {token_grant(client, 'viewer')}")
         assert response.status_code == 200
+        assert body(response)["client_id"] == created["client_id"]
+        # A view-only administrator reads the metadata, never the secret or a token.
         assert "registration_access_token" not in body(response)
+        assert "client_secret" not in body(response)
+        assert created["client_secret"] not in response.content.decode()
+        assert created["registration_access_token"] not in response.content.decode()
         response = post(client, token_grant(client, "viewer"), {"client_id": created["client_id"]}, path=f"{DCR}/{created['client_id']}", method="put")
         assert response.status_code == 403
+
+    def test_manage_clients_may_read_the_secret_in_any_realm_with_a_master_token(self, client, master, admin_user, iat):
+        created = body(post(client, iat, {}))
+        response = client.get(f"{DCR}/{created['client_id']}", HTTP_AUTHORIZATION=f"Bearer {token_grant(client, 'admin')}")
+        assert response.status_code == 200
+        assert body(response)["client_secret"] == created["client_secret"]
+        assert "registration_access_token" not in body(response)
 
     def test_expired_bearer_is_401(self, client, master, admin_user, realm):
         with at(0):
