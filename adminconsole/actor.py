@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
 
 CONSOLE = "console"
 ADMIN_API = "admin-api"
@@ -36,4 +40,51 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client's address: the one and only place that decides it (events, throttling, django-axes).
+
+    ``REMOTE_ADDR`` is the peer that opened the connection. Only when that peer is one of the
+    ``TRUSTED_PROXIES`` is ``X-Forwarded-For`` read, from the right: each trusted proxy appends the
+    address it saw, so the right-most entry that is not itself a trusted proxy is the client.
+    Everything left of it was written by the client and could be anything. Without
+    ``TRUSTED_PROXIES`` (the default) the header is ignored, so a client cannot choose its address
+    and dodge a lockout or forge the address of an event.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXIES
+    if not proxies or not remote:
+        return remote
+    networks = _trusted_networks(tuple(proxies))
+    if not _in(remote, networks):
+        return remote
+    address = remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for entry in reversed(forwarded.split(",")):
+        candidate = _address(entry.strip())
+        if candidate is None:
+            # Not an address: no trusted proxy wrote this, so stop at the last hop known to be real.
+            return address
+        address = candidate
+        if not _in(candidate, networks):
+            return candidate
+    return address
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
+    """``TRUSTED_PROXIES`` entries are addresses or networks (``10.0.0.0/8``)."""
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _address(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _in(address: str, networks: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)

@@ -23,7 +23,7 @@ class EventSearchForm(ConsoleForm):
 
     date_from = forms.DateField(label="Date(from)", required=False, widget=DateInput())
     date_to = forms.DateField(label="Date(to)", required=False, widget=DateInput())
-    first = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput())
+    first = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput())
     max = forms.TypedChoiceField(
         label="Per page", required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES], empty_value=PAGE_SIZES[0]
     )

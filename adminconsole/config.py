@@ -7,6 +7,7 @@ a required setting is missing.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -83,3 +84,22 @@ def encryption_keys() -> list[str]:
         return Fernet.generate_key().decode()
 
     return [persisted_secret("encryption_key", make)]
+
+
+def debug() -> bool:
+    """``DEBUG=1`` shows stack traces and settings to anyone: never in production."""
+    value = env_bool("DEBUG", False)
+    if value and is_production():
+        raise ImproperlyConfigured("DEBUG must be off when CONSOLE_ENV=production")
+    return value
+
+
+def trusted_proxies() -> list[str]:
+    """``TRUSTED_PROXIES``: the reverse proxies whose ``X-Forwarded-For`` is believed (addresses or networks)."""
+    proxies = env_list("TRUSTED_PROXIES", [])
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network") from None
+    return proxies

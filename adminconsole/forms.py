@@ -3,7 +3,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from adminconsole.models import REALM_NAME_VALIDATOR
+from adminconsole.models import REALM_NAME_VALIDATORS
 
 
 class ConsoleForm(forms.Form):
@@ -17,7 +17,7 @@ class ConsoleForm(forms.Form):
 
 
 class RealmCreateForm(ConsoleForm):
-    name = forms.CharField(label="Realm name", max_length=255, validators=[REALM_NAME_VALIDATOR])
+    name = forms.CharField(label="Realm name", max_length=255, validators=REALM_NAME_VALIDATORS)
     enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
 
 

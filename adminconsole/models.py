@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -8,10 +9,19 @@ REALM_NAME_VALIDATOR = RegexValidator(
 )
 
 
+def realm_name_not_dot_segment(name: str) -> None:
+    """``.`` and ``..`` are path segments: ``/admin/realms/..`` would name the parent, not a realm."""
+    if name in (".", ".."):
+        raise ValidationError("Realm name cannot be '.' or '..'.", code="invalid")
+
+
+REALM_NAME_VALIDATORS = [REALM_NAME_VALIDATOR, realm_name_not_dot_segment]
+
+
 class Realm(models.Model):
     """A Keycloak realm: the namespace of clients, client policies and signing keys."""
 
-    name = models.CharField(max_length=255, unique=True, validators=[REALM_NAME_VALIDATOR])
+    name = models.CharField(max_length=255, unique=True, validators=REALM_NAME_VALIDATORS)
     display_name = models.CharField(max_length=255, blank=True, default="")
     enabled = models.BooleanField(default=True)
     access_token_lifespan = models.PositiveIntegerField(default=300)

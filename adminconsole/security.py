@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
+
+from adminconsole.sensitive import MASK, is_credential_parameter
 
 
 class ConsoleAxesBackend(AxesStandaloneBackend):
@@ -28,6 +31,36 @@ class ConsoleAxesBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def masked_query(query: QueryDict) -> QueryDict:
+    """A copy of a request's GET or POST data with every credential value masked."""
+    masked = query.copy()
+    for key in list(masked.keys()):
+        if is_credential_parameter(key):
+            masked.setlist(key, [MASK] * len(query.getlist(key)))
+    return masked
+
+
+class ConsoleAxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler, storing a failed sign-in's form with its credentials masked.
+
+    django-axes masks the names in ``AXES_SENSITIVE_PARAMETERS`` itself; this masks any other
+    credential name too (``*_secret``, ``*_token``, ...) before django-axes stores
+    ``get_data``/``post_data``. Every failed ``authenticate()`` reaches it through Django's
+    ``user_login_failed`` signal: the console sign-in and the token endpoint's password grant alike.
+    The request's own data is put back afterwards, for the view that is still running.
+    """
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is None:
+            return super().user_login_failed(sender, credentials, request=request, **kwargs)
+        get, post = request.GET, request.POST
+        request.GET, request.POST = masked_query(get), masked_query(post)
+        try:
+            return super().user_login_failed(sender, credentials, request=request, **kwargs)
+        finally:
+            request.GET, request.POST = get, post
 
 
 def lockout_minutes() -> int:

@@ -10,17 +10,22 @@ from django.core.exceptions import ImproperlyConfigured
 from adminconsole.config import (
     BASE_DIR,
     VAR_DIR,
+    debug,
     encryption_keys,
     env,
     env_bool,
     env_list,
     is_production,
     secret_key,
+    trusted_proxies,
 )
+from adminconsole.sensitive import CREDENTIAL_PARAMETERS
 
 PRODUCTION = is_production()
 SECRET_KEY = secret_key()
-DEBUG = env_bool("DEBUG", False)
+DEBUG = debug()
+# Reverse proxies whose X-Forwarded-For is believed (adminconsole.actor.client_ip); none by default.
+TRUSTED_PROXIES = trusted_proxies()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when CONSOLE_ENV=production")
@@ -112,9 +117,13 @@ if not 0 <= CLIENT_CACHE_MAX_AGE < float("inf"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's four standard validators, for every password a console user is given (including the
+# bootstrap administrator's CONSOLE_ADMIN_PASSWORD).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -180,12 +189,16 @@ AUTHENTICATION_BACKENDS = [
     "adminconsole.security.ConsoleAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The one client-address function (REMOTE_ADDR, or X-Forwarded-For only behind TRUSTED_PROXIES).
 AXES_CLIENT_IP_CALLABLE = "adminconsole.actor.client_ip"
+# django-axes keeps the request's GET and POST data of failed sign-ins (the token endpoint's password
+# grant included): it masks these names itself, and the handler masks every other credential name.
+AXES_HANDLER = "adminconsole.security.ConsoleAxesHandler"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", *CREDENTIAL_PARAMETERS]
 AXES_LOCKOUT_CALLABLE = "adminconsole.security.lockout_response"
 AXES_VERBOSE = False
 # Failed client authentications at the token and introspection endpoints (adminconsole.throttle).

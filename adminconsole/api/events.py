@@ -1,10 +1,11 @@
 """``GET /admin/realms/{realm}/admin-events``: the audit trail in Keycloak's representation.
 
 Keycloak's query parameters: ``operationTypes``, ``resourceTypes`` (repeatable), ``resourcePath``
-(``*`` is a wildcard), ``authRealm``, ``authClient``, ``authUser``, ``authIpAddress``,
-``dateFrom``/``dateTo`` (``yyyy-MM-dd``, whole days, or epoch milliseconds), ``first``, ``max``
-(default 100). Newest first. Needs view-realm (Keycloak: view-events). Representations were masked
-when the events were written and are masked again on the way out.
+(``*`` is a wildcard, matched as SQL LIKE), ``authRealm``, ``authClient``, ``authUser``,
+``authIpAddress``, ``dateFrom``/``dateTo`` (``yyyy-MM-dd``, whole days, or epoch milliseconds),
+``first``, ``max`` (default 100, at most ``selectors.MAX_RESULTS``; a negative one is a 400).
+Newest first. Needs view-realm (Keycloak: view-events). Representations were masked when the
+events were written and are masked again on the way out.
 """
 
 from __future__ import annotations
@@ -76,11 +77,18 @@ def admin_event_representation(event: AdminEvent, realm_name: str) -> dict:
     return rep
 
 
-def _many(values: list[str] | None) -> list[str]:
+# Repeated type parameters: more names than any real filter needs is refused, not run.
+MANY_MAX_VALUES = 50
+MANY_MAX_LENGTH = 255
+
+
+def _many(values: list[str] | None, label: str) -> list[str]:
     """Repeated parameters, and comma-separated ones too (``operationTypes=CREATE,UPDATE``)."""
     out = []
     for value in values or []:
         out.extend(part for part in value.split(",") if part.strip())
+    if len(out) > MANY_MAX_VALUES or any(len(part) > MANY_MAX_LENGTH for part in out):
+        raise oauth_error(400, "invalid_request", f"Invalid value for parameter '{label}'")
     return out
 
 
@@ -110,13 +118,13 @@ def admin_events_list(
     dateFrom: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
     dateTo: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
     first: int = Query(0, ge=0, le=INT32_MAX),
-    max: int = Query(100, ge=0, le=INT32_MAX),  # noqa: A002
+    max: int = Query(100, ge=0, le=INT32_MAX, description=f"at most {selectors.MAX_RESULTS} are answered"),  # noqa: A002
 ):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
     events = selectors.admin_event_list(
         realm=realm_obj,
-        operation_types=_many(operationTypes),
-        resource_types=_many(resourceTypes),
+        operation_types=_many(operationTypes, "operationTypes"),
+        resource_types=_many(resourceTypes, "resourceTypes"),
         resource_path=resourcePath or None,
         auth_realm=authRealm or None,
         auth_client=authClient or None,
@@ -171,12 +179,12 @@ def events_list(
     dateFrom: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
     dateTo: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
     first: int = Query(0, ge=0, le=INT32_MAX),
-    max: int = Query(100, ge=0, le=INT32_MAX),  # noqa: A002
+    max: int = Query(100, ge=0, le=INT32_MAX, description=f"at most {selectors.MAX_RESULTS} are answered"),  # noqa: A002
 ):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
     events = selectors.login_event_list(
         realm=realm_obj,
-        types=_many(type),
+        types=_many(type, "type"),
         client_id=client or None,
         ip_address=ipAddress or None,
         date_from=_date(dateFrom, "Date(From)"),

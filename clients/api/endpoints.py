@@ -29,6 +29,7 @@ from adminconsole.api.schemas import (
     RoleRepresentation,
     RoleRepresentationIn,
 )
+from adminconsole.selectors import MAX_RESULTS, page
 from clients import selectors, services
 from clients.api.schemas import client_request_schema
 from clients.models import Client, ClientRole
@@ -71,10 +72,10 @@ def _credential(value: str | None) -> HttpResponse:
 
 
 def _page(items, first: Optional[int], max_: Optional[int]):
-    start = first if first and first > 0 else 0
-    if max_ is not None and max_ >= 0:
-        return items[start : start + max_]
-    return items[start:] if start else items
+    """Keycloak's ``first``/``max``: without ``max``, every row (as Keycloak); with it, at most MAX_RESULTS."""
+    if max_ is not None:
+        return items[page(first or 0, max_)]
+    return items[first:] if first else items
 
 
 # --- clients --------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def clients_list(
     clientId: Optional[str] = Query(None, max_length=255),
     search: bool = False,
     first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
-    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX),
+    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
 ):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
     clients = selectors.client_list(realm=realm_obj, search=clientId or "", exact=not search, with_secrets=True)
@@ -243,7 +244,7 @@ def client_roles_list(
     id: str,
     search: Optional[str] = Query(None, max_length=255),
     first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
-    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX),
+    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
 ):
     auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
     roles = selectors.client_roles(client=client)

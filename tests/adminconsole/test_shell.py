@@ -79,6 +79,15 @@ def test_create_realm_refuses_bad_name(admin_client, master):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", [".", ".."])
+def test_create_realm_refuses_dot_segment_names(admin_client, master, name):
+    response = admin_client.post("/console/master/add-realm", {"name": name, "enabled": "on"})
+    assert response.status_code == 400
+    assert "Realm name cannot be &#x27;.&#x27; or &#x27;..&#x27;." in response.content.decode()
+    assert not Realm.objects.filter(name=name).exists()
+
+
+@pytest.mark.django_db
 def test_general_tab_plain_post_and_htmx(admin_client, master):
     response = admin_client.post("/console/master/realm-settings/", {"display_name": "Main", "enabled": "on"})
     assert response.status_code == 302
@@ -132,6 +141,29 @@ def test_production_mode_refuses_to_start_without_a_required_setting(missing):
     result = subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert f"{missing} must be set when CONSOLE_ENV=production" in result.stderr
+
+
+def test_production_mode_refuses_debug():
+    import os
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    env = dict(os.environ)
+    env.update(
+        CONSOLE_ENV="production",
+        SECRET_KEY="x" * 64,
+        SECRET_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="console.example.com",
+        DEBUG="1",
+    )
+    result = subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "DEBUG must be off when CONSOLE_ENV=production" in result.stderr
+    env["DEBUG"] = "0"
+    result = subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.django_db

@@ -197,3 +197,23 @@ def test_serverinfo(api):
     response = api.get("/admin/serverinfo")
     assert response.status_code == 200
     assert response.json() == {}
+
+
+DOT_NAME = {"errorMessage": "Realm name cannot be '.' or '..'."}
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_dot_segment_names_are_refused_on_create_and_rename(api, name):
+    response = api.post("/admin/realms", {"realm": name})
+    assert (response.status_code, response.json()) == (400, DOT_NAME)
+    assert Realm.objects.count() == 1
+
+    assert api.post("/admin/realms", {"realm": "acme"}).status_code == 201
+    response = api.put("/admin/realms/acme", {"realm": name})
+    assert (response.status_code, response.json()) == (400, DOT_NAME)
+    assert Realm.objects.filter(name="acme").exists() and not Realm.objects.filter(name=name).exists()
+
+
+def test_names_with_dots_are_still_fine(api):
+    assert api.post("/admin/realms", {"realm": "..."}).status_code == 201
+    assert api.post("/admin/realms", {"realm": "acme.example"}).status_code == 201

@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from adminconsole import services
@@ -32,6 +34,13 @@ class Command(BaseCommand):
             generated = password is None
             if generated:
                 password = secrets.token_urlsafe(18)
+            try:
+                # The same validators as every console password (AUTH_PASSWORD_VALIDATORS).
+                validate_password(password, User(username=username))
+            except ValidationError as exc:
+                raise CommandError(
+                    "CONSOLE_ADMIN_PASSWORD is too weak: " + " ".join(exc.messages) + " Choose another and run again."
+                ) from None
             User.objects.create_superuser(username=username, password=password, email="")
         if generated:
             # Printed once, on the first run only; it is stored only as a password hash.
