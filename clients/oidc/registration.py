@@ -12,7 +12,6 @@ Anonymous registration is refused (401): the product has no client-registration 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -20,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from adminconsole import permissions
 from adminconsole.actor import DYNAMIC_REGISTRATION, Actor, client_ip
+from adminconsole.json_input import JSONInputError, json_parse
 from adminconsole.models import Realm
 from clients.models import Client
 from clients.oidc import services, tokens
@@ -96,8 +96,10 @@ def _json_body(request) -> dict:
     if not request.body.strip():
         raise OAuthError(400, "invalid_client_metadata", "Client metadata must be a JSON object")
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        return json_parse(request.body)
+    except JSONInputError as exc:
+        if exc.nul:  # PostgreSQL refuses NUL in text; the middleware only sees JSON content types
+            raise OAuthError(400, "invalid_request", "Invalid characters in request") from None
         raise OAuthError(400, "invalid_request", "Cannot parse the JSON") from None
 
 
