@@ -269,3 +269,38 @@ def test_client_attributes_condition_refuses_deeply_nested_attributes(admin_clie
     assert response.status_code == 400
     assert "attributes must be a JSON list of key/value pairs" in response.content.decode()
     assert not ClientPolicy.objects.exists()
+
+
+# --- console forms and Admin API bodies with hostile field values -------------------------------
+
+
+def test_console_client_form_with_hostile_fields(admin_client, master):
+    before = _client_ids(master)
+    url = "/console/master/clients/add-client"
+    big = "x" * 100_000
+    response = admin_client.post(url, {"protocol": "openid-connect", "client_id": big, "name": big, "description": big,
+                                       "redirect_uris": "https://a/\n" * 20_000, "web_origins": big})
+    assert response.status_code == 400
+    response = admin_client.post(url, "protocol=openid-connect&client_id=a%00b", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert _client_ids(master) == before
+    # Invalid UTF-8 (a lone surrogate's bytes) is read as U+FFFD, which every column holds.
+    response = admin_client.post(url, "protocol=openid-connect&client_id=app%ED%A0%80&name=%ED%A0%80",
+                                 content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 302
+    assert Client.objects.get(realm=master, client_id="app\ufffd\ufffd\ufffd").name == "\ufffd\ufffd\ufffd"
+
+
+def test_admin_api_client_and_realm_bodies_with_hostile_fields(client, admin_user, master):
+    token = password_token(client, "admin")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    big = "x" * 100_000
+    for body in [{"clientId": big}, {"clientId": "app", "description": big}, {"clientId": "app", "redirectUris": [big]},
+                 {"clientId": "app", "attributes": {"a": big}}, {"clientId": "app", "attributes": {"a": {"b": "c"}}},
+                 {"clientId": "app", "attributes": {big: "x"}}, {"clientId": "\x1b[31m\u2028"}, {"clientId": 10**30}]:
+        response = client.post("/admin/realms/master/clients", json.dumps(body), content_type="application/json", **auth)
+        assert response.status_code == 400, (str(body)[:80], response.content)
+    for body in [{"displayName": big}, {"accessTokenLifespan": 2**63}, {"accessTokenLifespan": 1e300}, {"realm": big}]:
+        response = client.put("/admin/realms/master", json.dumps(body), content_type="application/json", **auth)
+        assert response.status_code == 400, (str(body)[:80], response.content)
+    assert _client_ids(master) == ["admin-cli"]
