@@ -15,7 +15,6 @@ is refused (401): the product has no client-registration policies.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from adminconsole import permissions
 from adminconsole.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
+from adminconsole.json_input import JSONInputError, json_parse
 from adminconsole.models import Realm
 from clients.models import Client
 from clients.oidc import services, sessions, tokens
@@ -120,8 +120,10 @@ def _json_body(request) -> dict:
     if not request.body.strip():
         raise OAuthError(400, "invalid_client_metadata", "Client metadata must be a JSON object")
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        return json_parse(request.body)
+    except JSONInputError as exc:
+        if exc.nul:  # PostgreSQL refuses NUL in text; the middleware only sees JSON content types
+            raise OAuthError(400, "invalid_request", "Invalid characters in request") from None
         raise OAuthError(400, "invalid_request", "Cannot parse the JSON") from None
 
 
