@@ -315,9 +315,6 @@ def test_discovery_and_keys_never_answer_5xx(target, http):
 # --- HTTP Basic of any bytes ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="An Authorization header that is a scheme with nothing after it, or Basic credentials that "
-                          "are not base64 of UTF-8 text, is answered 500 until the client authentication hardening of "
-                          "clients/oidc/client_auth.py is merged; then drop this marker", strict=False)
 def test_basic_header_of_any_bytes_never_answers_5xx(target, http):
     """``Authorization: Basic`` carrying nothing, any bytes (``/w==`` is 0xFF) or non-ASCII text, where it is read."""
 
