@@ -25,7 +25,7 @@ from adminconsole.models import Realm
 from clients import crypto
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
-from clients.selectors import ClientAccessDenied, client_access_require  # noqa: F401  (ClientAccessDenied re-exported)
+from clients.selectors import client_access_require
 from clients.representations import (
     ATTR_CREATION,
     ATTR_EXPIRATION,

@@ -30,10 +30,10 @@ from adminconsole.api.auth import token_roles
 from adminconsole.models import Realm
 from clients.models import Client
 from clients.oidc import services, sessions, tokens
-from clients.selectors import ClientAccessDenied, client_access_allowed
 from clients.oidc.http import OAuthError, bearer_token, json_response
 from clients.oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
 from clients.oidc.views import realm_get
+from clients.selectors import ClientAccessDenied, client_access_allowed
 from policies.engine import ClientPolicyError
 
 # Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.
