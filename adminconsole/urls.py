@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from adminconsole import audit_views, views
+from realms import audit_views, views
 
 console_patterns = [
     path("", views.realm_home, name="realm-home"),
@@ -10,7 +10,7 @@ console_patterns = [
     path("realm-settings/delete", views.realm_delete, name="realm-delete"),
     path("events", audit_views.admin_events, name="events"),
     path("events/user-events", audit_views.user_events, name="events-user"),
-    path("", include("clients.oidc.console_urls")),  # realm keys, tokens, initial access tokens
+    path("", include("oidc.console_urls")),  # realm keys, tokens, initial access tokens
     path("clients/", include("clients.urls")),
     path("realm-settings/client-policies/", include("policies.urls")),
 ]
@@ -23,7 +23,7 @@ urlpatterns = [
     path("login", auth_views.LoginView.as_view(template_name="adminconsole/login.html", redirect_authenticated_user=True), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("console/<str:realm>/", include(console_patterns)),
-    path("realms/", include("clients.oidc.urls")),  # OIDC endpoints and dynamic registration
+    path("realms/", include("oidc.urls")),  # OIDC endpoints and dynamic registration
     # /admin/realms/ (Admin REST API) and /realms/ (OIDC endpoints) are mounted by their apps.
 ]
 

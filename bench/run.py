@@ -108,7 +108,7 @@ def wrk(url: str, body: str, *, duration: int, connections: int, threads: int, w
 def setup_product(env: dict) -> None:
     run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     code = (
-        "from adminconsole.services import realm_create\n"
+        "from realms.services import realm_create\n"
         "from clients.services import client_create\n"
         "realm = realm_create(name='bench', access_token_lifespan=300)\n"
         f"client_create(realm=realm, representation={{'clientId': '{CLIENT_ID}', 'serviceAccountsEnabled': True, 'secret': '{SECRET}'}}, actor=None)\n"

@@ -27,7 +27,7 @@ from typing import Literal
 
 from django.db.models import Q
 
-from adminconsole import clock
+from realms import clock
 from clients import crypto
 from clients.models import Client, ClientSecret
 
@@ -177,7 +177,7 @@ def client_authenticate(
     """Authenticate a client by ``client_id`` and ``client_secret`` (Keycloak §2.1, in order).
 
     ``lookup`` replaces ``client_with_secrets`` (same signature and result), e.g. the token
-    endpoint's per-worker cache (``clients.oidc.client_cache``).
+    endpoint's per-worker cache (``oidc.client_cache``).
 
     ``realm`` is a Realm or its name; ``method`` says how the secret arrived
     (``client_secret_basic`` or ``client_secret_post``). Raises ``ClientAuthError``:

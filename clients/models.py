@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 ACCESS_CONFIDENTIAL = "confidential"
 ACCESS_PUBLIC = "public"

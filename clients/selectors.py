@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from adminconsole import clock
-from adminconsole.models import Realm
+from realms import clock
+from realms.models import Realm
 from clients import secrets as secret_store
 from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret
 

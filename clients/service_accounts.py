@@ -3,7 +3,7 @@
 A client of realm ``master`` with service accounts enabled gets tokens from the
 client_credentials grant. Those tokens speak for the Django user bound to that client by a
 ``clients.models.ServiceAccount`` row (by the client's internal id, never by its name: see
-``clients.oidc.sessions.token_holder``), and carry that user's permissions as
+``oidc.sessions.token_holder``), and carry that user's permissions as
 ``resource_access["realm-management"].roles``, the same permission model as the console. This
 module creates that user (it can never sign in to the console: no usable password) and sets its
 roles. The management command ``grant_service_account_roles`` is its face. Deleting the client
@@ -16,10 +16,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from adminconsole import permissions
-from adminconsole.actor import Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import Realm
+from realms import permissions
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 from clients.models import Client, ServiceAccount
 
 ADMIN_REALM = "master"
@@ -66,11 +66,11 @@ def service_account_roles_set(
             account = ServiceAccount.objects.create(client=client, user=user)
         user = account.user
         codenames = {permissions.codename(r) for r in grant}
-        perms = Permission.objects.filter(content_type__app_label="adminconsole", codename__in=codenames)
+        perms = Permission.objects.filter(content_type__app_label="realms", codename__in=codenames)
         user.user_permissions.add(*perms)
         revoke_codenames = {permissions.codename(r) for r in revoke}
         user.user_permissions.remove(
-            *Permission.objects.filter(content_type__app_label="adminconsole", codename__in=revoke_codenames)
+            *Permission.objects.filter(content_type__app_label="realms", codename__in=revoke_codenames)
         )
         user = User.objects.get(pk=user.pk)  # drop the permission cache
         held = permissions.roles_of(user) if user.is_active else []

@@ -16,10 +16,10 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from adminconsole import clock
-from adminconsole.actor import DYNAMIC_REGISTRATION, Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import Realm
+from realms import clock
+from realms.actor import DYNAMIC_REGISTRATION, Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 from clients import crypto
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret

@@ -2,17 +2,17 @@ from django.apps import AppConfig
 
 
 class OidcConfig(AppConfig):
-    name = "clients.oidc"
+    name = "oidc"
     label = "oidc"
     verbose_name = "OIDC endpoints"
 
     def ready(self):
-        from adminconsole import services as realm_services
-        from clients.oidc.services import realm_oidc_setup
+        from realms import services as realm_services
+        from oidc.services import realm_oidc_setup
 
         if realm_oidc_setup not in realm_services.REALM_CREATED_HOOKS:
             realm_services.REALM_CREATED_HOOKS.append(realm_oidc_setup)
 
-        from clients.oidc import caches
+        from oidc import caches
 
         caches.connect_signals()

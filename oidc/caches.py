@@ -20,8 +20,8 @@ import threading
 from django.conf import settings
 from django.db import transaction
 
-from adminconsole import clock
-from adminconsole.models import Realm
+from realms import clock
+from realms.models import Realm
 
 TTL = 2.0
 MAX_ENTRIES = 1000

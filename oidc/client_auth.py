@@ -22,20 +22,20 @@ from django.db import IntegrityError, transaction
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from adminconsole import clock
-from adminconsole.actor import client_ip
-from adminconsole.events import login_event_record
-from adminconsole.models import Realm
-from adminconsole.throttle import client_auth_throttle_check, client_auth_throttle_fail, client_auth_throttle_success
+from realms import clock
+from realms.actor import client_ip
+from realms.events import login_event_record
+from realms.models import Realm
+from realms.throttle import client_auth_throttle_check, client_auth_throttle_fail, client_auth_throttle_success
 from clients.authentication import (
     ClientAuthError,
     client_assertion_verify_secret_jwt,
     client_authenticate,
 )
 from clients.models import Client
-from clients.oidc import client_cache
-from clients.oidc.http import OAuthError
-from clients.oidc.models import UsedClientAssertion
+from oidc import client_cache
+from oidc.http import OAuthError
+from oidc.models import UsedClientAssertion
 
 
 @dataclass
@@ -66,7 +66,7 @@ def presented_client_id(request) -> str | None:
 def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, ...], endpoint: str = "token") -> Authenticated:
     """Authenticate the client of an endpoint request; raises ``OAuthError`` in Keycloak's shapes.
 
-    Failed authentications count towards the per-client-id lockout (``adminconsole.throttle``,
+    Failed authentications count towards the per-client-id lockout (``realms.throttle``,
     429 while locked) and are recorded as ``CLIENT_LOGIN_ERROR`` events; successes as
     ``CLIENT_LOGIN`` with the secret that matched (see ``_record_success``).
     """
@@ -99,7 +99,7 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
 def _failures_seen(key: tuple) -> bool:
     """Whether the lockout state must be read for this client id.
 
-    The lockout (``adminconsole.throttle``) lives in the database, shared by every worker. Reading
+    The lockout (``realms.throttle``) lives in the database, shared by every worker. Reading
     it on every grant would be a query per grant, so a worker reads it once it has itself seen a
     failed authentication of that client id (within the failure window plus the lockout): brute
     force fails, so every worker it reaches reads the lock from its first failure on. A worker

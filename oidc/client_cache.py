@@ -14,7 +14,7 @@ seen by the next lookup in every worker once its transaction committed.
 Safety rules:
 
 * only a *successful* authentication is ever decided from the cache: a failure from cached rows
-  is retried once against the database (``clients.oidc.client_auth``), so a new secret works at
+  is retried once against the database (``oidc.client_auth``), so a new secret works at
   once even if its notification is still in flight;
 * no entry is used once it is ``CLIENT_CACHE_MAX_AGE`` seconds old (project clock), whatever
   happened to the LISTEN connection: a connection that dies without telling anyone cannot keep
@@ -47,7 +47,7 @@ import uuid
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from adminconsole import clock
+from realms import clock
 from clients.authentication import client_with_secrets
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clients.oidc import console
+from oidc import console
 
 urlpatterns = [
     path("realm-settings/keys", console.realm_keys, name="realm-keys"),

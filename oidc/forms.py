@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from adminconsole.forms import ConsoleForm
+from realms.forms import ConsoleForm
 
 MAX_LIFESPAN = 365 * 24 * 3600
 

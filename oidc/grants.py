@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 
-from adminconsole import clock
-from adminconsole.actor import client_ip
-from adminconsole.models import Realm
-from adminconsole.permissions import roles_of
+from realms import clock
+from realms.actor import client_ip
+from realms.models import Realm
+from realms.permissions import roles_of
 from clients.models import Client
-from clients.oidc import caches, keys, sessions, tokens
-from clients.oidc.http import OAuthError
-from clients.oidc.models import UserSession
-from clients.oidc.sessions import MASTER, service_account_subject
+from oidc import caches, keys, sessions, tokens
+from oidc.http import OAuthError
+from oidc.models import UserSession
+from oidc.sessions import MASTER, service_account_subject
 from policies.engine import ClientPolicyError, Event, client_policies_trigger
 
 DEFAULT_SCOPES = ("profile", "email")

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives import serialization
 from django.db.models import Q
 from joserfc.jwk import RSAKey
 
-from adminconsole import clock
-from adminconsole.models import Realm
+from realms import clock
+from realms.models import Realm
 from clients import crypto
-from clients.oidc.models import RealmKey
+from oidc.models import RealmKey
 
 ALGORITHM = "RS256"
 KEY_SIZE = 2048

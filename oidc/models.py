@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from adminconsole import clock
-from adminconsole.models import Realm
+from realms import clock
+from realms.models import Realm
 from clients.models import Client
 
 
@@ -18,7 +18,7 @@ class RealmKey(models.Model):
     """An RS256 signing key pair of a realm. The private key is Fernet-encrypted at rest.
 
     One active key per realm signs new tokens; retired keys stay published in the JWKS until the
-    tokens they signed have expired (see ``clients.oidc.keys``).
+    tokens they signed have expired (see ``oidc.keys``).
     """
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="signing_keys")

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from adminconsole import permissions
-from adminconsole.actor import DYNAMIC_REGISTRATION, Actor, client_ip
+from realms import permissions
+from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
-from adminconsole.models import Realm
+from realms.models import Realm
 from clients.models import Client
-from clients.oidc import services, sessions, tokens
-from clients.oidc.http import OAuthError, bearer_token, json_response
-from clients.oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
-from clients.oidc.views import realm_get
+from oidc import services, sessions, tokens
+from oidc.http import OAuthError, bearer_token, json_response
+from oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
+from oidc.views import realm_get
 from policies.engine import ClientPolicyError
 
 # Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adminconsole import clock
-from adminconsole.models import Realm
-from clients.oidc import keys
-from clients.oidc.models import InitialAccessToken, RealmKey
+from realms import clock
+from realms.models import Realm
+from oidc import keys
+from oidc.models import InitialAccessToken, RealmKey
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ import secrets
 
 from django.db import transaction
 
-from adminconsole import clock
-from adminconsole.actor import Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import Realm
+from realms import clock
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 from clients.models import Client
-from clients.oidc import keys
-from clients.oidc.models import InitialAccessToken, RealmKey
+from oidc import keys
+from oidc.models import InitialAccessToken, RealmKey
 
 ADMIN_CLI = "admin-cli"
 
@@ -181,7 +181,7 @@ def dynamic_client_delete(*, client: Client, actor: Actor) -> None:
 
 def realm_tokens_update(*, realm: Realm, access_token_lifespan: int, actor: Actor | None = None) -> Realm:
     """Realm settings → Tokens: the access token lifespan (seconds)."""
-    from adminconsole.services import realm_update
+    from realms.services import realm_update
 
     with transaction.atomic():
         realm = realm_update(realm=realm, access_token_lifespan=access_token_lifespan)

@@ -10,7 +10,7 @@
   service account) its client was deleted, even if a new one took the same clientId.
 * ``service_account_user(client)``: the Django user holding a realm-master service account's roles.
 
-Times are whole epoch seconds from ``adminconsole.clock``.
+Times are whole epoch seconds from ``realms.clock``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from adminconsole import clock
+from realms import clock
 from clients.models import Client, ServiceAccount
-from clients.oidc.models import UserSession
-from clients.oidc.tokens import realm_of
+from oidc.models import UserSession
+from oidc.tokens import realm_of
 
 MASTER = "master"
 

@@ -9,7 +9,7 @@ Used by the token endpoint, introspection, userinfo, dynamic registration and th
 * ``refresh_token_verify(token, *, realm) -> claims``
 
 Whether a verified token is still live (its session, user and client) is
-``clients.oidc.sessions.token_holder``.
+``oidc.sessions.token_holder``.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 
-from adminconsole import clock
-from adminconsole.models import Realm
-from clients.oidc import keys
+from realms import clock
+from realms.models import Realm
+from oidc import keys
 
 TYP_ACCESS = "Bearer"
 TYP_REFRESH = "Refresh"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clients.oidc import registration, views
+from oidc import registration, views
 
 OIDC = "<str:realm>/protocol/openid-connect"
 

@@ -7,10 +7,10 @@ import functools
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from adminconsole.models import Realm
-from clients.oidc import caches, grants, keys, sessions, tokens
-from clients.oidc.client_auth import request_client_authenticate
-from clients.oidc.http import OAuthError, bearer_token, json_response
+from realms.models import Realm
+from oidc import caches, grants, keys, sessions, tokens
+from oidc.client_auth import request_client_authenticate
+from oidc.http import OAuthError, bearer_token, json_response
 from policies.engine import Event
 
 GRANTS = {

@@ -36,7 +36,7 @@ token/authorization         ``AUTHORIZATION_REQUEST``, ``TOKEN_REQUEST`` (author
 ==========================  ============================================================================
 
 Where a change came from (``client-updater-context``) is read from ``actor``
-(``adminconsole.actor.Actor``): the console and the Admin API are ``ByAuthenticatedUser``; dynamic
+(``realms.actor.Actor``): the console and the Admin API are ``ByAuthenticatedUser``; dynamic
 registration maps its ``token_kind``: ``"initial-access-token"`` → ``ByInitialAccessToken``,
 ``"registration-access-token"`` → ``ByRegistrationAccessToken``, ``"bearer"`` with a user or client
 → ``ByAuthenticatedUser``, anything else → ``ByAnonymous``.
@@ -49,7 +49,7 @@ queries (one when no policy is enabled), whatever the number of clients. Pass th
 is loaded at most once. Saving or deleting a policy or profile model drops the request's cache;
 code that writes them with ``bulk_create``/``update`` calls ``policies_cache_invalidate()``.
 
-Time: one ``now`` (``adminconsole.clock.epoch()``) per trigger, shared by every executor.
+Time: one ``now`` (``realms.clock.epoch()``) per trigger, shared by every executor.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from adminconsole import clock
+from realms import clock
 from policies.errors import ClientPolicyError  # noqa: F401  (part of the engine's API)
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class PolicyContext:
     realm: Any
     client: Any = None  # the stored client (None on REGISTER)
     representation: dict | None = None  # the proposed Keycloak ClientRepresentation
-    actor: Any = None  # adminconsole.actor.Actor: source (console/admin-api/dynamic-registration), token kind
+    actor: Any = None  # realms.actor.Actor: source (console/admin-api/dynamic-registration), token kind
     old_secret: str | None = None  # set only for the regenerate-secret context
     regenerate: bool = False
     rotation_enabled: bool = False

@@ -4,7 +4,7 @@ import json
 
 from django.db import models
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 
 class VerbatimJSONField(models.TextField):

@@ -17,9 +17,9 @@ from typing import Any, Iterable
 
 from django.db import transaction
 
-from adminconsole.actor import Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import Realm
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 from policies.errors import PolicyNotFound, PolicyValidationError
 from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
 from policies.providers import CONDITIONS, EXECUTORS, ConfigError

@@ -19,8 +19,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from adminconsole import permissions
-from adminconsole.actor import Actor
+from realms import permissions
+from realms.actor import Actor
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, render_page
 from adminconsole.navigation import realm_settings_tabs

@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from adminconsole import permissions, selectors
-from adminconsole.audit_forms import AdminEventSearchForm, UserEventSearchForm
+from realms import permissions, selectors
+from realms.audit_forms import AdminEventSearchForm, UserEventSearchForm
 from adminconsole.decorators import realm_view
-from adminconsole.events import mask_secrets
+from realms.events import mask_secrets
 from adminconsole.htmx import render_page
 
-TEMPLATE = "adminconsole/events.html"
+TEMPLATE = "realms/events.html"
 
 
 def _when(ms: int) -> dt.datetime:

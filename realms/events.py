@@ -6,8 +6,8 @@ import json
 import time
 from typing import Any
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent, LoginEvent, Realm
+from realms.actor import Actor
+from realms.models import AdminEvent, LoginEvent, Realm
 
 MASK = "**********"
 SECRET_KEYS = {

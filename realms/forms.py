@@ -3,7 +3,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from adminconsole.models import REALM_NAME_VALIDATORS
+from realms.models import REALM_NAME_VALIDATORS
 
 
 class ConsoleForm(forms.Form):

@@ -102,7 +102,7 @@ class ClientAuthFailure(models.Model):
     """Failed client authentications per presented client id, shared by every worker and instance.
 
     Rows exist for client ids that do not exist too, so a lockout tells nothing about existence.
-    See ``adminconsole.throttle``.
+    See ``realms.throttle``.
     """
 
     realm_name = models.CharField(max_length=255)

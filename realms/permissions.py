@@ -20,7 +20,7 @@ def codename(role: str) -> str:
 def has(user, role: str) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return any(user.has_perm(f"adminconsole.{codename(r)}") for r in IMPLIED.get(role, (role,)))
+    return any(user.has_perm(f"realms.{codename(r)}") for r in IMPLIED.get(role, (role,)))
 
 
 def roles_of(user) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import CharField, Lookup, Q, QuerySet
 
-from adminconsole.models import AdminEvent, LoginEvent, Realm
+from realms.models import AdminEvent, LoginEvent, Realm
 
 DAY_MS = 86_400_000
 # The most rows one list request answers, whatever ``max`` asks for.

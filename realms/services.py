@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from adminconsole.actor import Actor
-from adminconsole.models import Realm
+from realms.actor import Actor
+from realms.models import Realm
 
 # Realm changes are recorded as admin events when the caller says who acted (``actor``); internal
 # callers that record their own, more specific event (e.g. the Tokens tab) pass none.
@@ -77,7 +77,7 @@ def realm_delete(*, realm: Realm, actor: Actor | None = None) -> None:
 
 
 def _record(realm: Realm, operation: str, actor: Actor, *, path: str = "", representation: dict | None = None) -> None:
-    from adminconsole.events import admin_event_record
+    from realms.events import admin_event_record
 
     if representation is None:
         representation = {

@@ -10,7 +10,7 @@ looking at the credentials.
   and the answer is the same either way: a lockout tells nothing about existence.
 * State lives in the database (``ClientAuthFailure``), so every gunicorn worker and every instance
   share it; nothing is kept in process memory.
-* Times come from the one clock (``adminconsole.clock``); tests move it with time-machine.
+* Times come from the one clock (``realms.clock``); tests move it with time-machine.
 
 Usage in an endpoint::
 
@@ -32,8 +32,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
-from adminconsole.clock import epoch
-from adminconsole.models import ClientAuthFailure, Realm
+from realms.clock import epoch
+from realms.models import ClientAuthFailure, Realm
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from adminconsole import permissions, services
-from adminconsole.actor import Actor
+from realms import permissions, services
+from realms.actor import Actor
 from adminconsole.decorators import realm_view
-from adminconsole.forms import RealmCreateForm, RealmGeneralForm
+from realms.forms import RealmCreateForm, RealmGeneralForm
 from adminconsole.htmx import render_page
 from adminconsole.navigation import realm_settings_tabs
 
@@ -38,7 +38,7 @@ def realm_create(request, realm):
         else:
             messages.success(request, "Realm created successfully")
             return redirect("realm-settings", realm=new.name)
-    return render(request, "adminconsole/realm_create.html", {"form": form, "realm": realm}, status=400 if form.errors else 200)
+    return render(request, "realms/realm_create.html", {"form": form, "realm": realm}, status=400 if form.errors else 200)
 
 
 @realm_view(permissions.VIEW_REALM, write_role=permissions.MANAGE_REALM)
@@ -63,7 +63,7 @@ def realm_settings(request, realm):
         "can_manage": permissions.has(request.user, permissions.MANAGE_REALM),
         "can_delete": realm.name != "master" and permissions.has(request.user, permissions.MANAGE_REALM),
     }
-    return render_page(request, "adminconsole/realm_settings.html", context, partial="general-form", status=status)
+    return render_page(request, "realms/realm_settings.html", context, partial="general-form", status=status)
 
 
 @realm_view(permissions.MANAGE_REALM)

@@ -36,8 +36,8 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def master(db):
-    from adminconsole import services
-    from adminconsole.models import Realm
+    from realms import services
+    from realms.models import Realm
 
     return Realm.objects.filter(name="master").first() or services.realm_create(name="master", access_token_lifespan=60)
 
@@ -56,10 +56,10 @@ def admin_client(client, admin_user):
 def make_user(django_user_model, username: str, roles: list[str]):
     from django.contrib.auth.models import Permission
 
-    from adminconsole.permissions import codename
+    from realms.permissions import codename
 
     user = django_user_model.objects.create_user(username=username, password=ADMIN_PASSWORD)
-    perms = Permission.objects.filter(content_type__app_label="adminconsole", codename__in=[codename(r) for r in roles])
+    perms = Permission.objects.filter(content_type__app_label="realms", codename__in=[codename(r) for r in roles])
     user.user_permissions.set(perms)
     return user
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from adminconsole import clock
-from adminconsole.models import Realm
+from realms import clock
+from realms.models import Realm
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole
 

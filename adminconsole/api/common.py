@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from adminconsole.api.errors import ApiError
-from adminconsole.models import Realm
+from realms.models import Realm
 
 _REQUEST_SCHEMAS: dict[str, type[BaseModel] | dict] = {}
 

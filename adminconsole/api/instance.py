@@ -1,6 +1,6 @@
 """The Admin REST API: one django-ninja instance mounted at ``/admin/`` (Keycloak's paths).
 
-Routers live beside their apps (``adminconsole/api/realms.py``, ``clients/api/``,
+Routers live beside their apps (``realms/api/``, ``clients/api/``,
 ``policies/api/``); this module owns what they share: bearer auth, the error shapes, and the
 OpenAPI document served at ``/admin/openapi.json`` (browsable at ``/admin/docs``).
 """
@@ -170,13 +170,13 @@ def method_not_allowed(response):
 
 # --- routers ---------------------------------------------------------------------------------------
 
-from adminconsole.api import realms  # noqa: E402
+from realms.api.endpoints import router as realms_router  # noqa: E402
 
-api.add_router("", realms.router)
+api.add_router("", realms_router)
 
 from clients.api.endpoints import router as clients_router  # noqa: E402
 from policies.api.endpoints import router as policies_router  # noqa: E402
 
 api.add_router("", clients_router)
 api.add_router("", policies_router)
-api.add_router("", "adminconsole.api.events.router")  # GET /admin/realms/{realm}/admin-events
+api.add_router("", "realms.api.events.router")  # GET /admin/realms/{realm}/admin-events

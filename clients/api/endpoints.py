@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from ninja import Query, Router
 
-from adminconsole import permissions
+from realms import permissions
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, json_response, no_content, not_found, oauth_error
 from adminconsole.api.common import authorized_realm, body_doc
@@ -29,7 +29,7 @@ from adminconsole.api.schemas import (
     RoleRepresentation,
     RoleRepresentationIn,
 )
-from adminconsole.selectors import MAX_RESULTS, page
+from realms.selectors import MAX_RESULTS, page
 from clients import selectors, services
 from clients.api.schemas import client_request_schema
 from clients.models import Client, ClientRole
@@ -307,7 +307,7 @@ def client_roles_delete(request, realm: str, id: str, role_name: str):
     openapi_extra=body_doc(ClientInitialAccessCreate),
 )
 def clients_initial_access_create(request, realm: str):
-    from clients.oidc.services import initial_access_token_create
+    from oidc.services import initial_access_token_create
 
     auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_CLIENTS)
     rep = "ClientInitialAccessCreatePresentation"

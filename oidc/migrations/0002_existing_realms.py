@@ -7,7 +7,7 @@ from django.db import migrations
 
 def forwards(apps, schema_editor):
     from clients import crypto
-    from clients.oidc.keys import ALGORITHM, key_generate
+    from oidc.keys import ALGORITHM, key_generate
 
     Realm = apps.get_model("adminconsole", "Realm")
     RealmKey = apps.get_model("oidc", "RealmKey")

@@ -1,6 +1,6 @@
 """PostgreSQL: NOTIFY oidc_client_changed on every change of a client or client secret row.
 
-Keeps the per-worker client cache of the token endpoint exact (``clients.oidc.client_cache``).
+Keeps the per-worker client cache of the token endpoint exact (``oidc.client_cache``).
 Nothing on other databases (they run without that cache).
 """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
-from adminconsole import permissions
+from realms import permissions
 from adminconsole.api import body as b
 from adminconsole.api.errors import json_response, no_content
 from adminconsole.api.common import authorized_realm, body_doc

@@ -1,6 +1,6 @@
 """Realm endpoints: ``/admin/realms`` and ``/admin/serverinfo``.
 
-Thin handlers: read the body, check the role, call ``adminconsole.services`` (and
+Thin handlers: read the body, check the role, call ``realms.services`` (and
 ``policies.services`` for ``clientProfiles`` / ``clientPolicies``), answer Keycloak's shapes.
 """
 
@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from ninja import Router
 
-from adminconsole import permissions, services
+from realms import permissions, services
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, error_message, json_response, no_content
 from adminconsole.api.common import authorized_realm, body_doc, realm_get  # noqa: F401  (realm_get re-exported)
@@ -20,7 +20,7 @@ from adminconsole.api.schemas import (
     KeycloakError,
     RealmRepresentation,
 )
-from adminconsole.models import Realm
+from realms.models import Realm
 
 router = Router(tags=["Realms"])
 

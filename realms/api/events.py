@@ -16,12 +16,12 @@ from typing import Optional
 from ninja import Query, Router
 from pydantic import BaseModel, ConfigDict
 
-from adminconsole import permissions, selectors
+from realms import permissions, selectors
 from adminconsole.api.errors import json_response, oauth_error
 from adminconsole.api.common import authorized_realm
 from adminconsole.api.schemas import ERRORS_READ, KeycloakError
-from adminconsole.events import mask_secrets
-from adminconsole.models import AdminEvent, LoginEvent
+from realms.events import mask_secrets
+from realms.models import AdminEvent, LoginEvent
 
 router = Router(tags=["Admin events"])
 

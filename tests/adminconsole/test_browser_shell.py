@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from adminconsole import services
-from adminconsole.models import Realm
+from realms import services
+from realms.models import Realm
 
 
 def _console_urls(resolver=None, prefix=""):
@@ -168,7 +168,7 @@ def test_production_mode_refuses_debug():
 
 @pytest.mark.django_db
 def test_delete_realm_from_the_console(admin_client, master):
-    from adminconsole.models import AdminEvent
+    from realms.models import AdminEvent
 
     services.realm_create(name="doomed")
     page = admin_client.get("/console/doomed/realm-settings/").content.decode()

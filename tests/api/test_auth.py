@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from adminconsole.models import AdminEvent
+from realms.models import AdminEvent
 from clients.models import Client
 from clients.services import client_create
 from tests.api.conftest import Api, compact, password_token
@@ -71,8 +71,8 @@ def test_expired_token_is_401_then_a_new_token_works(client, master, admin_user)
 
 
 def test_token_of_another_realm_is_401(api, client):
-    from clients.oidc.tokens import access_token_issue
-    from adminconsole.models import Realm
+    from oidc.tokens import access_token_issue
+    from realms.models import Realm
 
     api.post("/admin/realms", {"realm": "other"})
     other = Realm.objects.get(name="other")

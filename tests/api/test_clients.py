@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from adminconsole.models import AdminEvent
+from realms.models import AdminEvent
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from clients.services import client_create

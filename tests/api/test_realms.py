@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.models import Realm
+from realms.models import Realm
 from policies.models import ClientPolicy, ClientProfile
 from tests.api.conftest import compact
 

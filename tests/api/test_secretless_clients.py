@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from adminconsole import clock
-from adminconsole.models import AdminEvent
+from realms import clock
+from realms.models import AdminEvent
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from clients.services import client_create

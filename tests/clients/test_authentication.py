@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from clients import secrets as store
 from clients import services
 from clients.authentication import (
@@ -67,7 +67,7 @@ def test_unknown_client(master, app):
 
 @pytest.mark.django_db
 def test_a_client_of_another_realm_is_unknown(master, app):
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     other = realm_create(name="other")
     assert refused(other, "app", secret_of(app)) == (401, "invalid_client", INVALID)

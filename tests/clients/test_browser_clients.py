@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole import clock
+from realms import clock
 from clients import secrets as secret_store
 from clients import selectors
 from clients.models import Client
@@ -104,7 +104,7 @@ def test_registration_access_token_is_shown_once_and_client_deleted(console_page
 
 
 def test_changing_the_client_authenticator_asks_first(console_page, master):
-    from adminconsole.actor import Actor
+    from realms.actor import Actor
     from clients import services
 
     client = services.client_create(realm=master, representation={"clientId": "ledger"}, actor=Actor())
@@ -127,7 +127,7 @@ def test_changing_the_client_authenticator_asks_first(console_page, master):
 
 
 def test_disabling_a_client_from_the_header_asks_first(console_page, master):
-    from adminconsole.actor import Actor
+    from realms.actor import Actor
     from clients import services
 
     client = services.client_create(realm=master, representation={"clientId": "kiosk"}, actor=Actor())

@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
+from realms.actor import Actor
+from realms.models import AdminEvent
 from clients import secrets as secret_store
 from clients import services
 from clients.models import Client, ClientSecret

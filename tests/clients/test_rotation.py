@@ -12,8 +12,8 @@ import json
 import pytest
 import time_machine
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
+from realms.actor import Actor
+from realms.models import AdminEvent
 from clients import secrets as store
 from clients import services
 from clients.authentication import ClientAuthError, client_authenticate

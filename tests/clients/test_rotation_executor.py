@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from clients import secrets as store
 from clients import services
 from clients.models import ClientRole, ClientSecret

@@ -11,8 +11,8 @@ import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
+from realms.actor import Actor
+from realms.models import AdminEvent
 from clients import crypto, selectors, services
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret

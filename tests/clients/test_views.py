@@ -6,7 +6,7 @@ import time_machine
 import pytest
 from django.urls import reverse
 
-from adminconsole.models import AdminEvent
+from realms.models import AdminEvent
 from clients import selectors
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret

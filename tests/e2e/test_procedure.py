@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from adminconsole import clock
+from realms import clock
 from tests.e2e.helpers import (
     assert_keyboard_reachable,
     axe_violations,

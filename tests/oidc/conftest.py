@@ -26,7 +26,7 @@ def basic(client_id: str, secret: str) -> str:
 
 @pytest.fixture
 def realm(db):
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     return realm_create(name="acme", access_token_lifespan=300)
 

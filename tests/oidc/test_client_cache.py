@@ -13,10 +13,10 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
-from clients.oidc import client_cache
+from oidc import client_cache
 from clients.services import client_create, client_rotated_secret_invalidate, client_secret_regenerate, client_update
 from tests.oidc.conftest import at, rotation_policy
 
@@ -46,7 +46,7 @@ def cached(db):
 class TestCommittedChanges:
     @pytest.fixture
     def svc(self, cached):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         realm = realm_create(name="acme")
         rotation_policy(realm, expiration=3600, rotated=600, remaining=60)
@@ -135,7 +135,7 @@ class TestListenerFailures:
 
     @pytest.fixture
     def realm(self, cached):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         return realm_create(name="acme")
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
+from realms.actor import Actor
+from realms.models import AdminEvent
 from clients.models import Client
-from clients.oidc.models import InitialAccessToken
-from clients.oidc.services import initial_access_token_create
+from oidc.models import InitialAccessToken
+from oidc.services import initial_access_token_create
 from tests.conftest import ADMIN_PASSWORD
 from tests.oidc.conftest import at, rotation_policy
 

@@ -13,7 +13,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from clients.services import client_create, client_secret_regenerate
@@ -77,7 +77,7 @@ class TestRegenerateThenOldSecret:
             assert grant(client, old).content == REFUSED
 
     def test_which_secret_was_used_is_recorded(self, client, rotating):
-        from adminconsole.models import LoginEvent
+        from realms.models import LoginEvent
 
         old = current_value(rotating)
         with at(100):

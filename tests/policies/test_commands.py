@@ -8,8 +8,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from adminconsole.models import AdminEvent
-from adminconsole.services import realm_create
+from realms.models import AdminEvent
+from realms.services import realm_create
 from policies.services import policies_representation, profiles_representation
 
 pytestmark = pytest.mark.django_db

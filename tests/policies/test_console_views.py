@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from policies import services
 from policies.models import ClientPolicy, ClientProfile
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE

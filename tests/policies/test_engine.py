@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from clients import secrets as store
 from clients.models import Client, ClientSecret
 from policies import engine

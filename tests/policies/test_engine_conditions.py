@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from adminconsole.actor import Actor
+from realms.actor import Actor
 from clients.models import Client, ClientRole
 from policies import engine
 from policies.engine import Event, PolicyContext

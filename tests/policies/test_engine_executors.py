@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
+from realms.actor import Actor
+from realms.models import AdminEvent
 from clients import services
 from clients.models import Client
 from policies.engine import ClientPolicyError, Event, PolicyContext, client_policies_trigger

@@ -8,8 +8,8 @@ import json
 import pytest
 import time_machine
 
-from adminconsole.actor import Actor
-from adminconsole.events import MASK, admin_event_record
+from realms.actor import Actor
+from realms.events import MASK, admin_event_record
 from tests.conftest import ADMIN_PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ URL = "/admin/realms/master/admin-events"
 
 @pytest.fixture(autouse=True)
 def fresh_key_cache(master):
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)  # the per-process key cache outlives each test's rollback
 
@@ -133,7 +133,7 @@ def test_bad_parameters_are_400_in_keycloak_shape(api, master, params):
 
 
 def test_only_the_realms_own_events(api, master):
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     other = realm_create(name="other")
     record(other, path="clients/elsewhere")
@@ -168,7 +168,7 @@ def test_listed_in_the_openapi_document(client, master):
 
 
 def test_client_login_events_in_keycloaks_event_representation(api, master):
-    from adminconsole.events import login_event_record
+    from realms.events import login_event_record
 
     with time_machine.travel(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), tick=False):
         login_event_record(realm=master, client_id="app", success=True, ip_address="10.0.0.1", secret_used="rotated",

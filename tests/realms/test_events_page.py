@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from adminconsole.actor import Actor
-from adminconsole.events import MASK, admin_event_record, login_event_record
-from adminconsole.models import AdminEvent, LoginEvent
+from realms.actor import Actor
+from realms.events import MASK, admin_event_record, login_event_record
+from realms.models import AdminEvent, LoginEvent
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ class TestPermissions:
 
 class TestAdminEvents:
     def test_only_this_realms_events_are_listed(self, admin_client, master):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         other = realm_create(name="other")
         record(master, path="clients/in-master")
@@ -226,9 +226,9 @@ def test_purge_events_keeps_recent_ones(master):
     import time_machine
     from django.core.management import call_command
 
-    from adminconsole.actor import Actor
-    from adminconsole.events import admin_event_record, login_event_record
-    from adminconsole.models import AdminEvent, LoginEvent
+    from realms.actor import Actor
+    from realms.events import admin_event_record, login_event_record
+    from realms.models import AdminEvent, LoginEvent
 
     with time_machine.travel(1_800_000_000, tick=False):
         admin_event_record(realm=master, operation="UPDATE", resource_type="REALM", resource_path="", actor=Actor())

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from adminconsole import services
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent, Realm
+from realms import services
+from realms.actor import Actor
+from realms.models import AdminEvent, Realm
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_internal_calls_without_an_actor_record_nothing(master):
 
 
 def test_admin_api_realm_changes_record_who_acted(client, admin_user, master, settings):
-    from clients.oidc import keys
+    from oidc import keys
     from tests.conftest import ADMIN_PASSWORD
 
     keys.cache_forget_realm(master.pk)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from adminconsole.models import LoginEvent
+from realms.models import LoginEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def app(master):
             representation={"clientId": "app", "secret": RIGHT, "publicClient": False, "serviceAccountsEnabled": True},
             actor=None,
         )
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
     return client
@@ -105,7 +105,7 @@ def test_lock_is_per_client_id(client, app, master):
 
 
 def test_login_events_record_failures_and_which_secret_matched(client, app):
-    from adminconsole.clock import epoch
+    from realms.clock import epoch
     from clients.secrets import secret_store_rotated
 
     with at(10):
@@ -127,7 +127,7 @@ def test_login_events_record_failures_and_which_secret_matched(client, app):
 
 
 def test_throttle_state_is_in_the_database(client, app):
-    from adminconsole.models import ClientAuthFailure
+    from realms.models import ClientAuthFailure
 
     with at(10):
         for _ in range(3):

@@ -1,4 +1,4 @@
-"""Throttling of failed client authentications per presented client_id (adminconsole.throttle)."""
+"""Throttling of failed client authentications per presented client_id (realms.throttle)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 import time_machine
-from adminconsole.models import ClientAuthFailure
-from adminconsole.throttle import (
+from realms.models import ClientAuthFailure
+from realms.throttle import (
     client_auth_throttle_check,
     client_auth_throttle_fail,
     client_auth_throttle_success,
@@ -66,7 +66,7 @@ class TestThrottle:
             assert blocked is not None and blocked.retry_after == 120
 
     def test_per_client_and_per_realm(self, master):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         other = realm_create(name="other")
         with at(0):

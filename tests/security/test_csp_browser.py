@@ -101,8 +101,8 @@ def test_interactive_parts_work_under_the_policy(console_page, master):
     page.keyboard.press("Escape")
 
     # An htmx round trip: search the events, then page through them.
-    from adminconsole.actor import Actor
-    from adminconsole.events import admin_event_record
+    from realms.actor import Actor
+    from realms.events import admin_event_record
 
     for i in range(12):
         admin_event_record(realm=master, operation="CREATE", resource_type="CLIENT", resource_path=f"clients/c{i}", actor=Actor(username="admin"))
@@ -132,7 +132,7 @@ def test_interactive_parts_work_under_the_policy(console_page, master):
     dialog.wait_for(state="hidden")
     page.wait_for_load_state("networkidle")
     assert violations(page, messages) == []
-    from adminconsole.models import AdminEvent
+    from realms.models import AdminEvent
 
     assert AdminEvent.objects.filter(operation_type="ACTION", resource_path__endswith="/client-secret").exists()
 

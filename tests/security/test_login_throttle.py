@@ -114,7 +114,7 @@ def test_test_client_login_without_request_still_works(client, admin_user, maste
 
 
 def test_password_grant_shares_the_lockout_and_answers_like_wrong_credentials(client, admin_user, master):
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
 

@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 import pytest
 
-from adminconsole.sensitive import MASK, access_attempts_scrub, is_credential_parameter, scrub_query_str
+from realms.sensitive import MASK, access_attempts_scrub, is_credential_parameter, scrub_query_str
 from tests.factories import ClientFactory
 
 TOKEN_URL = "/realms/master/protocol/openid-connect/token"

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from adminconsole import services
+from realms import services
 from adminconsole.config import env
-from adminconsole.models import Realm
+from realms.models import Realm
 
 # Keycloak's master realm default: 60-second admin access tokens.
 MASTER_ACCESS_TOKEN_LIFESPAN = 60

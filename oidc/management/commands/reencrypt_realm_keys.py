@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clients import crypto
-from clients.oidc.models import RealmKey
+from oidc.models import RealmKey
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from adminconsole.models import Realm
+from realms.models import Realm
 from policies.services import policies_representation, profiles_representation
 
 

@@ -14,8 +14,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from adminconsole.actor import SYSTEM, Actor
-from adminconsole.models import Realm
+from realms.actor import SYSTEM, Actor
+from realms.models import Realm
 from policies.errors import PolicyValidationError
 from policies.services import client_policies_import
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from adminconsole.models import ClientAuthFailure
+from realms.models import ClientAuthFailure
 
 
 class Command(BaseCommand):

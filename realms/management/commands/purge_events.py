@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from adminconsole import clock
-from adminconsole.models import AdminEvent, LoginEvent
+from realms import clock
+from realms.models import AdminEvent, LoginEvent
 
 
 class Command(BaseCommand):
