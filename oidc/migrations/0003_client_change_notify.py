@@ -1,58 +1,11 @@
-"""PostgreSQL: NOTIFY oidc_client_changed on every change of a client or client secret row.
+"""Kept so databases that applied it stay consistent; does nothing now.
 
-Keeps the per-worker client cache of the token endpoint exact (``oidc.client_cache``).
-Nothing on other databases (they run without that cache).
+It installed the PostgreSQL triggers that NOTIFY ``oidc_client_changed`` on the clients app's
+tables. Those triggers belong to the clients app, which installs them idempotently
+(``clients.0004_client_change_notify``), whether or not this migration ran before.
 """
 
 from django.db import migrations
-
-CREATE = """
-CREATE OR REPLACE FUNCTION oidc_client_changed() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    PERFORM pg_notify('oidc_client_changed', '*');
-    RETURN NULL;
-  END IF;
-  IF TG_TABLE_NAME = 'clients_client' THEN
-    IF TG_OP = 'DELETE' THEN PERFORM pg_notify('oidc_client_changed', OLD.id::text);
-    ELSE PERFORM pg_notify('oidc_client_changed', NEW.id::text); END IF;
-  ELSE
-    IF TG_OP = 'DELETE' THEN PERFORM pg_notify('oidc_client_changed', OLD.client_id::text);
-    ELSE PERFORM pg_notify('oidc_client_changed', NEW.client_id::text); END IF;
-    IF TG_OP = 'UPDATE' AND OLD.client_id IS DISTINCT FROM NEW.client_id THEN
-      PERFORM pg_notify('oidc_client_changed', OLD.client_id::text);
-    END IF;
-  END IF;
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER oidc_client_changed_row AFTER INSERT OR UPDATE OR DELETE ON clients_client
-  FOR EACH ROW EXECUTE FUNCTION oidc_client_changed();
-CREATE TRIGGER oidc_client_changed_truncate AFTER TRUNCATE ON clients_client
-  FOR EACH STATEMENT EXECUTE FUNCTION oidc_client_changed();
-CREATE TRIGGER oidc_clientsecret_changed_row AFTER INSERT OR UPDATE OR DELETE ON clients_clientsecret
-  FOR EACH ROW EXECUTE FUNCTION oidc_client_changed();
-CREATE TRIGGER oidc_clientsecret_changed_truncate AFTER TRUNCATE ON clients_clientsecret
-  FOR EACH STATEMENT EXECUTE FUNCTION oidc_client_changed();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS oidc_client_changed_row ON clients_client;
-DROP TRIGGER IF EXISTS oidc_client_changed_truncate ON clients_client;
-DROP TRIGGER IF EXISTS oidc_clientsecret_changed_row ON clients_clientsecret;
-DROP TRIGGER IF EXISTS oidc_clientsecret_changed_truncate ON clients_clientsecret;
-DROP FUNCTION IF EXISTS oidc_client_changed();
-"""
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
 
 
 class Migration(migrations.Migration):
@@ -61,4 +14,4 @@ class Migration(migrations.Migration):
         ("clients", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = []
