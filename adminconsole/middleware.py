@@ -2,8 +2,11 @@
 
 ``RejectNulMiddleware``: a NUL character can never be part of a realm name, a client id, a secret
 or any other value this product stores, and PostgreSQL refuses it in text (a ``DataError`` that
-would otherwise surface as a 500). Requests carrying one in the path, the query, a form field or a
-JSON body are refused up front with 400, in Keycloak's JSON error shape on the API and OIDC paths.
+would otherwise surface as a 500). Requests carrying one in the path, the query, a header, a form
+field or a JSON body are refused up front with 400, in Keycloak's JSON error shape on the API and
+OIDC paths. Headers matter as much as the body: ``Authorization`` carries client ids and tokens
+that are looked up, and django-axes stores ``User-Agent`` and ``Accept`` of every failed sign-in.
+HTTP forbids NUL in header values, so no legitimate client sends one.
 
 ``NoStoreMiddleware``: every answer this product computes carries ``Cache-Control: no-store``
 (and ``Pragma: no-cache``), so no browser, proxy or back button keeps a copy of a page or JSON body
@@ -24,6 +27,8 @@ FORM = "application/x-www-form-urlencoded"
 
 def _has_nul(request) -> bool:
     if "\x00" in request.path:
+        return True
+    if any("\x00" in value for value in request.headers.values()):
         return True
     for key, values in request.GET.lists():
         if "\x00" in key or any("\x00" in value for value in values):

@@ -202,13 +202,18 @@ AXES_HANDLER = "adminconsole.security.ConsoleAxesHandler"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", *CREDENTIAL_PARAMETERS]
 AXES_LOCKOUT_CALLABLE = "adminconsole.security.lockout_response"
 AXES_VERBOSE = False
-# Failed client authentications at the token and introspection endpoints (realms.throttle).
+# Failed client authentications at the token and introspection endpoints (realms.throttle):
+# the limit is per client and source address, the ceiling per client across all addresses.
 CLIENT_AUTH_FAILURE_LIMIT = int(env("CLIENT_AUTH_FAILURE_LIMIT", "10"))
+CLIENT_AUTH_CLIENT_CEILING = int(env("CLIENT_AUTH_CLIENT_CEILING", "100"))
 CLIENT_AUTH_FAILURE_WINDOW = int(env("CLIENT_AUTH_FAILURE_WINDOW", "300"))
 CLIENT_AUTH_LOCKOUT_SECONDS = int(env("CLIENT_AUTH_LOCKOUT_SECONDS", "300"))
 # Keycloak's "SSO Session Max": no login session (password grant) is refreshed after this many
 # seconds, and none of its tokens outlives it (oidc.sessions).
 SSO_SESSION_MAX_LIFESPAN = int(env("SSO_SESSION_MAX_LIFESPAN", "36000"))
+# client_secret_jwt assertions: how far ahead exp may lie, and how far iat may be in the future.
+CLIENT_ASSERTION_MAX_EXPIRATION = int(env("CLIENT_ASSERTION_MAX_EXPIRATION", "300"))
+CLIENT_ASSERTION_CLOCK_SKEW = int(env("CLIENT_ASSERTION_CLOCK_SKEW", "10"))
 
 LOGGING = {
     "version": 1,

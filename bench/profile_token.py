@@ -32,7 +32,7 @@ STEPS = [
     ("client authentication (secret check)", "clients/authentication.py", "client_authenticate"),
     ("  client rows (per-worker cache + LISTEN drain)", "oidc/client_cache.py", "__call__"),
     ("  Fernet decrypt of the secrets", "clients/crypto.py", "decrypt"),
-    ("  lockout check (only after a failure seen)", "realms/throttle.py", "client_auth_throttle_check"),
+    ("  lockout check (only while failures are on record)", "realms/throttle.py", "client_auth_lock_read"),
     ("CLIENT_LOGIN event (once a minute per secret)", "realms/events.py", "login_event_record"),
     ("client policies (SERVICE_ACCOUNT_TOKEN_REQUEST)", "policies/engine.py", "client_policies_trigger"),
     ("access token: claims + RS256 signature", "oidc/tokens.py", "access_token_issue"),

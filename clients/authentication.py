@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from django.conf import settings
 from django.db.models import Q
 
 from realms import clock
@@ -57,20 +58,28 @@ def _dummy_token(keys: tuple) -> str:
 
 def _dummy_check(given: str | None) -> None:
     """An unknown client costs what a known one does: one decryption and one comparison."""
-    from django.conf import settings
-
     token = _dummy_token(tuple(settings.SECRET_ENCRYPTION_KEYS))
     crypto.secrets_equal(given or "-", crypto.decrypt(token))
 
 
 class ClientAuthError(Exception):
-    """A refused client authentication: answer ``status`` with ``as_dict()`` as the JSON body."""
+    """A refused client authentication: answer ``status`` with ``as_dict()`` as the JSON body.
 
-    def __init__(self, status: int, error: str, error_description: str):
+    What the refusal means for brute-force throttling (``realms.throttle``):
+    ``wrong_credential_of`` is the existing client whose secret or assertion signature was wrong
+    (a guess); ``unknown_client`` says the client id is unknown or disabled. Every other refusal
+    (a malformed request, a missing secret, a valid but expired or replayed credential) tested no
+    credential and must not count.
+    """
+
+    def __init__(self, status: int, error: str, error_description: str, *,
+                 wrong_credential_of: Client | None = None, unknown_client: bool = False):
         super().__init__(error_description)
         self.status = status
         self.error = error
         self.error_description = error_description
+        self.wrong_credential_of = wrong_credential_of
+        self.unknown_client = unknown_client
 
     def as_dict(self) -> dict:
         return {"error": self.error, "error_description": self.error_description}
@@ -86,16 +95,16 @@ class AuthResult:
     secret: ClientSecret | None = None  # the row that matched
 
 
-def _invalid_client() -> ClientAuthError:
-    return ClientAuthError(401, "invalid_client", INVALID_CREDENTIALS)
+def _invalid_client(*, unknown_client: bool = False) -> ClientAuthError:
+    return ClientAuthError(401, "invalid_client", INVALID_CREDENTIALS, unknown_client=unknown_client)
 
 
-def _unauthorized() -> ClientAuthError:
-    return ClientAuthError(401, "unauthorized_client", INVALID_CREDENTIALS)
+def _unauthorized(*, wrong_credential_of: Client | None = None) -> ClientAuthError:
+    return ClientAuthError(401, "unauthorized_client", INVALID_CREDENTIALS, wrong_credential_of=wrong_credential_of)
 
 
-def _jwt_failed(reason: str) -> ClientAuthError:
-    return ClientAuthError(400, "unauthorized_client", SECRET_JWT_FAILED + reason)
+def _jwt_failed(reason: str, *, wrong_credential_of: Client | None = None) -> ClientAuthError:
+    return ClientAuthError(400, "unauthorized_client", SECRET_JWT_FAILED + reason, wrong_credential_of=wrong_credential_of)
 
 
 def client_with_secrets(*, realm, client_id: str) -> tuple[Client | None, ClientSecret | None, ClientSecret | None]:
@@ -139,20 +148,40 @@ def secret_mark_used(secret: ClientSecret, now: int | None = None) -> bool:
     """Record that ``secret`` authenticated a client: at most one write per secret per minute.
 
     The row already in memory decides whether a write is due (no query when it is not); the
-    UPDATE is conditional, so concurrent requests write once. Returns True when it wrote.
+    UPDATE is conditional, so concurrent requests write once. It also requires the stored value
+    to still be the one that was compared (the ciphertext: Fernet never produces the same one
+    twice): a Re-generate or rotation between the comparison and this write replaces the value in
+    the same row, and the new secret must not be marked as used. Returns True when it wrote.
     """
     now = clock.epoch() if now is None else now
     threshold = now - LAST_USED_GRANULARITY
     if secret.last_used_time is not None and secret.last_used_time >= threshold:
         return False
     written = (
-        ClientSecret.objects.filter(pk=secret.pk)
+        ClientSecret.objects.filter(pk=secret.pk, value_encrypted=secret.value_encrypted)
         .filter(Q(last_used_time__isnull=True) | Q(last_used_time__lt=threshold))
         .update(last_used_time=now)
     )
     if written:
         secret.last_used_time = now
     return bool(written)
+
+
+AUTH_FAILURES_MARK_SLACK = 60  # seconds added, so an attack extends the mark about once a minute
+
+
+def client_auth_failures_mark(client: Client, *, until: int) -> None:
+    """Note on the client row that failed authentications may be on record until ``until``.
+
+    The row travels with every authentication's lookup (and every worker's cached copy is dropped
+    when it changes), so this is how a worker that never saw a failure knows to read the lockout
+    state. One conditional UPDATE, only when the mark must grow.
+    """
+    if client.auth_failures_until >= until:
+        return
+    target = until + AUTH_FAILURES_MARK_SLACK
+    Client.objects.filter(pk=client.pk, auth_failures_until__lt=until).update(auth_failures_until=target)
+    client.auth_failures_until = target
 
 
 def _check_authenticator(client: Client, expected: str) -> None:
@@ -202,7 +231,7 @@ def client_authenticate(
     client, current, rotated = (lookup or client_with_secrets)(realm=realm, client_id=client_id)
     if client is None or not client.enabled:
         _dummy_check(client_secret)
-        raise _invalid_client()
+        raise _invalid_client(unknown_client=True)
     if client.public_client:
         return AuthResult(client=client, matched=None)
     _check_authenticator(client, "client-secret")
@@ -219,12 +248,13 @@ def client_authenticate(
 
     # Both comparisons always run (constant time with respect to which one matches).
     current_ok = crypto.secrets_equal(client_secret, crypto.decrypt(current.value_encrypted))
-    rotated_ok = False
+    rotated_equal = False
     if rotated is not None:
-        rotated_ok = crypto.secrets_equal(client_secret, crypto.decrypt(rotated.value_encrypted))
-        rotated_ok = rotated_ok and _rotated_valid(rotated, now)
+        rotated_equal = crypto.secrets_equal(client_secret, crypto.decrypt(rotated.value_encrypted))
+    rotated_ok = rotated_equal and _rotated_valid(rotated, now)
     if not (current_ok or rotated_ok):
-        raise _unauthorized()
+        # A secret equal to neither stored one is a guess; the real old secret past its expiry is not.
+        raise _unauthorized(wrong_credential_of=None if rotated_equal else client)
     if _is_expired(current, now):
         raise _unauthorized()  # an expired current secret refuses both
     matched_row = current if current_ok else rotated
@@ -236,13 +266,6 @@ def client_authenticate(
 # client_secret_jwt
 
 
-def _jti_register_default(key: str, lifespan: int) -> bool:
-    """Single use through Django's cache (``add`` fails when the key exists)."""
-    from django.core.cache import cache
-
-    return cache.add(f"client-assertion-jti:{key}", 1, timeout=max(lifespan, 1))
-
-
 def client_assertion_verify_secret_jwt(
     *,
     realm,
@@ -250,17 +273,25 @@ def client_assertion_verify_secret_jwt(
     client_assertion: str | None,
     audiences: Iterable[str],
     client_id: str | None = None,
+    jti_register: Callable[[str, int], bool],
     now: int | None = None,
-    jti_register: Callable[[str, int], bool] | None = None,
 ) -> AuthResult:
     """Authenticate a ``client-secret-jwt`` client by its HMAC-signed ``client_assertion`` (§2.2).
 
     ``audiences``: the values accepted in ``aud`` (the realm issuer and the token endpoint URL).
     ``client_id``: the form's ``client_id``, when sent; it must equal the assertion's subject.
     ``jti_register(key, lifespan_seconds) -> bool`` makes ``jti`` single use: it returns False when
-    ``key`` was already registered (default: Django's cache ``add``, shared only as far as the
-    configured cache is). The signature is checked with the current secret, then with the rotated
-    secret while it has not expired; an expired current secret refuses both.
+    ``key`` was already registered, and must remember it for ``lifespan_seconds`` (until the
+    assertion's ``exp``) in a store every worker shares (the token endpoint's is the database:
+    ``oidc.client_auth.assertion_jti_register``). It is required: a per-process default
+    would let a replay through on another worker. The signature is checked with the current
+    secret, then with the rotated secret while it has not expired; an expired current secret
+    refuses both.
+
+    Replay limits, as Keycloak's client assertion validator: ``exp`` is required, may lie at most
+    ``CLIENT_ASSERTION_MAX_EXPIRATION`` seconds ahead, and ``iat``, when present, at most
+    ``CLIENT_ASSERTION_CLOCK_SKEW`` seconds in the future; so each ``jti`` is remembered for a
+    bounded time, until its ``exp``.
 
     Errors (``ClientAuthError``), as Keycloak answers them:
 
@@ -272,7 +303,8 @@ def client_assertion_verify_secret_jwt(
     * anything wrong inside the assertion: 400 ``unauthorized_client``
       "Client authentication with client secret signed JWT failed: <reason>", e.g. the signature
       ("Signature on JWT token by client secret  failed validation"), "Token is not active",
-      "Token reuse detected".
+      "Token exp claim is required", "Token was issued in the future", "Token expiration is too far
+      in the future", "Token reuse detected".
     """
     from joserfc import jws
     from joserfc.errors import BadSignatureError, JoseError
@@ -297,7 +329,8 @@ def client_assertion_verify_secret_jwt(
         claims = json.loads(compact.payload)
         if not isinstance(claims, dict):
             raise ValueError("claims are not an object")
-    except (JoseError, ValueError, TypeError) as exc:
+    # RecursionError: hostile, deeply nested JSON in the header or the claims.
+    except (JoseError, ValueError, TypeError, RecursionError) as exc:
         raise _jwt_failed("Could not parse the client assertion") from exc
 
     subject = claims.get("sub")
@@ -310,7 +343,7 @@ def client_assertion_verify_secret_jwt(
 
     client, current, rotated = client_with_secrets(realm=realm, client_id=str(subject))
     if client is None or not client.enabled:
-        raise _invalid_client()
+        raise _invalid_client(unknown_client=True)
     if client.client_authenticator_type != "client-secret-jwt":
         raise _invalid_client()
 
@@ -340,29 +373,42 @@ def client_assertion_verify_secret_jwt(
     elif rotated is not None and _rotated_valid(rotated, now) and verified(rotated):
         matched_row = rotated
     if matched_row is None:
-        raise _jwt_failed(BAD_SIGNATURE)
+        raise _jwt_failed(BAD_SIGNATURE, wrong_credential_of=client)
 
     audience = claims.get("aud")
     token_audiences = audience if isinstance(audience, list) else [audience] if audience is not None else []
     if not set(map(str, token_audiences)) & set(audiences):
         raise _jwt_failed("Invalid token audience")
 
-    exp = _int_claim(claims, "exp")
-    iat = _int_claim(claims, "iat")
-    nbf = _int_claim(claims, "nbf")
-    if (exp and now > exp) or (nbf is not None and now < nbf):
-        raise _jwt_failed("Token is not active")
-    if not exp and (iat is None or iat + 10 < now):
-        raise _jwt_failed("Token is not active")
+    exp = _assertion_expiry(claims, now)
     jti = claims.get("jti")
     if not jti:
         raise _jwt_failed("Missing ID on the token")
-    register = jti_register or _jti_register_default
-    if not register(f"{client.pk}:{jti}", max((exp or 0) - now, 10)):
+    # Remembered until exp (inclusive: the assertion is still accepted at that second).
+    if not jti_register(f"{client.pk}:{jti}", exp - now):
         raise _jwt_failed("Token reuse detected")
 
     secret_mark_used(matched_row, now)
     return AuthResult(client=client, matched="current" if matched_row is current else "rotated", secret=matched_row)
+
+
+def _assertion_expiry(claims: dict, now: int) -> int:
+    """The assertion's ``exp`` once its times pass; bounded, so its ``jti`` is kept a bounded time."""
+    exp = _int_claim(claims, "exp")
+    iat = _int_claim(claims, "iat")
+    nbf = _int_claim(claims, "nbf")
+    if exp is None:
+        raise _jwt_failed("Token exp claim is required")
+    if now > exp or (nbf is not None and now < nbf):
+        raise _jwt_failed("Token is not active")
+    skew = settings.CLIENT_ASSERTION_CLOCK_SKEW
+    if iat is not None and iat > now + skew:
+        raise _jwt_failed("Token was issued in the future")
+    if exp - now > settings.CLIENT_ASSERTION_MAX_EXPIRATION:
+        if iat is None:
+            raise _jwt_failed("Token expiration is too far in the future and iat claim not present in token")
+        raise _jwt_failed("Token expiration is too far in the future")
+    return exp
 
 
 def _int_claim(claims: dict, name: str) -> int | None:
@@ -384,6 +430,7 @@ __all__ = [
     "METHOD_BASIC",
     "METHOD_POST",
     "client_assertion_verify_secret_jwt",
+    "client_auth_failures_mark",
     "client_authenticate",
     "client_with_secrets",
     "secret_mark_used",

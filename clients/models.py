@@ -49,6 +49,11 @@ class Client(models.Model):
     attributes = models.JSONField(default=dict, blank=True)
     # Digest of the registration access token (the token itself is shown once).
     registration_token_digest = models.CharField(max_length=128, blank=True, default="")
+    # Epoch seconds until which failed authentications of this client may be on record
+    # (``realms.throttle``). It travels with the client row that every authentication reads
+    # anyway (and that the per-worker cache refreshes at once when it changes), so a correct secret
+    # reads the lockout state only while this is in the future: no query in the steady state.
+    auth_failures_until = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

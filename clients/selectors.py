@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from realms import clock
+from realms import clock, permissions
+from realms.actor import Actor
 from realms.models import Realm
 from clients import secrets as secret_store
-from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret
+from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret, ServiceAccount
 
 
 def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_secrets: bool = False) -> QuerySet[Client]:
@@ -21,7 +22,8 @@ def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_sec
     Client ID, as Keycloak's ``?clientId=x`` without ``search=true``). Slice the queryset to
     paginate. ``with_secrets`` prefetches the secret rows (for representations).
     """
-    clients = Client.objects.filter(realm=realm).order_by("client_id")
+    # The service account comes along: whether a caller may see a listed client's secret depends on it.
+    clients = Client.objects.filter(realm=realm).select_related("service_account__user").order_by("client_id")
     search = (search or "").strip()
     if search:
         clients = clients.filter(client_id=search) if exact else clients.filter(client_id__icontains=search)
@@ -52,13 +54,75 @@ def client_role_get(*, client: Client, name: str) -> ClientRole:
     return ClientRole.objects.get(client=client, name=name)
 
 
-def client_secret_value(*, client: Client) -> str | None:
-    """The current secret in clear (for callers allowed to manage clients), or None."""
+# --- who may touch a client's credentials ----------------------------------------------------
+#
+# A client's credentials are its service account's roles: whoever can read or set its secret (or
+# change how it authenticates) can get its client_credentials tokens and act with those roles. So
+# an administrator may read a client's credentials, or change anything of the client, only when
+# they hold every realm-management role its service account holds. The console, the Admin API and
+# dynamic registration all reach clients through this rule (reads here, changes in
+# ``clients.services``), so none of them is a way round it.
+
+
+class ClientAccessDenied(Exception):
+    """The caller lacks roles the client's service account holds (Admin API 403, registration
+    403 ``insufficient_scope``, console: refused with ``message``)."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        self.message = (
+            f"This client's service account holds roles you do not have ({', '.join(missing)}): only an "
+            "administrator who holds them can see its credentials or change it"
+        )
+        super().__init__(self.message)
+
+
+def client_service_account_roles(*, client: Client) -> frozenset[str]:
+    """The realm-management roles the client's service account holds (manage counts as view too).
+
+    Whatever the client's flags: switching service accounts off and on again keeps the roles, so
+    they guard the client either way. An inactive account holds none (its tokens are refused).
+    """
+    try:
+        account = client.service_account  # cached when selected with the client
+    except ServiceAccount.DoesNotExist:
+        return frozenset()
+    return frozenset(permissions.roles_of(account.user))
+
+
+def client_access_missing(*, client: Client, actor: Actor | None) -> list[str]:
+    """The roles ``actor`` lacks to read ``client``'s credentials or change it; empty when allowed.
+
+    ``actor`` None or an unrestricted (operator / system) actor lacks nothing.
+    """
+    if actor is None or actor.unrestricted:
+        return []
+    required = client_service_account_roles(client=client)
+    return permissions.missing(actor.held_roles, required) if required else []
+
+
+def client_access_allowed(*, client: Client, actor: Actor | None) -> bool:
+    return not client_access_missing(client=client, actor=actor)
+
+
+def client_access_require(*, client: Client, actor: Actor | None) -> None:
+    """Raise ``ClientAccessDenied`` unless ``actor`` may read ``client``'s credentials or change it."""
+    missing = client_access_missing(client=client, actor=actor)
+    if missing:
+        raise ClientAccessDenied(missing)
+
+
+def client_secret_value(*, client: Client, actor: Actor | None) -> str | None:
+    """The current secret in clear, or None. The caller checks manage-clients; this checks the
+    client's service-account roles (``ClientAccessDenied``)."""
+    client_access_require(client=client, actor=actor)
     return secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))
 
 
-def client_rotated_secret_value(*, client: Client) -> str | None:
-    """The rotated secret in clear when the client has one (expired or not), else None."""
+def client_rotated_secret_value(*, client: Client, actor: Actor | None) -> str | None:
+    """The rotated secret in clear when the client has one (expired or not), else None. Checked
+    like ``client_secret_value``."""
+    client_access_require(client=client, actor=actor)
     return secret_store.secret_value(secret_store.secret_get(client, ClientSecret.ROTATED))
 
 
@@ -103,10 +167,11 @@ class CredentialsView:
     rotated: SecretView | None
 
 
-def client_credentials(*, client: Client, reveal: bool) -> CredentialsView:
-    """What the Credentials tab shows. Values are decrypted only when ``reveal`` is true
-    (callers with manage-clients); otherwise they are never read."""
+def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> CredentialsView:
+    """What the Credentials tab shows. Values are decrypted only when ``reveal`` is true (callers
+    with manage-clients) and ``actor`` may read this client's credentials; otherwise never read."""
     now = clock.epoch()
+    reveal = reveal and client_access_allowed(client=client, actor=actor)
     current, rotated = secret_store.secret_rows(client)
 
     def view(row: ClientSecret | None, expired: bool) -> SecretView | None:

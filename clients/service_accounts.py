@@ -8,6 +8,11 @@ client_credentials grant. Those tokens speak for the Django user bound to that c
 module creates that user (it can never sign in to the console: no usable password) and sets its
 roles. The management command ``grant_service_account_roles`` is its face. Deleting the client
 deletes the binding and the user, so a later client with the same clientId starts with nothing.
+
+Who may grant: the command is an operator's tool (its actor is the system) and may grant any role.
+Any other caller (no console page or Admin API path does this today) must hold every role it grants
+or revokes, and every role the account already holds, or it gets ``ClientAccessDenied``: a service
+account is never a way to hand out, or to use, roles its granter does not have.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import Realm
 from clients.models import Client, ServiceAccount
+from clients.selectors import ClientAccessDenied, client_access_require
 
 ADMIN_REALM = "master"
 
@@ -41,7 +47,8 @@ def service_account_roles_set(
     """Grant and/or revoke realm-management roles of a realm-master client's service account.
 
     Returns the roles it holds afterwards. The client must exist in realm master, be confidential
-    and have service accounts enabled.
+    and have service accounts enabled. ``actor`` None or the system (the command) is unrestricted;
+    any other actor must hold the roles it names and those the account holds (``ClientAccessDenied``).
     """
     unknown = [r for r in [*grant, *revoke] if r not in permissions.ROLES]
     if unknown:
@@ -53,6 +60,12 @@ def service_account_roles_set(
         client = Client.objects.select_for_update(of=("self",)).filter(realm=realm, client_id=client_id).first()
         if client is None:
             raise ServiceAccountError(f"Client {client_id} does not exist in realm master")
+        # Under the client's lock, which every change of the client also takes.
+        client_access_require(client=client, actor=actor)
+        if actor is not None and not actor.unrestricted:
+            missing = permissions.missing(actor.held_roles, {*grant, *revoke})
+            if missing:
+                raise ClientAccessDenied(missing)
         if not client.has_secret_type or not client.service_accounts_enabled:
             raise ServiceAccountError(
                 f"Client {client_id} must be confidential with service accounts enabled (Service account roles)"

@@ -1,7 +1,9 @@
 """Client services: every change to a client, its secrets or roles is one call here.
 
 Each service is one transaction whose first query locks the client row
-(``select_for_update(of=("self",))``), re-checks under the lock, fires the client-policy events
+(``select_for_update(of=("self",))``), re-checks under the lock (first of all that the actor holds
+every role of the client's service account: ``clients.selectors.client_access_require``, else
+``ClientAccessDenied``), fires the client-policy events
 Keycloak fires for the operation, and records the admin event in the same transaction. A
 ``ClientPolicyError`` from the engine propagates and rolls everything back.
 The console, the Admin REST API and dynamic registration all call these.
@@ -23,6 +25,7 @@ from realms.models import Realm
 from clients import crypto
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
+from clients.selectors import client_access_require
 from clients.representations import (
     ATTR_CREATION,
     ATTR_EXPIRATION,
@@ -67,9 +70,13 @@ class ClientRoleExists(Exception):
         self.name = name
 
 
-def _lock(client: Client) -> Client:
-    """The client row, locked for this transaction (the realm comes along, unlocked)."""
-    return Client.objects.select_related("realm").select_for_update(of=("self",)).get(pk=client.pk)
+def _lock(client: Client, actor: Actor | None) -> Client:
+    """The client row, locked for this transaction (the realm comes along, unlocked), once
+    ``actor`` may change it: ``ClientAccessDenied`` when its service account holds roles the
+    actor does not. Checked under the lock, which a grant of roles to the account also takes."""
+    client = Client.objects.select_related("realm").select_for_update(of=("self",)).get(pk=client.pk)
+    client_access_require(client=client, actor=actor)
+    return client
 
 
 def _client_path(client: Client, suffix: str = "") -> str:
@@ -133,7 +140,7 @@ def client_update(*, client: Client, representation: dict, actor: Actor | None) 
     """
     representation_parse(representation)
     with transaction.atomic():
-        client = _lock(client)
+        client = _lock(client, actor)
         realm = client.realm
         proposed = copy.deepcopy(representation)
         client_policies_trigger(Event.UPDATE, realm=realm, client=client, representation=proposed, actor=actor)
@@ -178,7 +185,7 @@ def client_update(*, client: Client, representation: dict, actor: Actor | None) 
 def client_delete(*, client: Client, actor: Actor | None) -> None:
     """UNREGISTER (a policy may refuse), then delete the client with its secrets and roles."""
     with transaction.atomic():
-        client = _lock(client)
+        client = _lock(client, actor)
         realm = client.realm
         client_policies_trigger(Event.UNREGISTER, realm=realm, client=client, representation=None, actor=actor)
         admin_event_record(
@@ -242,7 +249,7 @@ def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
     rotation info when no such executor ran.
     """
     with transaction.atomic():
-        client = _lock(client)
+        client = _lock(client, actor)
         if not client.has_secret_type:
             # A secret here would authenticate a client meant to have none.
             raise ClientHasNoSecret()
@@ -278,7 +285,7 @@ def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> 
     Idempotent; returns whether a rotated secret was removed (only then is an event recorded).
     """
     with transaction.atomic():
-        client = _lock(client)
+        client = _lock(client, actor)
         removed = secret_store.secret_remove_rotated(client)
         if removed:
             admin_event_record(
@@ -314,7 +321,7 @@ def registration_token_issue(client: Client) -> str:
 def client_registration_token_regenerate(*, client: Client, actor: Actor | None) -> str:
     """Keycloak's ``POST .../registration-access-token``: returns the new token, shown once."""
     with transaction.atomic():
-        client = _lock(client)
+        client = _lock(client, actor)
         token = registration_token_issue(client)
         admin_event_record(
             realm=client.realm,
@@ -350,7 +357,7 @@ def client_role_create(*, client: Client, name: str, description: str = "", acto
     if len(description) > 1024:
         raise RepresentationError("Description is too long (at most 1024 characters)", field="description")
     with transaction.atomic():
-        client = _lock(client)
+        client = _lock(client, actor)
         if ClientRole.objects.filter(client=client, name=name).exists():
             raise ClientRoleExists(name)
         try:
@@ -372,7 +379,7 @@ def client_role_create(*, client: Client, name: str, description: str = "", acto
 def client_role_delete(*, role: ClientRole, actor: Actor | None) -> bool:
     """Delete a client role; returns False when it was already gone."""
     with transaction.atomic():
-        client = _lock(role.client)
+        client = _lock(role.client, actor)
         locked = ClientRole.objects.filter(pk=role.pk, client=client).first()
         if locked is None:
             return False

@@ -3,6 +3,8 @@ Roles tabs. Thin: parse, call one service, render (a named partial for htmx requ
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -38,6 +40,40 @@ def _require_manage(request) -> None:
         raise PermissionDenied
 
 
+def _locked_roles(request, client: Client) -> list[str]:
+    """The roles of ``client``'s service account the signed-in administrator lacks (empty: none):
+    while any, its secret stays masked and nothing of it may be changed."""
+    return selectors.client_access_missing(client=client, actor=Actor.from_request(request))
+
+
+def _refuses_privileged(tab: str):
+    """A change of a client whose service account holds roles the administrator lacks
+    (``ClientAccessDenied`` from the service) is refused with the reason, on the client's ``tab``:
+    403 for a plain post; for htmx (which swaps only 2xx) a redirect that shows the message."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, realm, id, *args, **kwargs):
+            try:
+                return view(request, realm, id, *args, **kwargs)
+            except selectors.ClientAccessDenied as exc:
+                messages.error(request, exc.message)
+                client = _get_client(realm, id)
+                if request.htmx:
+                    urls = {t["key"]: t["url"] for t in _tabs(client)}
+                    return redirect_htmx_aware(request, urls.get(tab, urls["settings"]))
+                if tab == "credentials" and not client.public_client:
+                    return _credentials_response(request, realm, client, status=403)
+                if tab == "roles":
+                    return _roles_fragment(request, realm, client, status=403)
+                context = _detail_context(request, realm, client, "settings", form=ClientSettingsForm(client=client))
+                return render_page(request, "clients/settings.html", context, status=403)
+
+        return wrapper
+
+    return decorator
+
+
 def _failed(request) -> int:
     """Status of a refused form: 400 for plain posts; htmx swaps only 2xx, so 200 there."""
     return 200 if request.htmx else 400
@@ -67,12 +103,16 @@ def _tabs(client: Client) -> list[dict]:
 
 
 def _detail_context(request, realm, client: Client, tab: str, **extra) -> dict:
+    manager = _can_manage(request)
+    locked_roles = _locked_roles(request, client) if manager else []
     return {
         "realm": realm,
         "client": client,
         "tabs": _tabs(client),
         "active_tab": tab,
-        "can_manage": _can_manage(request),
+        # No control is offered for a client the administrator may not change.
+        "can_manage": manager and not locked_roles,
+        "locked_roles": locked_roles,
         "nav": "clients",
         **extra,
     }
@@ -91,13 +131,16 @@ def client_list(request, realm):
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE
     paginator = Paginator(selectors.client_list(realm=realm, search=search), per_page)
     page = paginator.get_page(request.GET.get("page"))
+    can_manage = _can_manage(request)
     context = {
         "realm": realm,
         "page": page,
         "search": search,
         "per_page": per_page,
         "per_page_choices": PER_PAGE_CHOICES,
-        "can_manage": _can_manage(request),
+        "can_manage": can_manage,
+        # Rows without a Delete action: clients whose service account holds roles the administrator lacks.
+        "locked_ids": {c.pk for c in page.object_list if _locked_roles(request, c)} if can_manage else set(),
         "nav": "clients",
     }
     return render_page(request, "clients/list.html", context, partial="client-table")
@@ -140,6 +183,7 @@ def client_detail(request, realm, id):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@_refuses_privileged("settings")
 def client_settings(request, realm, id):
     client = _get_client(realm, id)
     form = ClientSettingsForm(request.POST if request.method == "POST" else None, client=client)
@@ -176,6 +220,7 @@ def client_settings(request, realm, id):
 
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("settings")
 def client_enabled(request, realm, id):
     """The header's Enabled switch (console-labels §13): a plain POST of ``enabled``, back to the tab."""
     client = _get_client(realm, id)
@@ -192,6 +237,7 @@ def client_enabled(request, realm, id):
 
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("settings")
 def client_delete(request, realm, id):
     client = _get_client(realm, id)
     try:
@@ -214,13 +260,13 @@ def _credentials_client(realm, id) -> Client:
 
 
 def _credentials_response(request, realm, client: Client, *, form=None, registration_token=None, status=200):
-    reveal = _can_manage(request)
+    actor = Actor.from_request(request)
     context = _detail_context(
         request,
         realm,
         client,
         "credentials",
-        creds=selectors.client_credentials(client=client, reveal=reveal),
+        creds=selectors.client_credentials(client=client, actor=actor, reveal=_can_manage(request)),
         authenticator_form=form or ClientAuthenticatorForm(initial={"client_authenticator_type": client.client_authenticator_type}),
         registration_token=registration_token,
     )
@@ -244,6 +290,7 @@ def client_credentials(request, realm, id):
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("credentials")
 def client_authenticator_save(request, realm, id):
     client = _credentials_client(realm, id)
     form = ClientAuthenticatorForm(request.POST)
@@ -269,6 +316,7 @@ def client_authenticator_save(request, realm, id):
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("credentials")
 def client_secret_regenerate(request, realm, id):
     client = _credentials_client(realm, id)
     try:
@@ -284,6 +332,7 @@ def client_secret_regenerate(request, realm, id):
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("credentials")
 def client_rotated_secret_invalidate(request, realm, id):
     client = _credentials_client(realm, id)
     services.client_rotated_secret_invalidate(client=client, actor=Actor.from_request(request))
@@ -294,6 +343,7 @@ def client_rotated_secret_invalidate(request, realm, id):
 @never_cache
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("credentials")
 def client_registration_token_regenerate(request, realm, id):
     client = _credentials_client(realm, id)
     token = services.client_registration_token_regenerate(client=client, actor=Actor.from_request(request))
@@ -311,9 +361,12 @@ def client_roles(request, realm, id):
 
 
 @realm_view(VIEW, write_role=MANAGE)
+@_refuses_privileged("roles")
 def client_role_create(request, realm, id):
     _require_manage(request)
     client = _get_client(realm, id)
+    # The form itself is not offered for a client the administrator may not change.
+    selectors.client_access_require(client=client, actor=Actor.from_request(request))
     form = ClientRoleForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -338,6 +391,7 @@ def client_role_create(request, realm, id):
 
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
+@_refuses_privileged("roles")
 def client_role_delete(request, realm, id):
     client = _get_client(realm, id)
     try:
@@ -353,7 +407,7 @@ def client_role_delete(request, realm, id):
     return redirect_htmx_aware(request, reverse("client-roles", kwargs={"realm": realm.name, "id": client.pk}))
 
 
-def _roles_fragment(request, realm, client):
+def _roles_fragment(request, realm, client, *, status: int = 200):
     """The Roles tab: the page, or its ``role-table`` partial for htmx."""
     context = _detail_context(request, realm, client, "roles", roles=list(selectors.client_roles(client=client)))
-    return render_page(request, "clients/roles.html", context, partial="role-table")
+    return render_page(request, "clients/roles.html", context, partial="role-table", status=status)

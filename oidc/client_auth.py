@@ -5,7 +5,8 @@ Reads the credentials from the request and hands them to the product's one secre
 current secret refuses both; records which secret was used, at most once a minute):
 
 * ``client_secret_basic`` / ``client_secret_post`` (and public clients by ``client_id`` alone):
-  form values win over the Basic header, as in Keycloak; the Basic pair is decoded by Authlib;
+  a form ``client_secret`` wins over the Basic header's, as in Keycloak; a form ``client_id`` that
+  differs from the Basic header's is refused; the Basic pair is decoded by Authlib;
 * ``client_secret_jwt``: an HMAC-signed ``client_assertion`` (verified with joserfc by
   ``client_assertion_verify_secret_jwt``); its ``jti`` is single-use across every worker
   (``UsedClientAssertion`` rows).
@@ -17,7 +18,6 @@ import json
 from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from joserfc import jws
 from joserfc.errors import JoseError
@@ -26,10 +26,19 @@ from realms import clock
 from realms.actor import client_ip
 from realms.events import login_event_record
 from realms.models import Realm
-from realms.throttle import client_auth_throttle_check, client_auth_throttle_fail, client_auth_throttle_success
+from realms.throttle import ERROR as THROTTLED
+from realms.throttle import (
+    Throttled,
+    client_auth_failure_record,
+    client_auth_horizon,
+    client_auth_lock_read,
+    client_auth_source,
+    client_auth_success,
+)
 from clients.authentication import (
     ClientAuthError,
     client_assertion_verify_secret_jwt,
+    client_auth_failures_mark,
     client_authenticate,
 )
 from clients.models import Client
@@ -45,74 +54,92 @@ class Authenticated:
     matched: str | None  # "current", "rotated" or None (public client)
 
 
+def basic_credentials(request) -> tuple[str | None, str | None]:
+    """(client id, secret) of an ``Authorization: Basic`` header; (None, None) when there is none,
+    or when it does not decode (bad base64, or bytes that are not UTF-8: a 4xx, never a crash)."""
+    try:
+        return extract_basic_authorization(request.headers)
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None, None
+
+
 def presented_client_id(request) -> str | None:
     """The client id the caller claims to be (form, Basic header or assertion subject), unverified."""
     form = request.POST
     if form.get("client_id"):
         return form["client_id"]
-    basic_id, _ = extract_basic_authorization(request.headers)
+    basic_id, _ = basic_credentials(request)
     if basic_id:
         return basic_id
     assertion = form.get("client_assertion")
     if assertion:
         try:
             subject = json.loads(jws.extract_compact(assertion.encode("ascii")).payload).get("sub")
-        except (JoseError, ValueError, UnicodeError, AttributeError):
+        except (JoseError, ValueError, UnicodeError, AttributeError, RecursionError):
             return None
         return subject if isinstance(subject, str) else None
     return None
 
 
+def request_source(request) -> str:
+    """The throttle's key for where a request comes from: the one place that picks the address."""
+    return client_auth_source(client_ip(request))
+
+
 def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, ...], endpoint: str = "token") -> Authenticated:
     """Authenticate the client of an endpoint request; raises ``OAuthError`` in Keycloak's shapes.
 
-    Failed authentications count towards the per-client-id lockout (``realms.throttle``,
-    429 while locked) and are recorded as ``CLIENT_LOGIN_ERROR`` events; successes as
-    ``CLIENT_LOGIN`` with the secret that matched (see ``_record_success``).
+    Brute-force throttling (``realms.throttle``): a wrong secret or signature of an existing
+    client counts per (client, source address) and per client; an unknown client id per source
+    address; nothing else counts. A failure while a lock is in force answers 429. A correct
+    credential reads the lockout state only while the client row says failures are on record
+    (``Client.auth_failures_until``): every worker sees that row change at once, so the lock holds
+    in every worker, and a grant with no recent failures costs no extra query.
+    Failures are recorded as ``CLIENT_LOGIN_ERROR`` events; successes as ``CLIENT_LOGIN`` with the
+    secret that matched (see ``_record_success``).
     """
     presented = presented_client_id(request)
     ip = client_ip(request)
-    key = (realm.pk, presented)
-    if _failures_seen(key):
-        blocked = client_auth_throttle_check(realm=realm, client_id=presented, ip=ip)
-        if blocked is not None:
-            raise OAuthError(429, "invalid_client", "Too many failed client authentications; try again later",
-                             headers={"Retry-After": str(blocked.retry_after), "Cache-Control": "no-store"})
+    source = request_source(request)
     details = {"endpoint": endpoint, "grant_type": request.POST.get("grant_type") or None}
     try:
         authenticated = _authenticate(request, realm, audiences=audiences)
+    except ClientAuthError as exc:
+        blocked = _failure_count(realm, exc, source)
+        if blocked is not None:
+            raise _too_many(blocked) from None
+        login_event_record(realm=realm, client_id=presented, success=False, ip_address=ip,
+                           error=exc.error, details={**details, "method": _method_of(request)})
+        raise OAuthError(exc.status, exc.error, exc.error_description) from None
     except OAuthError as exc:
-        if exc.status in (400, 401):
-            client_auth_throttle_fail(realm=realm, client_id=presented, ip=ip)
-            if len(_failed_here) >= 10_000:  # made-up client ids must not grow it without bound
-                _failed_here.clear()
-            _failed_here[key] = clock.epoch()
-            login_event_record(realm=realm, client_id=presented, success=False, ip_address=ip,
-                               error=exc.error, details={**details, "method": _method_of(request)})
+        login_event_record(realm=realm, client_id=presented, success=False, ip_address=ip,
+                           error=exc.error, details={**details, "method": _method_of(request)})
         raise
-    if _failed_here.pop(key, None) is not None:
-        client_auth_throttle_success(realm=realm, client_id=presented, ip=ip)
+    client = authenticated.client
+    if authenticated.matched is not None and client.auth_failures_until >= clock.epoch():
+        blocked = client_auth_lock_read(realm=realm, client_id=client.client_id, source=source)
+        if blocked is not None:
+            raise _too_many(blocked)
+        client_auth_success(realm=realm, client_id=client.client_id, source=source)
     _record_success(realm, authenticated, ip=ip, details={**details, "method": authenticated.method})
     return authenticated
 
 
-def _failures_seen(key: tuple) -> bool:
-    """Whether the lockout state must be read for this client id.
+def _failure_count(realm: Realm, exc: ClientAuthError, source: str) -> Throttled | None:
+    """Count a refusal that tested a credential; ``Throttled`` when a lock was already in force."""
+    if exc.wrong_credential_of is not None:
+        client = exc.wrong_credential_of
+        # First the mark every worker reads with the client row, then the count it points to.
+        client_auth_failures_mark(client, until=client_auth_horizon())
+        return client_auth_failure_record(realm=realm, client_id=client.client_id, source=source)
+    if exc.unknown_client:
+        return client_auth_failure_record(realm=realm, client_id=None, source=source)
+    return None
 
-    The lockout (``realms.throttle``) lives in the database, shared by every worker. Reading
-    it on every grant would be a query per grant, so a worker reads it once it has itself seen a
-    failed authentication of that client id (within the failure window plus the lockout): brute
-    force fails, so every worker it reaches reads the lock from its first failure on. A worker
-    that never saw a failure of that id lets a correct secret through, which gives an attacker
-    at most one unchecked guess per worker.
-    """
-    seen = _failed_here.get(key)
-    if seen is None:
-        return False
-    if clock.epoch() - seen > settings.CLIENT_AUTH_FAILURE_WINDOW + settings.CLIENT_AUTH_LOCKOUT_SECONDS:
-        _failed_here.pop(key, None)
-        return False
-    return True
+
+def _too_many(blocked: Throttled) -> OAuthError:
+    return OAuthError(429, THROTTLED["error"], THROTTLED["error_description"],
+                      headers={"Retry-After": str(blocked.retry_after), "Cache-Control": "no-store"})
 
 
 def _method_of(request) -> str:
@@ -126,8 +153,6 @@ def _method_of(request) -> str:
     return "none"
 
 
-# (realm pk, presented client id) -> epoch of a failed authentication in this process
-_failed_here: dict[tuple, int] = {}
 # (client pk, secret kind) -> epoch of the last CLIENT_LOGIN recorded by this process
 _last_recorded: dict[tuple, int] = {}
 SUCCESS_EVENT_INTERVAL = 60
@@ -150,34 +175,37 @@ def _record_success(realm: Realm, authenticated: Authenticated, *, ip: str | Non
 
 
 def _authenticate(request, realm: Realm, *, audiences: tuple[str, ...]) -> Authenticated:
+    """Raises ``ClientAuthError`` for a refused credential, ``OAuthError`` for a malformed request."""
     form = request.POST
-    try:
-        if form.get("client_assertion_type") or form.get("client_assertion"):
-            result = client_assertion_verify_secret_jwt(
-                realm=realm,
-                client_assertion_type=form.get("client_assertion_type") or None,
-                client_assertion=form.get("client_assertion") or None,
-                audiences=audiences,
-                client_id=form.get("client_id") or None,
-                jti_register=assertion_jti_register,
-            )
-            return Authenticated(client=result.client, method="client_secret_jwt", matched=result.matched)
+    basic_id, basic_secret = basic_credentials(request)
+    form_id = form.get("client_id") or None
+    if form_id is not None and basic_id is not None and form_id != basic_id:
+        # Two different identities in one request: refuse rather than pick one, so a secret or an
+        # assertion can never be checked against a client other than the one the caller named.
+        raise OAuthError(400, "invalid_client", "client_id parameter not matching with client from Authorization header")
 
-        basic_id, basic_secret = extract_basic_authorization(request.headers)
-        form_id = form.get("client_id") or None
-        if form_id is None and basic_id is None and request.headers.get("Authorization"):
-            # A non-Basic Authorization header and no client_id: Keycloak's empty 401 challenge.
-            raise OAuthError(401, "invalid_client", headers={"WWW-Authenticate": f'Basic realm="{realm.name}"'}, body=False)
-        client_id = form_id or basic_id
-        if form.get("client_secret"):
-            secret, method = form["client_secret"], "client_secret_post"
-        elif basic_secret and (form_id is None or form_id == basic_id):
-            secret, method = basic_secret, "client_secret_basic"
-        else:
-            secret, method = None, "client_secret_post"
-        result = _authenticate_by_secret(realm=realm, client_id=client_id, client_secret=secret, method=method)
-    except ClientAuthError as exc:
-        raise OAuthError(exc.status, exc.error, exc.error_description) from None
+    if form.get("client_assertion_type") or form.get("client_assertion"):
+        result = client_assertion_verify_secret_jwt(
+            realm=realm,
+            client_assertion_type=form.get("client_assertion_type") or None,
+            client_assertion=form.get("client_assertion") or None,
+            audiences=audiences,
+            client_id=form_id or basic_id,
+            jti_register=assertion_jti_register,
+        )
+        return Authenticated(client=result.client, method="client_secret_jwt", matched=result.matched)
+
+    if form_id is None and basic_id is None and request.headers.get("Authorization"):
+        # A non-Basic (or undecodable) Authorization header and no client_id: Keycloak's empty 401 challenge.
+        raise OAuthError(401, "invalid_client", headers={"WWW-Authenticate": f'Basic realm="{realm.name}"'}, body=False)
+    client_id = form_id or basic_id
+    if form.get("client_secret"):
+        secret, method = form["client_secret"], "client_secret_post"
+    elif basic_secret:
+        secret, method = basic_secret, "client_secret_basic"
+    else:
+        secret, method = None, "client_secret_post"
+    result = _authenticate_by_secret(realm=realm, client_id=client_id, client_secret=secret, method=method)
     return Authenticated(client=result.client, method=method if result.matched else "none", matched=result.matched)
 
 
@@ -196,7 +224,11 @@ def _authenticate_by_secret(*, realm: Realm, client_id, client_secret, method):
 
 
 def assertion_jti_register(key: str, lifespan: int) -> bool:
-    """Remember an assertion id for ``lifespan`` seconds; False when it was already used."""
+    """Remember an assertion id for ``lifespan`` seconds; False when it was already used.
+
+    In the database, so every worker and instance refuses a replay; the row is kept through
+    ``now + lifespan`` (the assertion's ``exp``: rows are swept only once strictly past it).
+    """
     now = clock.epoch()
     try:
         with transaction.atomic():

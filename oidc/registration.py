@@ -9,13 +9,15 @@ Who may call, from ``Authorization: Bearer <token>``:
 * the client's registration access token (read, update, delete), replaced on every update.
 
 The client secret is answered only to the client's own registration access token and to
-``manage-clients``; a ``view-clients`` reader gets the metadata without it. Anonymous registration
-is refused (401): the product has no client-registration policies.
+``manage-clients``; a ``view-clients`` reader gets the metadata without it. A client whose service
+account holds admin roles is read without its secret, and refused an update or delete (403
+``insufficient_scope``), unless the caller holds all of those roles (a registration access token
+holds none). Anonymous registration is refused (401): the product has no client-registration
+policies.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.http import HttpResponse
@@ -24,12 +26,14 @@ from django.views.decorators.csrf import csrf_exempt
 from realms import permissions
 from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
+from realms.json_input import JSONInputError, json_parse
 from realms.models import Realm
 from clients.models import Client
 from oidc import services, sessions, tokens
 from oidc.http import OAuthError, bearer_token, json_response
 from oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
 from oidc.views import realm_get
+from clients.selectors import ClientAccessDenied, client_access_allowed
 from policies.engine import ClientPolicyError
 
 # Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.
@@ -56,8 +60,9 @@ def _forbidden(description: str = "Forbidden") -> OAuthError:
     return OAuthError(403, "insufficient_scope", description)
 
 
-def _actor(request, kind: str | None, **extra) -> Actor:
-    return Actor(source=DYNAMIC_REGISTRATION, token_kind=kind, ip_address=client_ip(request), **extra)
+def _actor(request, kind: str | None, roles=frozenset(), **extra) -> Actor:
+    """Only an admin bearer token brings roles; the other tokens hold none."""
+    return Actor(source=DYNAMIC_REGISTRATION, token_kind=kind, ip_address=client_ip(request), roles=frozenset(roles), **extra)
 
 
 def _looks_like_jwt(token: str) -> bool:
@@ -81,7 +86,7 @@ def _bearer_auth(request, realm: Realm, token: str, role: str) -> RegistrationAu
     roles = _roles(claims, user)
     if not _grants(roles, role):
         raise _forbidden()
-    actor = _actor(request, "bearer", username=claims.get("preferred_username"), user_id=str(user.pk),
+    actor = _actor(request, "bearer", roles, username=claims.get("preferred_username"), user_id=str(user.pk),
                    client_id=claims.get("azp"), auth_realm=tokens.realm_of(claims))
     return RegistrationAuth(kind="bearer", actor=actor, user=user, may_see_secret=_grants(roles, permissions.MANAGE_CLIENTS))
 
@@ -95,7 +100,7 @@ def _roles(claims: dict, user) -> set[str]:
 
 
 def _grants(roles: set[str], role: str) -> bool:
-    return any(r in roles for r in permissions.IMPLIED.get(role, (role,)))
+    return permissions.grants(roles, role)
 
 
 def _client_auth(request, realm: Realm, client: Client | None, *, action: str, role: str) -> RegistrationAuth:
@@ -120,8 +125,10 @@ def _json_body(request) -> dict:
     if not request.body.strip():
         raise OAuthError(400, "invalid_client_metadata", "Client metadata must be a JSON object")
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        return json_parse(request.body)
+    except JSONInputError as exc:
+        if exc.nul:  # PostgreSQL refuses NUL in text; the middleware only sees JSON content types
+            raise OAuthError(400, "invalid_request", "Invalid characters in request") from None
         raise OAuthError(400, "invalid_request", "Cannot parse the JSON") from None
 
 
@@ -224,8 +231,9 @@ def client_configuration(request, realm: str, client_id: str):
     uri = _registration_uri(request, realm_obj, client)
     if request.method == "GET":
         presented = bearer_token(request) if auth.kind == "registration-access-token" else None
+        include_secret = auth.may_see_secret and client_access_allowed(client=client, actor=auth.actor)
         response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=presented,
-                                                 include_secret=auth.may_see_secret))
+                                                 include_secret=include_secret))
         response["Cache-Control"] = "no-store"
         return response
     if request.method == "DELETE":
@@ -233,6 +241,8 @@ def client_configuration(request, realm: str, client_id: str):
             services.dynamic_client_delete(client=client, actor=auth.actor)
         except ClientPolicyError as exc:
             raise _forbidden(exc.error_description) from None
+        except ClientAccessDenied:
+            raise _forbidden() from None
         return HttpResponse(status=204)
     try:
         body = _json_body(request)
@@ -249,6 +259,8 @@ def client_configuration(request, realm: str, client_id: str):
         raise _representation_error(exc) from None
     except ClientExists as exc:
         raise OAuthError(400, "invalid_client_metadata", exc.message) from None
+    except ClientAccessDenied:
+        raise _forbidden() from None
     client = Client.objects.prefetch_related("secrets").get(pk=client.pk)
     response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token))
     response["Cache-Control"] = "no-store"

@@ -86,7 +86,9 @@ def executor_validate(executor: Any, configuration: Any) -> dict:
     try:
         return provider.validate(configuration)
     except ConfigError as exc:
-        raise PolicyValidationError(INVALID_EXECUTOR_MESSAGE, exc.field, detail=_config_detail(provider, exc)) from exc
+        detail = _config_detail(provider, exc)
+        message = f"{INVALID_EXECUTOR_MESSAGE} {detail}" if exc.out_of_range else INVALID_EXECUTOR_MESSAGE
+        raise PolicyValidationError(message, exc.field, detail=detail) from exc
     except (TypeError, ValueError, AttributeError) as exc:
         raise PolicyValidationError(INVALID_EXECUTOR_MESSAGE, None, detail="Invalid configuration") from exc
 

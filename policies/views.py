@@ -23,6 +23,7 @@ from realms import permissions
 from realms.actor import Actor
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, render_page
+from realms.json_input import JSONInputError, json_parse
 from adminconsole.navigation import realm_settings_tabs
 from policies import services
 from policies.errors import PolicyNotFound, PolicyValidationError
@@ -221,9 +222,9 @@ def _json_save(request, realm, subtab: Subtab):
     what = subtab.name
     text = request.POST.get("json", "")
     try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        error = f"Unable to save client {what}, the provided information is not valid JSON: {exc}"
+        parsed = json_parse(text)
+    except JSONInputError as exc:
+        error = f"Unable to save client {what}, the provided information is not valid JSON: {exc.message}"
     else:
         try:
             subtab.replace(realm=realm, representation=_editor_document(parsed, what), actor=_actor(request))

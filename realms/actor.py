@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from realms import permissions
+
 CONSOLE = "console"
 ADMIN_API = "admin-api"
 DYNAMIC_REGISTRATION = "dynamic-registration"
@@ -24,6 +26,19 @@ class Actor:
     ip_address: str | None = None
     # For dynamic registration: "bearer", "initial-access-token", "registration-access-token" or None (anonymous)
     token_kind: str | None = None
+    # The realm-management roles the caller holds (for a token: carried and still held). None only
+    # for an operator's command or the system itself, which no administrator's roles bound.
+    roles: frozenset[str] | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        """An operator's command or the system: not bound by an administrator's roles. A console,
+        Admin API or registration actor without ``roles`` holds none (it never counts as this)."""
+        return self.source == SYSTEM and self.roles is None
+
+    @property
+    def held_roles(self) -> frozenset[str]:
+        return self.roles or frozenset()
 
     @classmethod
     def from_request(cls, request, source: str = CONSOLE, **extra) -> "Actor":
@@ -35,6 +50,7 @@ class Actor:
             user_id=str(user.pk) if authenticated else extra.pop("user_id", None),
             auth_realm=extra.pop("auth_realm", "master" if authenticated else None),
             ip_address=client_ip(request),
+            roles=extra.pop("roles", frozenset(permissions.roles_of(user)) if authenticated else frozenset()),
             **extra,
         )
 

@@ -99,18 +99,22 @@ class LoginEvent(models.Model):
 
 
 class ClientAuthFailure(models.Model):
-    """Failed client authentications per presented client id, shared by every worker and instance.
+    """Failed client authentications, shared by every worker and instance (``realms.throttle``).
 
-    Rows exist for client ids that do not exist too, so a lockout tells nothing about existence.
-    See ``realms.throttle``.
+    One row per (client, source address) and one per client for all addresses (``source`` "*"),
+    for existing clients only; made-up client ids share one row per source address
+    (``client_id`` ""), so they cannot add rows without bound.
     """
 
     realm_name = models.CharField(max_length=255)
-    client_id = models.CharField(max_length=255)
+    client_id = models.CharField(max_length=255)  # "" = any unknown client id
+    source = models.CharField(max_length=64, default="*")  # an address, an IPv6 /64, or "*" = all
     failures = models.PositiveIntegerField(default=0)
     window_start = models.BigIntegerField()  # epoch seconds
     locked_until = models.BigIntegerField(default=0)  # epoch seconds; 0 = not locked
     expires_at = models.BigIntegerField(db_index=True)  # the row means nothing after this
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["realm_name", "client_id"], name="clientauthfailure_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["realm_name", "client_id", "source"], name="clientauthfailure_unique_source")
+        ]

@@ -23,5 +23,15 @@ def has(user, role: str) -> bool:
     return any(user.has_perm(f"realms.{codename(r)}") for r in IMPLIED.get(role, (role,)))
 
 
+def grants(held, role: str) -> bool:
+    """Whether the roles ``held`` (a token's, an actor's) include ``role``; a manage role counts for its view role."""
+    return any(r in held for r in IMPLIED.get(role, (role,)))
+
+
+def missing(held, required) -> list[str]:
+    """The roles of ``required`` that ``held`` does not include, in ``ROLES`` order."""
+    return [role for role in ROLES if role in required and not grants(held, role)]
+
+
 def roles_of(user) -> list[str]:
     return [role for role in ROLES if has(user, role)]

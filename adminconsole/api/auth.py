@@ -39,7 +39,7 @@ class AdminAuth:
     claims: dict = field(default_factory=dict, repr=False, compare=False)
 
     def has(self, role: str) -> bool:
-        return any(r in self.roles for r in permissions.IMPLIED.get(role, (role,)))
+        return permissions.grants(self.roles, role)
 
     def has_any(self) -> bool:
         return bool(self.roles)
@@ -57,6 +57,7 @@ class AdminAuth:
             client_id=self.client_id,
             auth_realm=ADMIN_REALM,
             ip_address=self.ip_address,
+            roles=self.roles,
         )
 
 

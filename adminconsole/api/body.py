@@ -1,4 +1,4 @@
-"""Reading request bodies the way Keycloak's clients send them (api-compat.md R6, R31).
+"""Reading request bodies the way Keycloak's clients send them.
 
 An empty body is "no body", whatever the content type says; a non-empty body must be JSON.
 Field checks give Jackson-like refusals in Keycloak's shape instead of a 500.
@@ -6,19 +6,15 @@ Field checks give Jackson-like refusals in Keycloak's shape instead of a 500.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 
 from adminconsole.api.errors import ApiError, cannot_parse, invalid_json, oauth_error
+from realms.json_input import JSONInputError, json_parse
 
 MAX_STRING = 65_535  # longer strings than any column or attribute holds are refused
 INT32 = (-(2**31), 2**31 - 1)
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
 
 
 def json_body(request) -> Any:
@@ -30,29 +26,11 @@ def json_body(request) -> Any:
     if not raw or not raw.strip():
         return None
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-        # "\ud800"-style escapes decode to lone surrogates, which no database column can hold.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
-    except (ValueError, UnicodeError, RecursionError) as exc:
+        return json_parse(raw)
+    except JSONInputError as exc:
+        if exc.nul:  # PostgreSQL refuses NUL in text, whatever the request's content type said
+            raise oauth_error(400, "invalid_request", "Invalid characters in request") from exc
         raise cannot_parse() from exc
-    if _has_nul(body):  # PostgreSQL refuses NUL in text, whatever the request's content type said
-        raise oauth_error(400, "invalid_request", "Invalid characters in request")
-    return body
-
-
-def _has_nul(value: Any) -> bool:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def json_object(request, representation: str, *, required: bool = False) -> dict | None:

@@ -18,8 +18,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from adminconsole.api.auth import BearerAuth
 from adminconsole.api.common import _REQUEST_SCHEMAS, body_doc  # noqa: F401  (body_doc re-exported)
-from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, json_response, oauth_error, unauthorized
+from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, forbidden, json_response, oauth_error, unauthorized
 from clients.representations import RepresentationError
+from clients.selectors import ClientAccessDenied
 from clients.services import ClientExists, ClientHasNoSecret, ClientRoleExists
 from policies.engine import ClientPolicyError
 from policies.errors import PolicyValidationError
@@ -127,6 +128,12 @@ def _representation_error(request, exc: RepresentationError):
 @api.exception_handler(ClientRoleExists)
 def _conflict(request, exc):
     return error_message(409, exc.message).response()
+
+
+@api.exception_handler(ClientAccessDenied)
+def _client_access_denied(request, exc: ClientAccessDenied):
+    """The client's service account holds roles the caller does not: the ordinary 403."""
+    return forbidden().response()
 
 
 @api.exception_handler(ClientHasNoSecret)

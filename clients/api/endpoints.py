@@ -71,6 +71,11 @@ def _credential(value: str | None) -> HttpResponse:
     return json_response(body)
 
 
+def _may_see_secret(auth, client: Client, actor) -> bool:
+    """``secret`` in clear needs manage-clients, and every role of the client's service account."""
+    return auth.has(permissions.MANAGE_CLIENTS) and selectors.client_access_allowed(client=client, actor=actor)
+
+
 def _page(items, first: Optional[int], max_: Optional[int]):
     """Keycloak's ``first``/``max``: without ``max``, every row (as Keycloak); with it, at most MAX_RESULTS."""
     if max_ is not None:
@@ -86,7 +91,8 @@ def _page(items, first: Optional[int], max_: Optional[int]):
     response={200: list[ClientRepresentation], 400: KeycloakError, **ERRORS_READ},
     summary="List clients",
     description="`clientId` matches exactly, or as a case-insensitive substring with `search=true`. "
-    "`first` / `max` paginate. Without manage-clients, `secret` is masked as `**********`.",
+    "`first` / `max` paginate. Without manage-clients, or without every role the client's service account "
+    "holds, `secret` is masked as `**********`.",
 )
 def clients_list(
     request,
@@ -98,8 +104,8 @@ def clients_list(
 ):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
     clients = selectors.client_list(realm=realm_obj, search=clientId or "", exact=not search, with_secrets=True)
-    include_secret = auth.has(permissions.MANAGE_CLIENTS)
-    return json_response([client_representation(c, include_secret=include_secret) for c in _page(clients, first, max_)])
+    actor = auth.actor
+    return json_response([client_representation(c, include_secret=_may_see_secret(auth, c, actor)) for c in _page(clients, first, max_)])
 
 
 @router.post(
@@ -120,7 +126,7 @@ def clients_create(request, realm: str):
 @router.get("/realms/{realm}/clients/{id}", response={200: ClientRepresentation, **ERRORS_READ}, summary="Get a client")
 def clients_get(request, realm: str, id: str):
     auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
-    return json_response(client_representation(client, include_secret=auth.has(permissions.MANAGE_CLIENTS)))
+    return json_response(client_representation(client, include_secret=_may_see_secret(auth, client, auth.actor)))
 
 
 @router.put(
@@ -152,11 +158,12 @@ def clients_delete(request, realm: str, id: str):
     "/realms/{realm}/clients/{id}/client-secret",
     response={200: CredentialRepresentation, **ERRORS_READ},
     summary="Get the client secret",
-    description="`{\"type\":\"secret\",\"value\":...}`; `{\"type\":\"secret\"}` for a client without a secret.",
+    description="`{\"type\":\"secret\",\"value\":...}`; `{\"type\":\"secret\"}` for a client without a secret. "
+    "403 unless the caller holds every role the client's service account holds (as for every change of the client).",
 )
 def client_secret_get(request, realm: str, id: str):
     auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
-    return _credential(selectors.client_secret_value(client=client))
+    return _credential(selectors.client_secret_value(client=client, actor=auth.actor))
 
 
 @router.post(
@@ -180,7 +187,7 @@ def client_secret_regenerate(request, realm: str, id: str):
 )
 def client_rotated_secret_get(request, realm: str, id: str):
     auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
-    value = selectors.client_rotated_secret_value(client=client)
+    value = selectors.client_rotated_secret_value(client=client, actor=auth.actor)
     if value is None:
         raise ApiError(404, {"error": "Client does not have a rotated secret"})
     return _credential(value)

@@ -2,7 +2,7 @@
 
 It installed the PostgreSQL triggers that NOTIFY ``oidc_client_changed`` on the clients app's
 tables. Those triggers belong to the clients app, which installs them idempotently
-(``clients.0004_client_change_notify``), whether or not this migration ran before.
+(``clients.0005_client_change_notify``), whether or not this migration ran before.
 """
 
 from django.db import migrations

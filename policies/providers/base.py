@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,12 +14,17 @@ INVALID_EXECUTOR_MESSAGE = (
 
 
 class ConfigError(ValueError):
-    """A configuration refused by its type. ``field`` names the config key, when one is at fault."""
+    """A configuration refused by its type. ``field`` names the config key, when one is at fault.
 
-    def __init__(self, message: str, field: str | None = None):
+    ``out_of_range``: the value is beyond what the product can store. Keycloak's one generic text
+    for an invalid executor would not tell which limit applies, so this sentence is added to it.
+    """
+
+    def __init__(self, message: str, field: str | None = None, *, out_of_range: bool = False):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.out_of_range = out_of_range
 
 
 @dataclass(frozen=True)
@@ -116,17 +122,29 @@ def condition_type(cls):
     return cls
 
 
+# The longest period any "seconds" field accepts: 100 years. Expiries are stored as epoch seconds
+# (now + period) in a 64-bit column; a larger period would overflow it, and no rotation needs it.
+MAX_SECONDS = 100 * 365 * 24 * 3600
+
+
 def parse_seconds(configuration: dict, key: str) -> int:
-    """A number of seconds given as a JSON number or a numeric string."""
+    """A number of seconds given as a JSON number or a numeric string, at most 100 years either way."""
     value = configuration.get(key)
-    if isinstance(value, bool):
-        raise ConfigError(f"{key} must be a number of seconds", key)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+    seconds = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, float) and value.is_integer():
+        seconds = int(value)
+    elif isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit() and len(text) <= 19:
-            return int(text)
-    raise ConfigError(f"{key} must be a number of seconds", key)
+        # ASCII digits only (str.isdigit also accepts "²", which int() refuses). Past 30 digits the
+        # value is out of range whatever it is, and converting a long digit string costs time.
+        if re.fullmatch(r"-?[0-9]+", text):
+            seconds = int(text) if len(text) <= 30 else (-(10**30) if text.startswith("-") else 10**30)
+    if seconds is None:
+        raise ConfigError(f"{key} must be a number of seconds", key)
+    if seconds > MAX_SECONDS:
+        raise ConfigError(f"{key} must not be greater than {MAX_SECONDS} seconds (100 years)", key, out_of_range=True)
+    if seconds < -MAX_SECONDS:
+        raise ConfigError(f"{key} must not be less than -{MAX_SECONDS} seconds (100 years)", key, out_of_range=True)
+    return seconds

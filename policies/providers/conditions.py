@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from realms.json_input import json_parse
 from policies.providers.base import ConditionType, ConfigError, Field, condition_type
 
 ACCESS_TYPES = ("confidential", "public", "bearer-only")
@@ -301,7 +300,7 @@ class ClientAttributesCondition(ConditionType):
         if value is None:
             return []
         if isinstance(value, str):
-            value = json.loads(value) if value.strip() else []
+            value = json_parse(value) if value.strip() else []
         return value
 
     @classmethod

@@ -2,7 +2,7 @@
 
 They were made by the adminconsole app's migrations 0001-0005. This migration only takes them
 over in Django's migration state, on the tables that already exist; nothing is done to the
-database here. ``adminconsole.0006_realm_moved`` drops them from adminconsole's state once the
+database here. ``adminconsole.0007_realm_moved`` drops them from adminconsole's state once the
 other apps' foreign keys point here, and ``0002_table_names`` then gives the tables this app's
 names.
 """
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("adminconsole", "0005_sec_input"),
+        ("adminconsole", "0006_client_auth_lockout"),
     ]
 
     state_operations = [
@@ -73,10 +73,11 @@ class Migration(migrations.Migration):
                 ("window_start", models.BigIntegerField()),
                 ("locked_until", models.BigIntegerField(default=0)),
                 ("expires_at", models.BigIntegerField(db_index=True)),
+                ("source", models.CharField(default="*", max_length=64)),
             ],
             options={
                 "db_table": "adminconsole_clientauthfailure",
-                "constraints": [models.UniqueConstraint(fields=("realm_name", "client_id"), name="clientauthfailure_unique")],
+                "constraints": [models.UniqueConstraint(fields=("realm_name", "client_id", "source"), name="clientauthfailure_unique_source")],
             },
         ),
         migrations.CreateModel(

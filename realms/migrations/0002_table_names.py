@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
         ("realms", "0001_initial"),
         # Only once every app's migration state names realms.Realm: earlier migrations of other
         # apps still read and write the realm through the table's old name.
-        ("adminconsole", "0006_realm_moved"),
+        ("adminconsole", "0007_realm_moved"),
     ]
 
     operations = [

@@ -224,6 +224,20 @@ def test_secret_mark_used_is_conditional_in_the_database(master, app):
 
 
 @pytest.mark.django_db
+def test_a_regenerate_between_the_check_and_the_mark_does_not_mark_the_new_secret(master, app):
+    """The mark is for the value that was compared: the row keeps its id across a Re-generate."""
+    result = authenticate(master, "app", secret_of(app), now=T0)
+    compared = result.secret
+    ClientSecret.objects.filter(pk=compared.pk).update(last_used_time=None)
+    compared.last_used_time = None
+    services.client_secret_regenerate(client=app, actor=CONSOLE)
+    assert secret_mark_used(compared, T0 + 120) is False
+    new_current = store.secret_get(app, ClientSecret.CURRENT)
+    assert new_current.pk == compared.pk  # the same row, a new value
+    assert new_current.last_used_time is None
+
+
+@pytest.mark.django_db
 def test_a_failed_authentication_records_no_use(master, app):
     refused(master, "app", "wrong")
     assert store.secret_get(app, ClientSecret.CURRENT).last_used_time is None
@@ -244,13 +258,14 @@ def assertion(secret: str, *, client_id="hs", alg="HS256", **claims) -> str:
 
 
 class Seen:
-    """A jti registry: the OIDC layer's single-use store."""
+    """A jti registry: the OIDC layer's single-use store (the database; see tests/oidc)."""
 
     def __init__(self):
         self.keys = set()
+        self.lifespans = []
 
     def __call__(self, key, lifespan):
-        assert lifespan >= 10
+        self.lifespans.append(lifespan)
         if key in self.keys:
             return False
         self.keys.add(key)
@@ -351,9 +366,43 @@ def test_secret_jwt_claim_errors(master, hs):
     assert verify(master, assertion(secret, aud=[AUDIENCE, "x"])).matched == "current"
     assert jwt_refused(master, assertion(secret, exp=T0 - 1)) == failed("Token is not active")
     assert jwt_refused(master, assertion(secret, nbf=T0 + 30)) == failed("Token is not active")
-    assert jwt_refused(master, assertion(secret, exp=None, iat=T0 - 11)) == failed("Token is not active")
-    assert verify(master, assertion(secret, exp=None, iat=T0 - 5)).matched == "current"
     assert jwt_refused(master, assertion(secret, jti=None)) == failed("Missing ID on the token")
+
+
+@pytest.mark.django_db
+def test_secret_jwt_without_exp_is_refused(master, hs):
+    """Without exp a jti would have to be remembered forever: a replay window with no end."""
+    secret = secret_of(hs)
+    assert jwt_refused(master, assertion(secret, exp=None, iat=T0 - 11)) == failed("Token exp claim is required")
+    assert jwt_refused(master, assertion(secret, exp=None, iat=T0)) == failed("Token exp claim is required")
+
+
+@pytest.mark.django_db
+def test_secret_jwt_exp_at_most_the_maximum_ahead(master, hs, settings):
+    settings.CLIENT_ASSERTION_MAX_EXPIRATION = 300
+    secret = secret_of(hs)
+    assert verify(master, assertion(secret, exp=T0 + 300)).matched == "current"
+    assert jwt_refused(master, assertion(secret, exp=T0 + 301)) == failed("Token expiration is too far in the future")
+    assert jwt_refused(master, assertion(secret, exp=T0 + 301, iat=None)) == failed(
+        "Token expiration is too far in the future and iat claim not present in token"
+    )
+    assert jwt_refused(master, assertion(secret, exp=T0 + 86_400 * 365)) == failed("Token expiration is too far in the future")
+
+
+@pytest.mark.django_db
+def test_secret_jwt_iat_in_the_future_beyond_the_skew(master, hs, settings):
+    settings.CLIENT_ASSERTION_CLOCK_SKEW = 10
+    secret = secret_of(hs)
+    assert verify(master, assertion(secret, iat=T0 + 10)).matched == "current"  # a client clock slightly ahead
+    assert jwt_refused(master, assertion(secret, iat=T0 + 11)) == failed("Token was issued in the future")
+
+
+@pytest.mark.django_db
+def test_secret_jwt_jti_is_remembered_until_exp(master, hs):
+    registry = Seen()
+    verify(master, assertion(secret_of(hs), exp=T0 + 250), registry=registry)
+    verify(master, assertion(secret_of(hs), exp=T0 + 3), registry=registry)
+    assert registry.lifespans == [250, 3]  # through exp, not a fixed shorter time
 
 
 @pytest.mark.django_db
@@ -364,17 +413,58 @@ def test_secret_jwt_is_single_use(master, hs):
     assert jwt_refused(master, token, registry=registry) == failed("Token reuse detected")
 
 
-@pytest.mark.django_db
-def test_secret_jwt_default_registry_uses_the_cache(master, hs):
-    token = assertion(secret_of(hs))
-    client_assertion_verify_secret_jwt(
-        realm=master, client_assertion_type=CLIENT_ASSERTION_TYPE_JWT, client_assertion=token, audiences=AUDIENCES, now=T0
-    )
-    with pytest.raises(ClientAuthError) as caught:
+def test_secret_jwt_needs_a_shared_jti_registry():
+    """No per-process default: a replay sent to another worker would pass it."""
+    with pytest.raises(TypeError):
         client_assertion_verify_secret_jwt(
-            realm=master, client_assertion_type=CLIENT_ASSERTION_TYPE_JWT, client_assertion=token, audiences=AUDIENCES, now=T0
+            realm="master", client_assertion_type=CLIENT_ASSERTION_TYPE_JWT, client_assertion="x", audiences=AUDIENCES, now=T0
         )
-    assert caught.value.error_description.endswith("Token reuse detected")
+
+
+# --- which refusals count towards the brute-force lockout ----------------------------------------
+
+
+def refusal(call):
+    with pytest.raises(ClientAuthError) as caught:
+        call()
+    return caught.value
+
+
+@pytest.mark.django_db
+def test_only_a_wrong_credential_of_an_existing_client_counts(master, app, hs):
+    store.secret_store_rotated(app, "the-rotated-secret", now=T0 - 700, expiration_time=T0 - 1)
+    wrong = refusal(lambda: authenticate(master, "app", "not-the-secret"))
+    assert wrong.wrong_credential_of.pk == app.pk and not wrong.unknown_client
+    bad_signature = refusal(lambda: verify(master, assertion("w" * 32)))
+    assert bad_signature.wrong_credential_of.pk == hs.pk
+    unknown = refusal(lambda: authenticate(master, "nobody", "x"))
+    assert unknown.unknown_client and unknown.wrong_credential_of is None
+    assert refusal(lambda: verify(master, assertion("w" * 32, client_id="nobody"))).unknown_client
+    tested_nothing = [
+        lambda: authenticate(master, "app", None),  # no secret
+        lambda: authenticate(master, None, "x"),  # no client id
+        lambda: authenticate(master, "app", "the-rotated-secret"),  # the real old secret, expired: not a guess
+        lambda: authenticate(master, "hs", secret_of(hs)),  # another authenticator
+        lambda: verify(master, "not-a-jwt"),
+        lambda: verify(master, assertion(secret_of(hs)), assertion_type="x"),
+        lambda: verify(master, assertion(secret_of(hs), exp=None)),  # signed right, but no exp
+    ]
+    for call in tested_nothing:
+        error = refusal(call)
+        assert (error.wrong_credential_of, error.unknown_client) == (None, False), error
+
+
+@pytest.mark.django_db
+def test_secret_jwt_with_deeply_nested_json_is_a_parse_error(master, hs):
+    import base64
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    nested = b"[" * 20_000 + b"]" * 20_000
+    header = b64(b'{"alg":"HS256"}')
+    assert jwt_refused(master, f"{header}.{b64(nested)}.c2ln") == failed("Could not parse the client assertion")
+    assert jwt_refused(master, f"{b64(nested)}.{b64(b'{}')}.c2ln") == failed("Could not parse the client assertion")
 
 
 @pytest.mark.django_db

@@ -63,7 +63,7 @@ def rotation_policy(realm, *, expiration=3600, rotated=600, remaining=1800):
 @pytest.mark.django_db
 def test_create_confidential_client_generates_an_encrypted_secret(realm):
     client = services.client_create(realm=realm, representation={"clientId": "app", "publicClient": False}, actor=ACTOR)
-    secret = selectors.client_secret_value(client=client)
+    secret = selectors.client_secret_value(client=client, actor=None)
     assert len(secret) == 32 and secret.isalnum()
     raw = raw_secret_column(client, "current")
     assert raw and secret not in raw  # the database column holds no plaintext
@@ -76,7 +76,7 @@ def test_create_confidential_client_generates_an_encrypted_secret(realm):
 @pytest.mark.django_db
 def test_create_with_given_secret_and_public_client(realm):
     given = services.client_create(realm=realm, representation={"clientId": "given", "secret": "test-secret"}, actor=ACTOR)
-    assert selectors.client_secret_value(client=given) == "test-secret"
+    assert selectors.client_secret_value(client=given, actor=None) == "test-secret"
     assert client_representation(given, include_secret=True)["secret"] == "test-secret"
     public = services.client_create(realm=realm, representation={"clientId": "spa", "publicClient": True}, actor=ACTOR)
     assert not ClientSecret.objects.filter(client=public).exists()
@@ -185,12 +185,12 @@ def test_policy_refusal_rolls_back_create(realm):
 @pytest.mark.django_db
 def test_update_is_partial_and_merges_attributes(realm):
     client = ClientFactory(realm=realm, client_id="app", description="before", attributes={"a": "1", "b": "2"})
-    secret = selectors.client_secret_value(client=client)
+    secret = selectors.client_secret_value(client=client, actor=None)
     services.client_update(client=client, representation={"name": "App", "attributes": {"b": "3", "a": None, "c": True}}, actor=ACTOR)
     client.refresh_from_db()
     assert (client.name, client.description) == ("App", "before")
     assert client.attributes == {"b": "3", "c": "true"}
-    assert selectors.client_secret_value(client=client) == secret  # untouched
+    assert selectors.client_secret_value(client=client, actor=None) == secret  # untouched
     [event] = events(realm, operation_type="UPDATE")
     assert json.loads(event.representation)["name"] == "App"
 
@@ -201,7 +201,7 @@ def test_update_clears_secret_of_public_client_and_generates_one_when_confidenti
     services.client_update(client=client, representation={"publicClient": True}, actor=ACTOR)
     assert not ClientSecret.objects.filter(client=client).exists()
     services.client_update(client=client, representation={"publicClient": False}, actor=ACTOR)
-    assert len(selectors.client_secret_value(client=client)) == 32
+    assert len(selectors.client_secret_value(client=client, actor=None)) == 32
 
 
 @pytest.mark.django_db
@@ -211,10 +211,10 @@ def test_update_with_masked_or_same_secret_keeps_it(realm):
     with time_machine.travel(T0 + 100, tick=False):
         services.client_update(client=client, representation={"secret": MASK}, actor=ACTOR)
         services.client_update(client=client, representation={"secret": "s3cret"}, actor=ACTOR)
-    assert selectors.client_secret_value(client=client) == "s3cret"
+    assert selectors.client_secret_value(client=client, actor=None) == "s3cret"
     assert secret_store.secret_rows(client)[0].created_time == T0
     services.client_update(client=client, representation={"secret": "new-value"}, actor=ACTOR)
-    assert selectors.client_secret_value(client=client) == "new-value"
+    assert selectors.client_secret_value(client=client, actor=None) == "new-value"
 
 
 @pytest.mark.django_db
@@ -272,7 +272,7 @@ def test_regenerate_without_policy_replaces_the_secret_and_records_an_action(rea
     client = ClientFactory(realm=realm, secret="old-secret")
     secret_store.secret_store_rotated(client, "older", now=T0, expiration_time=T0 + 600)
     new = services.client_secret_regenerate(client=client, actor=ACTOR)
-    assert new != "old-secret" and selectors.client_secret_value(client=client) == new
+    assert new != "old-secret" and selectors.client_secret_value(client=client, actor=None) == new
     assert secret_store.secret_rows(client)[1] is None  # clean-up: no rotation without a policy
     [event] = events(realm, operation_type="ACTION")
     assert event.resource_path == f"clients/{client.pk}/client-secret"
@@ -306,7 +306,7 @@ def test_invalidate_rotated_secret_is_idempotent(realm):
     secret_store.secret_store_rotated(client, "old", now=T0, expiration_time=T0 + 600)
     assert services.client_rotated_secret_invalidate(client=client, actor=ACTOR) is True
     assert services.client_rotated_secret_invalidate(client=client, actor=ACTOR) is False
-    assert selectors.client_rotated_secret_value(client=client) is None
+    assert selectors.client_rotated_secret_value(client=client, actor=None) is None
     [event] = events(realm, operation_type="DELETE")
     assert event.resource_path == f"clients/{client.pk}/client-secret/rotated" and "old" not in event.representation
 
@@ -342,8 +342,8 @@ def test_reencrypt_secrets_moves_every_row_to_the_first_key(realm, settings):
     settings.SECRET_ENCRYPTION_KEYS = [new_key, old_key]
     call_command("reencrypt_secrets", stdout=open("/dev/null", "w"))
     settings.SECRET_ENCRYPTION_KEYS = [new_key]  # the old key is gone: everything still decrypts
-    assert selectors.client_secret_value(client=client) == "keep-me"
-    assert selectors.client_rotated_secret_value(client=client) == "and-me"
+    assert selectors.client_secret_value(client=client, actor=None) == "keep-me"
+    assert selectors.client_rotated_secret_value(client=client, actor=None) == "and-me"
 
 
 # --- delete, roles, registration token -------------------------------------------------------

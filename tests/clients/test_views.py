@@ -85,13 +85,13 @@ def test_view_only_admin_reads_everything_but_changes_nothing(viewer_client, rea
         assert viewer_client.get(target).status_code == 200, target
     assert viewer_client.get(url("client-create", realm)).status_code == 403
     assert viewer_client.get(url("client-role-create", realm, confidential)).status_code == 403
-    before = selectors.client_secret_value(client=confidential)
+    before = selectors.client_secret_value(client=confidential, actor=None)
     for target, data in write_posts(realm, confidential):
         assert viewer_client.post(target, data).status_code == 403, target
         assert viewer_client.post(target, data, **HTMX).status_code == 403, target
     confidential.refresh_from_db()
     assert confidential.client_id == "my-app" and confidential.client_authenticator_type == "client-secret"
-    assert selectors.client_secret_value(client=confidential) == before
+    assert selectors.client_secret_value(client=confidential, actor=None) == before
     assert ClientRole.objects.filter(client=confidential).count() == 1
     assert not AdminEvent.objects.filter(realm=realm).exists()
 
@@ -120,7 +120,7 @@ def test_manager_sees_the_secret_with_its_controls(admin_client, realm, confiden
 def test_manage_clients_role_without_superuser_can_regenerate(manager_client, realm, confidential):
     response = manager_client.post(url("client-secret-regenerate", realm, confidential))
     assert response.status_code == 302
-    assert selectors.client_secret_value(client=confidential) != "Sup3rSecretValue0123456789abcdef"
+    assert selectors.client_secret_value(client=confidential, actor=None) != "Sup3rSecretValue0123456789abcdef"
 
 
 # --- clients list ----------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_create_confidential_client_plain_post(admin_client, realm):
     client = Client.objects.get(realm=realm, client_id="billing")  # trimmed
     assert response.status_code == 302 and response["Location"] == url("client-settings", realm, client)
     assert not client.public_client and client.redirect_uris == ["https://billing.example.com/*", "https://billing.example.com/cb"]
-    assert client.web_origins == ["+"] and len(selectors.client_secret_value(client=client)) == 32
+    assert client.web_origins == ["+"] and len(selectors.client_secret_value(client=client, actor=None)) == 32
     page = admin_client.get(response["Location"]).content.decode()
     assert "Client created successfully" in page and ">Credentials<" in page
 
@@ -324,7 +324,7 @@ def test_delete_client_plain_post(admin_client, realm, confidential):
 def test_regenerate_htmx_swaps_the_credentials_fragment(admin_client, realm, confidential):
     response = admin_client.post(url("client-secret-regenerate", realm, confidential), **HTMX)
     body = response.content.decode()
-    new = selectors.client_secret_value(client=confidential)
+    new = selectors.client_secret_value(client=confidential, actor=None)
     assert response.status_code == 200 and body.lstrip().startswith('<div id="credentials">')
     assert new != "Sup3rSecretValue0123456789abcdef" and f'value="{new}"' in body
     assert "Client secret regenerated" in body
@@ -370,7 +370,7 @@ def test_invalidate_rotated_secret_htmx_and_plain(admin_client, realm, confident
     response = admin_client.post(url("client-rotated-secret-invalidate", realm, confidential), **HTMX)
     fragment = response.content.decode()
     assert "Rotated secret successfully removed" in fragment and "Secret rotated" not in fragment
-    assert selectors.client_rotated_secret_value(client=confidential) is None
+    assert selectors.client_rotated_secret_value(client=confidential, actor=None) is None
     again = admin_client.post(url("client-rotated-secret-invalidate", realm, confidential))
     assert again.status_code == 302
 

@@ -155,6 +155,38 @@ class TestSecretJwtWithRotation:
         assert again.status_code == 400
         assert json.loads(again.content)["error_description"].endswith("Token reuse detected")
 
+    def test_assertion_id_is_kept_in_the_database_until_exp(self, client, jwt_client):
+        """Every worker and instance shares the store; a replay at the last valid second is refused."""
+        import datetime as dt
+
+        from oidc.models import UsedClientAssertion
+        from tests.oidc.conftest import T0
+
+        secret = current_value(jwt_client)
+        with at(10):
+            assertion = self.assertion(secret, now_offset=10, jti="kept")
+            assert self.post(client, assertion).status_code == 200
+        exp = int((T0 + dt.timedelta(seconds=70)).timestamp())
+        assert UsedClientAssertion.objects.get(key=f"{jwt_client.pk}:kept").expires == exp
+        with at(70):
+            assert self.post(client, self.assertion(secret, now_offset=70)).status_code == 200  # sweeps old rows
+            again = self.post(client, assertion)
+        assert json.loads(again.content)["error_description"].endswith("Token reuse detected")
+
+    def test_bad_signatures_lock_the_address_not_the_client(self, client, jwt_client, settings):
+        settings.CLIENT_AUTH_FAILURE_LIMIT = 3
+        secret = current_value(jwt_client)
+        with at(10):
+            for _ in range(3):
+                assert self.post(client, self.assertion("w" * 32, now_offset=10)).status_code == 400
+            assert self.post(client, self.assertion(secret, now_offset=10)).status_code == 429
+            elsewhere = client.post("/realms/acme/protocol/openid-connect/token", {
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": self.assertion(secret, now_offset=10),
+            }, REMOTE_ADDR="198.51.100.7")
+            assert elsewhere.status_code == 200
+
     def test_token_endpoint_url_is_an_accepted_audience(self, client, jwt_client):
         secret = current_value(jwt_client)
         with at(10):

@@ -127,12 +127,17 @@ class TestClientCredentials:
         assert response.content == b""
         assert response["WWW-Authenticate"] == 'Basic realm="acme"'
 
-    def test_form_client_id_wins_over_basic(self, token_post, svc, realm):
+    def test_form_client_id_differing_from_basic_is_refused(self, token_post, svc, realm):
+        """Two identities in one request: refused, never silently one of them."""
         ClientFactory(realm=realm, client_id="other", service_accounts_enabled=True, secret="OtherSecretOfThirtyTwoCharacters")
         response = token_post("acme", {"grant_type": "client_credentials", "client_id": "other", "client_secret": "OtherSecretOfThirtyTwoCharacters"},
                               authorization=basic("svc", SECRET))
+        assert_error(response, 400, "invalid_client", "client_id parameter not matching with client from Authorization header")
+
+    def test_form_secret_wins_over_basic_for_the_same_client(self, token_post, svc):
+        response = token_post("acme", {"grant_type": "client_credentials", "client_id": "svc", "client_secret": SECRET},
+                              authorization=basic("svc", "not-the-secret"))
         assert response.status_code == 200
-        assert jwt.decode(body(response)["access_token"], jwks_of(__import__("django.test").test.Client(), "acme")).claims["azp"] == "other"
 
 
 class TestRequestErrors:

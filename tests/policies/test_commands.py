@@ -85,6 +85,8 @@ def test_refused_import_changes_nothing_and_says_why(tmp_path, master, weekly_pr
     "content, message",
     [
         ("{not json", "is not valid JSON: Expecting property name enclosed in double quotes"),
+        ('{"clientProfiles": {"profiles": [{"name": "\\ud800"}]}}', "is not valid JSON: Invalid \\u escape: a lone surrogate"),
+        ("[" * 100_000 + "]" * 100_000, "is not valid JSON: Nesting deeper than 100 levels"),
         ('"text"', "The file is not a realm export (expected a JSON object)"),
         ('{"realm": "acme", "clients": []}', "The file has neither clientProfiles nor clientPolicies"),
         ('[{"realm": "other", "clientProfiles": {}}]', "The file has no realm named master"),

@@ -20,8 +20,8 @@ from realms import permissions
 
 # The last migrations before the move, per app.
 BEFORE = [
-    ("adminconsole", "0005_sec_input"),
-    ("clients", "0002_sec_sessions"),
+    ("adminconsole", "0006_client_auth_lockout"),
+    ("clients", "0003_sec_lockout"),
     ("oidc", "0004_sec_sessions"),
     ("policies", "0002_representation_verbatim"),
 ]

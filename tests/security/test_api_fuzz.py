@@ -3,7 +3,8 @@
 A live server, a real bearer token (password grant of ``admin-cli``), a bounded number of generated
 requests per operation (valid and invalid ones), a fixed seed. Passes when no answer is a 5xx and
 every answer matches what the OpenAPI description promises (status code, content type, headers,
-body schema).
+body schema). The OIDC endpoints and dynamic registration, which have no OpenAPI description, are
+fuzzed with Hypothesis in ``test_oidc_fuzz.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Client authentication at the token and introspection endpoints: throttling and login events."""
+"""Client authentication at the token and introspection endpoints: throttling and login events.
+
+Only a wrong secret or signature of an existing confidential client counts, per (client, source
+address), with a higher per-client ceiling across addresses; made-up client ids count per address.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
 @pytest.fixture(autouse=True)
 def limits(settings):
     settings.CLIENT_AUTH_FAILURE_LIMIT = 3
+    settings.CLIENT_AUTH_CLIENT_CEILING = 6
     settings.CLIENT_AUTH_FAILURE_WINDOW = 60
     settings.CLIENT_AUTH_LOCKOUT_SECONDS = 120
 
@@ -71,10 +76,9 @@ def test_lockout_after_failures_refuses_even_the_right_secret_then_ends(client, 
 
 
 def test_unknown_client_id_is_throttled_alike(client, app):
-    """The throttle adds nothing that tells an existing client from a made-up one: the lockout
-    starts after as many failures and answers byte for byte the same. (The 401 bodies before it
-    are Keycloak's: ``unauthorized_client`` for a wrong secret, ``invalid_client`` for an unknown
-    client, keycloak-behaviour.md §2.1.)"""
+    """From one address, made-up client ids are locked after as many failures as a real client and
+    answered byte for byte the same. (The 401 bodies before it are Keycloak's:
+    ``unauthorized_client`` for a wrong secret, ``invalid_client`` for an unknown client.)"""
     with at(10):
         existing = [token(client, client_id="app", secret=WRONG) for _ in range(4)]
         unknown = [token(client, client_id="ghost", secret=WRONG) for _ in range(4)]
@@ -86,10 +90,10 @@ def test_unknown_client_id_is_throttled_alike(client, app):
 def test_introspection_counts_and_is_locked_too(client, app):
     with at(10):
         for _ in range(3):
-            response = client.post(INTROSPECT, {"token": "x", "client_id": "app", "client_secret": WRONG})
+            response = client.post(INTROSPECT, {"token": "x", "client_id": "app", "client_secret": WRONG}, REMOTE_ADDR="192.0.2.10")
             assert response.status_code == 401
-        assert client.post(INTROSPECT, {"token": "x", "client_id": "app", "client_secret": RIGHT}).status_code == 429
-        assert token(client).status_code == 429  # one lock per client id, whatever the endpoint
+        assert client.post(INTROSPECT, {"token": "x", "client_id": "app", "client_secret": RIGHT}, REMOTE_ADDR="192.0.2.10").status_code == 429
+        assert token(client, ip="192.0.2.10").status_code == 429  # one lock per client and address, whatever the endpoint
 
 
 def test_lock_is_per_client_id(client, app, master):
@@ -132,5 +136,150 @@ def test_throttle_state_is_in_the_database(client, app):
     with at(10):
         for _ in range(3):
             token(client, secret=WRONG)
-    row = ClientAuthFailure.objects.get(realm_name="master", client_id="app")
+    row = ClientAuthFailure.objects.get(realm_name="master", client_id="app", source="192.0.2.10")
     assert row.locked_until == int((T0 + dt.timedelta(seconds=10 + 120)).timestamp())
+
+
+# --- junk never locks -------------------------------------------------------------------------
+
+
+def post(client, data, ip="192.0.2.10", **headers):
+    return client.post(TOKEN, {"grant_type": "client_credentials", **data}, REMOTE_ADDR=ip, **headers)
+
+
+def basic_header(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_requests_that_test_no_credential_never_lock(client, app, master):
+    """Malformed requests, a wrong assertion type, a missing secret, a public client: none tests a
+    credential, so none counts, however many arrive from however few addresses."""
+    from realms.models import ClientAuthFailure
+    from oidc.services import admin_cli_ensure
+
+    admin_cli_ensure(realm=master)
+    junk = [
+        {"client_id": "app", "client_assertion_type": "x", "client_assertion": "y"},
+        {"client_id": "app", "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": "not.a.jwt"},
+        {"client_id": "app"},  # no secret
+        {"client_secret": WRONG},  # no client id
+        {"client_id": "admin-cli", "client_assertion_type": "x"},
+        {"client_id": "admin-cli", "client_secret": WRONG},  # a public client has no secret to guess
+    ]
+    with at(10):
+        for _ in range(5):
+            for data in junk:
+                assert post(client, data).status_code in (400, 401)
+            assert post(client, {"client_id": "app"}, HTTP_AUTHORIZATION="Basic /w==").status_code == 401
+            assert post(client, {"client_id": "admin-cli"}, HTTP_AUTHORIZATION=basic_header("app", WRONG)).status_code == 400
+        assert not ClientAuthFailure.objects.exists()
+        assert token(client).status_code == 200
+        password = client.post(TOKEN, {"grant_type": "password", "client_id": "admin-cli", "username": "nobody", "password": "x"})
+        assert password.status_code == 401 and password.json()["error"] == "invalid_grant"  # not a 429
+
+
+def test_a_public_client_is_never_locked(client, master):
+    """Even with failures on record under its id (say, from before it became public)."""
+    from realms.throttle import client_auth_failure_record
+    from oidc.services import admin_cli_ensure
+
+    admin_cli_ensure(realm=master)
+    with at(10):
+        for _ in range(10):
+            client_auth_failure_record(realm=master, client_id="admin-cli", source="192.0.2.10")
+        response = client.post(TOKEN, {"grant_type": "password", "client_id": "admin-cli", "username": "nobody", "password": "x"},
+                               REMOTE_ADDR="192.0.2.10")
+        assert response.json()["error"] == "invalid_grant"
+
+
+# --- per address, and the ceiling ---------------------------------------------------------------
+
+
+def test_wrong_secrets_from_one_address_do_not_lock_another(client, app):
+    with at(10):
+        for _ in range(3):
+            assert token(client, secret=WRONG, ip="198.51.100.1").status_code == 401
+        assert token(client, secret=RIGHT, ip="198.51.100.1").status_code == 429
+        assert token(client, secret=WRONG, ip="198.51.100.1").status_code == 429
+        assert token(client, secret=RIGHT, ip="198.51.100.2").status_code == 200
+        assert token(client, secret=RIGHT, ip="198.51.100.2", basic=True).status_code == 200
+
+
+def test_the_ceiling_locks_every_address(client, app):
+    with at(10):
+        for i in range(6):  # two failures from each of three addresses: none reaches its own limit
+            assert token(client, secret=WRONG, ip=f"198.51.100.{i // 2}").status_code == 401
+        locked = token(client, secret=RIGHT, ip="203.0.113.99")
+        assert locked.status_code == 429
+        assert locked["Retry-After"] == "120"
+    with at(10 + 121):
+        assert token(client, secret=RIGHT, ip="203.0.113.99").status_code == 200
+
+
+def test_a_right_secret_forgets_its_addresses_failures(client, app):
+    with at(10):
+        for _ in range(2):
+            token(client, secret=WRONG)
+        assert token(client).status_code == 200
+        for _ in range(2):
+            assert token(client, secret=WRONG).status_code == 401
+        assert token(client).status_code == 200
+
+
+def test_a_lock_recorded_by_another_worker_holds_here(client, app, master):
+    """This process never saw a failure: the lock written by another worker (or instance) is read
+    from the database all the same, through the client row's failure mark."""
+    from realms.throttle import client_auth_failure_record, client_auth_horizon
+    from clients.authentication import client_auth_failures_mark
+
+    with at(10):
+        assert token(client).status_code == 200
+        client_auth_failures_mark(type(app).objects.get(pk=app.pk), until=client_auth_horizon())
+        for _ in range(3):
+            client_auth_failure_record(realm=master, client_id="app", source="192.0.2.10")
+        assert token(client).status_code == 429
+        assert token(client, ip="192.0.2.11").status_code == 200
+
+
+# --- one identity per request ---------------------------------------------------------------------
+
+
+def test_basic_and_form_client_ids_must_agree(client, app, master):
+    from clients.services import client_create
+
+    with at(0):
+        client_create(realm=master, representation={"clientId": "other", "secret": RIGHT, "serviceAccountsEnabled": True}, actor=None)
+    with at(10):
+        response = post(client, {"client_id": "other", "client_secret": RIGHT}, HTTP_AUTHORIZATION=basic_header("app", RIGHT))
+        assert response.status_code == 400
+        assert response.json() == {"error": "invalid_client",
+                                   "error_description": "client_id parameter not matching with client from Authorization header"}
+        same = post(client, {"client_id": "app"}, HTTP_AUTHORIZATION=basic_header("app", RIGHT))
+        assert same.status_code == 200
+
+
+# --- hostile encodings: a 4xx, never a 500 --------------------------------------------------------
+
+
+def test_basic_header_that_is_not_utf8(client, app):
+    with at(10):
+        response = post(client, {}, HTTP_AUTHORIZATION="Basic /w==")  # base64 of the byte 0xFF
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Basic realm="master"'
+        with_id = post(client, {"client_id": "app", "client_secret": RIGHT}, HTTP_AUTHORIZATION="Basic /w==")
+        assert with_id.status_code == 200  # an unusable header is ignored when the form names the client
+
+
+def test_assertion_with_deeply_nested_json(client, app):
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    nested = b"[" * 20_000 + b"]" * 20_000  # within the JOSE size limit, far beyond the recursion limit
+    header = b64(b'{"alg":"HS256"}')
+    for assertion in (f"{header}.{b64(nested)}.c2ln", f"{b64(nested)}.{b64(b'{}')}.c2ln"):
+        with at(10):
+            response = post(client, {"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                                     "client_assertion": assertion})
+        assert response.status_code == 400, response.content
+        assert response.json() == {"error": "unauthorized_client", "error_description":
+                                   "Client authentication with client secret signed JWT failed: Could not parse the client assertion"}

@@ -9,12 +9,12 @@ API, all or nothing. A key that is absent leaves that half unchanged.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from realms.actor import SYSTEM, Actor
+from realms.json_input import json_parse
 from realms.models import Realm
 from policies.errors import PolicyValidationError
 from policies.services import client_policies_import
@@ -67,6 +67,6 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from exc
         try:
-            return json.loads(text)
+            return json_parse(text)  # the same refusals as the JSON editor: nothing unstorable gets in
         except ValueError as exc:
             raise CommandError(f"{file} is not valid JSON: {exc}") from exc

@@ -1,5 +1,6 @@
-"""``manage.py client_auth_reset REALM [CLIENT_ID]``: lift the failed-authentication lockout of a
-client id (or of every client id of the realm) at the token and introspection endpoints."""
+"""``manage.py client_auth_reset REALM [CLIENT_ID]``: lift the failed-authentication lockouts of a
+client (for every source address, and its ceiling) or of every client of the realm (and the
+per-address counts of unknown client ids) at the token and introspection endpoints."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("realm", help="realm name")
-        parser.add_argument("client_id", nargs="?", help="the client id as presented (all client ids when left out)")
+        parser.add_argument("client_id", nargs="?", help="the client id (all clients when left out)")
 
     def handle(self, *args, realm: str, client_id: str | None = None, **options):
         rows = ClientAuthFailure.objects.filter(realm_name=realm)

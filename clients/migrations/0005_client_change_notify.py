@@ -63,7 +63,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0003_realm_moved"),
+        ("clients", "0004_realm_moved"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

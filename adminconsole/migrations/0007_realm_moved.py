@@ -10,9 +10,9 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("adminconsole", "0005_sec_input"),
+        ("adminconsole", "0006_client_auth_lockout"),
         ("realms", "0001_initial"),
-        ("clients", "0003_realm_moved"),
+        ("clients", "0004_realm_moved"),
         ("oidc", "0005_realm_moved"),
         ("policies", "0003_realm_moved"),
     ]

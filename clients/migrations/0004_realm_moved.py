@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("clients", "0002_sec_sessions"),
+        ("clients", "0003_sec_lockout"),
         ("realms", "0001_initial"),
     ]
 
