@@ -11,7 +11,7 @@ from clients import selectors
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from tests.conftest import make_user
-from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory
+from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory, confidential_only_policy
 
 T0 = 1_780_000_000  # Thursday, 28 May 2026 20:26:40 UTC
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -430,13 +430,7 @@ def test_roles_tab_create_and_delete(admin_client, realm, confidential):
 
 @pytest.mark.django_db
 def test_policy_refusal_is_shown_as_keycloak_words_it(admin_client, realm):
-    from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
-
-    profile = ClientProfile.objects.create(realm=realm, name="confidential only")
-    ClientProfileExecutor.objects.create(profile=profile, provider_id="confidential-client", configuration={})
-    policy = ClientPolicy.objects.create(realm=realm, name="no public", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="any-client", configuration={})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name=profile.name)
+    confidential_only_policy(realm)
     data = create_data()
     del data["client_authentication"]
     response = admin_client.post(url("client-create", realm), data)
