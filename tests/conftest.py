@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -53,7 +54,12 @@ def admin_client(client, admin_user):
     return client
 
 
+# The console roles of a view-only administrator: reads every page, changes nothing.
+VIEWER_ROLES = ["view-realm", "view-clients"]
+
+
 def make_user(django_user_model, username: str, roles: list[str]):
+    """A console user holding exactly ``roles`` (realm-management role names), password ADMIN_PASSWORD."""
     from django.contrib.auth.models import Permission
 
     from realms.permissions import codename
@@ -65,8 +71,26 @@ def make_user(django_user_model, username: str, roles: list[str]):
 
 
 @pytest.fixture
+def console_client(client, db, django_user_model):
+    """``console_client(roles=[...])`` signs a new console user holding exactly those roles in
+    on the test client and returns it: the one way tests sign in someone other than the
+    bootstrap administrator (``admin_client``).
+
+    ``username=`` names the user (events and tokens show it); ``client=`` signs in on another
+    ``django.test.Client``, for a test that needs two people at once.
+    """
+    made = itertools.count()
+
+    def sign_in(roles, *, username: str | None = None, client=client):
+        client.force_login(make_user(django_user_model, username or f"console-user-{next(made)}", list(roles)))
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def viewer_user(db, django_user_model):
-    return make_user(django_user_model, "viewer", ["view-realm", "view-clients"])
+    return make_user(django_user_model, "viewer", VIEWER_ROLES)
 
 
 @pytest.fixture
@@ -97,12 +121,17 @@ def page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def console_page(page, admin_user, master):
-    """A browser page signed in as the bootstrap administrator, on realm master."""
-    page.goto("/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+def browser_sign_in(page, username: str = "admin", password: str = ADMIN_PASSWORD, *, start: str = "/"):
+    """Sign in through the login form, as a person does; returns on realm master's console."""
+    page.goto(start)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/console/master/**")
     return page
+
+
+@pytest.fixture
+def console_page(page, admin_user, master):
+    """A browser page signed in as the bootstrap administrator, on realm master."""
+    return browser_sign_in(page)

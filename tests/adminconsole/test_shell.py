@@ -181,14 +181,12 @@ def test_delete_realm_from_the_console(admin_client, master):
 
 
 @pytest.mark.django_db
-def test_master_cannot_be_deleted_and_viewers_cannot_delete(admin_client, django_user_model, client, master):
-    from tests.conftest import make_user
-
+def test_master_cannot_be_deleted_and_viewers_cannot_delete(admin_client, console_client, master):
     response = admin_client.post("/console/master/realm-settings/delete", follow=True)
     assert b"Could not delete realm: Can&#x27;t delete master realm" in response.content
     assert Realm.objects.filter(name="master").exists()
     services.realm_create(name="kept")
-    client.force_login(make_user(django_user_model, "looker", ["view-realm"]))
+    client = console_client(["view-realm"], username="looker")
     assert client.post("/console/kept/realm-settings/delete").status_code == 403
     assert Realm.objects.filter(name="kept").exists()
     with pytest.raises(services.RealmProtected):

@@ -10,7 +10,6 @@ from realms.models import AdminEvent
 from clients import selectors
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
-from tests.conftest import make_user
 from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory, confidential_only_policy
 
 T0 = 1_780_000_000  # Thursday, 28 May 2026 20:26:40 UTC
@@ -29,9 +28,9 @@ def confidential(realm):
 
 
 @pytest.fixture
-def manager_client(client, django_user_model):
-    client.force_login(make_user(django_user_model, "manager", ["view-realm", "view-clients", "manage-clients"]))
-    return client
+def clients_manager_client(console_client):
+    """manage-clients with the view roles, not a superuser."""
+    return console_client(["view-realm", "view-clients", "manage-clients"], username="manager")
 
 
 # --- permission matrix -----------------------------------------------------------------------
@@ -72,8 +71,8 @@ def test_anonymous_visitors_are_sent_to_login(client, realm, confidential):
 
 
 @pytest.mark.django_db
-def test_user_without_client_roles_gets_403(client, realm, confidential, django_user_model):
-    client.force_login(make_user(django_user_model, "realm-only", ["view-realm"]))
+def test_user_without_client_roles_gets_403(console_client, realm, confidential):
+    client = console_client(["view-realm"], username="realm-only")
     for target in read_urls(realm, confidential):
         assert client.get(target).status_code == 403, target
 
@@ -117,8 +116,8 @@ def test_manager_sees_the_secret_with_its_controls(admin_client, realm, confiden
 
 
 @pytest.mark.django_db
-def test_manage_clients_role_without_superuser_can_regenerate(manager_client, realm, confidential):
-    response = manager_client.post(url("client-secret-regenerate", realm, confidential))
+def test_manage_clients_role_without_superuser_can_regenerate(clients_manager_client, realm, confidential):
+    response = clients_manager_client.post(url("client-secret-regenerate", realm, confidential))
     assert response.status_code == 302
     assert selectors.client_secret_value(client=confidential, actor=None) != "Sup3rSecretValue0123456789abcdef"
 

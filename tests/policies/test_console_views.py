@@ -119,10 +119,10 @@ def test_viewer_reads_everything_without_buttons_and_cannot_write(viewer_client,
     assert (services.profiles_representation(master), services.policies_representation(master)) == before
 
 
-def test_manage_realm_alone_can_do_everything(manager_client, master, profile, policy):
+def test_manage_realm_alone_can_do_everything(realm_manager_client, master, profile, policy):
     for url in _urls(profile, policy).values():
-        assert manager_client.get(url).status_code == 200, url
-    response = manager_client.post(BASE + "profiles/add-profile", {"name": "by manager", "description": ""})
+        assert realm_manager_client.get(url).status_code == 200, url
+    response = realm_manager_client.post(BASE + "profiles/add-profile", {"name": "by manager", "description": ""})
     assert response.status_code == 302
     assert ClientProfile.objects.filter(name="by manager").exists()
 

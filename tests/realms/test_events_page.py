@@ -12,7 +12,6 @@ from django.urls import reverse
 from realms.actor import Actor
 from realms.events import MASK, admin_event_record, login_event_record
 from realms.models import AdminEvent, LoginEvent
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +43,8 @@ class TestPermissions:
         assert response.status_code == 302
         assert "/login" in response["Location"]
 
-    def test_user_without_view_realm_is_forbidden(self, client, master, django_user_model):
-        client.force_login(make_user(django_user_model, "clients-only", ["view-clients"]))
+    def test_user_without_view_realm_is_forbidden(self, console_client, master):
+        client = console_client(["view-clients"], username="clients-only")
         assert client.get(url()).status_code == 403
         assert client.get(reverse("events-user", kwargs={"realm": "master"})).status_code == 403
 
