@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
 import tempfile
 
 import pytest
+
+from tests import permissions
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
 # around it are still synchronous and safe.
@@ -55,7 +58,7 @@ def admin_client(client, admin_user):
 
 
 # The console roles of a view-only administrator: reads every page, changes nothing.
-VIEWER_ROLES = ["view-realm", "view-clients"]
+VIEWER_ROLES = list(permissions.VIEWER_ROLES)
 
 
 def make_user(django_user_model, username: str, roles: list[str]):
@@ -86,6 +89,13 @@ def console_client(client, db, django_user_model):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def permission_matrix(console_client):
+    """``permission_matrix(calls, anonymous=..., outsider=..., viewer=..., manager=..., manager_roles=[...])``:
+    see tests/permissions.py."""
+    return functools.partial(permissions.assert_permission_matrix, console_client)
 
 
 @pytest.fixture

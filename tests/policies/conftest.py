@@ -49,9 +49,3 @@ def weekly_policies() -> dict:
 def realm_manager_client(console_client):
     """manage-realm only (which implies view-realm)."""
     return console_client(["manage-realm"], username="realm-manager")
-
-
-@pytest.fixture
-def outsider_client(console_client):
-    """Signed in, but may only view clients: no realm permission."""
-    return console_client(["view-clients"], username="outsider")
