@@ -136,15 +136,19 @@ def _registration_uri(request, realm: Realm, client: Client) -> str:
     return f"{issuer_of(request, realm)}/clients-registrations/openid-connect/{client.client_id}"
 
 
-def _policy_error(exc: ClientPolicyError) -> OAuthError:
-    """The engine names the refused event: 403 before the change, 400 after it."""
-    if exc.event in BEFORE_EVENTS:
-        return OAuthError(403, "insufficient_scope", exc.error_description)
-    return exc
+# What the services refuse a registration or an update with; ``_refusal`` answers each.
+REFUSALS = (ClientPolicyError, RepresentationError, ClientExists, ClientAccessDenied)
 
 
-def _representation_error(exc) -> OAuthError:
-    return OAuthError(400, "invalid_client_metadata", getattr(exc, "message", str(exc)))
+def _refusal(exc: Exception) -> OAuthError:
+    if isinstance(exc, ClientPolicyError):
+        # The engine names the refused event: 403 before the change, 400 after it.
+        if exc.event in BEFORE_EVENTS:
+            return OAuthError(403, "insufficient_scope", exc.error_description)
+        return exc
+    if isinstance(exc, ClientAccessDenied):
+        return _forbidden()
+    return OAuthError(400, "invalid_client_metadata", exc.message)  # ClientExists, RepresentationError
 
 
 @endpoint("POST")
@@ -164,12 +168,8 @@ def register(request, realm: str):
         client, registration_token = services.dynamic_client_register(
             realm=realm_obj, representation=representation, actor=auth.actor, initial_access_token_id=auth.initial_access_token_id
         )
-    except ClientPolicyError as exc:
-        raise _policy_error(exc) from None
-    except RepresentationError as exc:
-        raise _representation_error(exc) from None
-    except ClientExists as exc:
-        raise OAuthError(400, "invalid_client_metadata", exc.message) from None
+    except REFUSALS as exc:
+        raise _refusal(exc) from None
     uri = _registration_uri(request, realm_obj, client)
     response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token), status=201)
     response["Location"] = uri
@@ -210,14 +210,8 @@ def client_configuration(request, realm: str, client_id: str):
         metadata = metadata_parse(body)
         representation = metadata_to_representation(metadata, create=False)
         client, registration_token = services.dynamic_client_update(client=client, representation=representation, actor=auth.actor)
-    except ClientPolicyError as exc:
-        raise _policy_error(exc) from None
-    except RepresentationError as exc:
-        raise _representation_error(exc) from None
-    except ClientExists as exc:
-        raise OAuthError(400, "invalid_client_metadata", exc.message) from None
-    except ClientAccessDenied:
-        raise _forbidden() from None
+    except REFUSALS as exc:
+        raise _refusal(exc) from None
     client = Client.objects.prefetch_related("secrets").get(pk=client.pk)
     response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token))
     response["Cache-Control"] = "no-store"
