@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from realms.errors import ApiError
+from adminconsole.api.errors import ApiError
 from realms.models import Realm
 
 _REQUEST_SCHEMAS: dict[str, type[BaseModel] | dict] = {}
