@@ -27,7 +27,7 @@ FORM = "grant_type=client_credentials&client_id=bench&client_secret=BenchSecretO
 FORM_TYPE = "application/x-www-form-urlencoded"
 STEPS = [
     ("whole request (Django handler + middleware)", "django/core/handlers/base.py", "_get_response"),
-    ("token view", "oidc/views.py", "token"),
+    ("token view", "oidc/views/token.py", "token"),
     ("  form parsing", "django/http/request.py", "_load_post_and_files"),
     ("client authentication (secret check)", "clients/authentication.py", "client_authenticate"),
     ("  client rows (per-worker cache + LISTEN drain)", "oidc/client_cache.py", "__call__"),
@@ -38,8 +38,8 @@ STEPS = [
     ("access token: claims + RS256 signature", "oidc/tokens.py", "access_token_issue"),
     ("  RSA signing (OpenSSL)", "joserfc/_rfc7518/jws_algs.py", "sign"),
     ("  active key lookup (cached)", "oidc/keys.py", "signing_key"),
-    ("realm lookup", "oidc/views.py", "realm_get"),
-    ("JSON response", "oidc/http.py", "json_response"),
+    ("realm lookup", "oidc/views/endpoint.py", "realm_get"),
+    ("JSON response", "realms/http.py", "json_response"),
 ]
 
 

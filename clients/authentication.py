@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from realms import clock
+from realms.errors import OAuthError
 from clients import crypto
 from clients.models import Client, ClientSecret
 
@@ -62,7 +63,7 @@ def _dummy_check(given: str | None) -> None:
     crypto.secrets_equal(given or "-", crypto.decrypt(token))
 
 
-class ClientAuthError(Exception):
+class ClientAuthError(OAuthError):
     """A refused client authentication: answer ``status`` with ``as_dict()`` as the JSON body.
 
     What the refusal means for brute-force throttling (``realms.throttle``):
@@ -74,15 +75,9 @@ class ClientAuthError(Exception):
 
     def __init__(self, status: int, error: str, error_description: str, *,
                  wrong_credential_of: Client | None = None, unknown_client: bool = False):
-        super().__init__(error_description)
-        self.status = status
-        self.error = error
-        self.error_description = error_description
+        super().__init__(status, error, error_description)
         self.wrong_credential_of = wrong_credential_of
         self.unknown_client = unknown_client
-
-    def as_dict(self) -> dict:
-        return {"error": self.error, "error_description": self.error_description}
 
     def __repr__(self) -> str:
         return f"ClientAuthError({self.status}, {self.error!r}, {self.error_description!r})"

@@ -24,9 +24,9 @@ from joserfc.errors import JoseError
 
 from realms import clock
 from realms.actor import client_ip
+from realms.errors import OAuthError
 from realms.events import login_event_record
 from realms.models import Realm
-from realms.throttle import ERROR as THROTTLED
 from realms.throttle import (
     Throttled,
     client_auth_failure_record,
@@ -43,7 +43,6 @@ from clients.authentication import (
 )
 from clients.models import Client
 from oidc import client_cache
-from oidc.http import OAuthError
 from oidc.models import UsedClientAssertion
 
 
@@ -87,7 +86,8 @@ def request_source(request) -> str:
 
 
 def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, ...], endpoint: str = "token") -> Authenticated:
-    """Authenticate the client of an endpoint request; raises ``OAuthError`` in Keycloak's shapes.
+    """Authenticate the client of an endpoint request; raises ``OAuthError`` in Keycloak's shapes
+    (a refused credential is ``ClientAuthError``, answered as it stands).
 
     Brute-force throttling (``realms.throttle``): a wrong secret or signature of an existing
     client counts per (client, source address) and per client; an unknown client id per source
@@ -107,10 +107,10 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
     except ClientAuthError as exc:
         blocked = _failure_count(realm, exc, source)
         if blocked is not None:
-            raise _too_many(blocked) from None
+            raise blocked.error() from None
         login_event_record(realm=realm, client_id=presented, success=False, ip_address=ip,
                            error=exc.error, details={**details, "method": _method_of(request)})
-        raise OAuthError(exc.status, exc.error, exc.error_description) from None
+        raise
     except OAuthError as exc:
         login_event_record(realm=realm, client_id=presented, success=False, ip_address=ip,
                            error=exc.error, details={**details, "method": _method_of(request)})
@@ -119,7 +119,7 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
     if authenticated.matched is not None and client.auth_failures_until >= clock.epoch():
         blocked = client_auth_lock_read(realm=realm, client_id=client.client_id, source=source)
         if blocked is not None:
-            raise _too_many(blocked)
+            raise blocked.error()
         client_auth_success(realm=realm, client_id=client.client_id, source=source)
     _record_success(realm, authenticated, ip=ip, details={**details, "method": authenticated.method})
     return authenticated
@@ -135,11 +135,6 @@ def _failure_count(realm: Realm, exc: ClientAuthError, source: str) -> Throttled
     if exc.unknown_client:
         return client_auth_failure_record(realm=realm, client_id=None, source=source)
     return None
-
-
-def _too_many(blocked: Throttled) -> OAuthError:
-    return OAuthError(429, THROTTLED["error"], THROTTLED["error_description"],
-                      headers={"Retry-After": str(blocked.retry_after), "Cache-Control": "no-store"})
 
 
 def _method_of(request) -> str:

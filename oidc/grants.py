@@ -1,7 +1,8 @@
 """The token endpoint's grants: client_credentials, password, refresh_token.
 
 Each function takes an authenticated client and answers the token response body, or raises
-``OAuthError`` with Keycloak's error code, text and status.
+``OAuthError`` with Keycloak's error code, text and status (a client policy's refusal is one:
+``ClientPolicyError``, answered 400).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from django.contrib.auth import authenticate
 from realms import clock
 from realms.actor import client_ip
 from realms.models import Realm
+from realms.errors import OAuthError
 from realms.permissions import roles_of
 from clients.models import Client
 from oidc import caches, keys, sessions, tokens
-from oidc.http import OAuthError
+from oidc.errors import TokenError
 from oidc.models import UserSession
 from oidc.sessions import MASTER, service_account_subject
-from policies.engine import ClientPolicyError, Event, client_policies_trigger
+from policies.engine import Event, client_policies_trigger
 
 DEFAULT_SCOPES = ("profile", "email")
 REALM_MANAGEMENT = "realm-management"
@@ -29,14 +31,12 @@ def scope_of(requested: str | None) -> str:
     return " ".join((["openid"] if "openid" in asked else []) + list(DEFAULT_SCOPES))
 
 
-def _trigger(event, *, realm: Realm, client: Client, grant_type: str, extra: dict | None = None) -> None:
+def policies_trigger(event, *, realm: Realm, client: Client, grant_type: str, extra: dict | None = None) -> None:
+    """The realm's client policies for a token-side ``event``; a refusal propagates (400)."""
     if event is None:
         return
-    try:
-        client_policies_trigger(event, realm=realm, client=client, extra={"grant_type": grant_type, **(extra or {})},
-                                policies=caches.realm_policies(realm))
-    except ClientPolicyError as exc:
-        raise OAuthError(400, exc.error, exc.error_description) from None
+    client_policies_trigger(event, realm=realm, client=client, extra={"grant_type": grant_type, **(extra or {})},
+                            policies=caches.realm_policies(realm))
 
 
 def user_claims(user, realm: Realm) -> dict:
@@ -80,7 +80,7 @@ def grant_client_credentials(*, request, realm: Realm, client: Client, issuer: s
         if user is not None:
             found = user_claims(user, realm)
             realm_roles, resource_access = found["realm_roles"], found["resource_access"]
-    _trigger(Event.SERVICE_ACCOUNT_TOKEN_REQUEST, realm=realm, client=client, grant_type="client_credentials")
+    policies_trigger(Event.SERVICE_ACCOUNT_TOKEN_REQUEST, realm=realm, client=client, grant_type="client_credentials")
     scope = scope_of(request.POST.get("scope"))
     now = clock.epoch()
     ip = client_ip(request)
@@ -131,7 +131,7 @@ def grant_password(*, request, realm: Realm, client: Client, issuer: str) -> dic
     _refuse_bearer_only(client)
     if not client.direct_access_grants_enabled:
         raise OAuthError(400, "unauthorized_client", "Client not allowed for direct access grants")
-    _trigger(getattr(Event, "RESOURCE_OWNER_PASSWORD_CREDENTIALS_REQUEST", None), realm=realm, client=client, grant_type="password")
+    policies_trigger(getattr(Event, "RESOURCE_OWNER_PASSWORD_CREDENTIALS_REQUEST", None), realm=realm, client=client, grant_type="password")
     username = request.POST.get("username") or ""
     password = request.POST.get("password") or ""
     if not username:
@@ -162,7 +162,7 @@ def grant_refresh_token(*, request, realm: Realm, client: Client, issuer: str) -
         raise OAuthError(400, "invalid_grant", "Session not active")
     if claims["exp"] <= clock.epoch():
         raise OAuthError(400, "invalid_grant", "Token is not active")
-    _trigger(Event.TOKEN_REFRESH, realm=realm, client=client, grant_type="refresh_token")
+    policies_trigger(Event.TOKEN_REFRESH, realm=realm, client=client, grant_type="refresh_token")
     scope = claims.get("scope") or scope_of(None)
     return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=session.user, scope=scope, session=session)
 
@@ -171,9 +171,17 @@ def refresh_token_claims(token: str, *, realm: Realm, check_expiry: bool = True)
     """Verified refresh-token claims, or 400 invalid_grant with Keycloak's texts."""
     try:
         claims = tokens.refresh_token_verify(token, realm=realm.name, check_expiry=check_expiry)
-    except tokens.TokenError as exc:
-        text = "Token is not active" if exc.description == "Token is not active" else "Invalid refresh token"
+    except TokenError as exc:
+        text = "Token is not active" if exc.error_description == "Token is not active" else "Invalid refresh token"
         raise OAuthError(400, "invalid_grant", text) from None
     if not claims.get("sid"):
         raise OAuthError(400, "invalid_grant", "Invalid refresh token")
     return claims
+
+
+# grant_type -> grant; also what discovery publishes as grant_types_supported
+GRANTS = {
+    "client_credentials": grant_client_credentials,
+    "password": grant_password,
+    "refresh_token": grant_refresh_token,
+}

@@ -14,6 +14,7 @@ from joserfc.errors import JoseError
 
 from clients import secrets as secret_store
 from clients.models import SECRET_AUTHENTICATORS, Client
+from oidc.errors import MetadataError
 
 # token_endpoint_auth_method -> Keycloak clientAuthenticatorType (None: a public client)
 AUTH_METHODS = {
@@ -30,13 +31,6 @@ LIST_FIELDS = ("redirect_uris", "grant_types", "response_types", "contacts")
 STRING_FIELDS = ("client_id", "client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri", "scope",
                  "token_endpoint_auth_method", "token_endpoint_auth_signing_alg", "software_id", "software_version")
 URI_ATTRIBUTES = {"logo_uri": "logoUri", "policy_uri": "policyUri", "tos_uri": "tosUri"}
-
-
-class MetadataError(Exception):
-    def __init__(self, error: str, description: str):
-        super().__init__(description)
-        self.error = error
-        self.description = description
 
 
 def metadata_parse(data) -> dict:

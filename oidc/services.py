@@ -6,7 +6,6 @@ event written in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.db import transaction
@@ -15,16 +14,13 @@ from realms import clock
 from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import Realm
+from clients import crypto
 from clients.models import Client
 from oidc import keys
+from oidc.errors import RegistrationTokenError
 from oidc.models import InitialAccessToken, RealmKey
 
 ADMIN_CLI = "admin-cli"
-
-
-def token_digest(token: str) -> str:
-    """SHA-256 hex digest: how initial and registration access tokens are stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def admin_cli_ensure(*, realm: Realm) -> Client:
@@ -85,7 +81,7 @@ def initial_access_token_create(*, realm: Realm, expiration: int, count: int, ac
     realm = Realm.objects.select_for_update(of=("self",)).get(pk=realm.pk)
     token = secrets.token_urlsafe(32)
     row = InitialAccessToken.objects.create(
-        realm=realm, digest=token_digest(token), created=clock.epoch(), expiration=expiration, count=count, remaining_count=count
+        realm=realm, digest=crypto.token_digest(token), created=clock.epoch(), expiration=expiration, count=count, remaining_count=count
     )
     admin_event_record(
         realm=realm,
@@ -113,17 +109,9 @@ def initial_access_token_delete(*, realm: Realm, token_id: int, actor: Actor | N
 # --- dynamic client registration (RFC 7591/7592, keycloak-behaviour §7) ----------------------
 
 
-class RegistrationTokenError(Exception):
-    """401 ``invalid_token`` with Keycloak's description."""
-
-    def __init__(self, description: str):
-        super().__init__(description)
-        self.description = description
-
-
 def initial_access_token_find(*, realm: Realm, token: str) -> InitialAccessToken:
     """The initial access token row for ``token``; raises ``RegistrationTokenError`` when unusable."""
-    row = InitialAccessToken.objects.filter(realm=realm, digest=token_digest(token)).first()
+    row = InitialAccessToken.objects.filter(realm=realm, digest=crypto.token_digest(token)).first()
     _initial_access_token_check(row)
     return row
 

@@ -23,24 +23,13 @@ from joserfc.errors import JoseError
 from realms import clock
 from realms.models import Realm
 from oidc import keys
+from oidc.errors import TokenError
 
 TYP_ACCESS = "Bearer"
 TYP_REFRESH = "Refresh"
 TYP_ID = "ID"
 ALGORITHMS = [keys.ALGORITHM]
 MAX_TOKEN_LENGTH = 16_384
-
-
-class TokenError(Exception):
-    """A token that is malformed, not signed by a published key of its realm, expired or of the wrong type.
-
-    ``description`` is safe to show to the caller (Keycloak's texts where they exist).
-    """
-
-    def __init__(self, description: str = "Token is not active"):
-        super().__init__(description)
-        self.error = "invalid_token"
-        self.description = description
 
 
 def issuer_for(base_url: str, realm_name: str) -> str:

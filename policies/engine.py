@@ -326,7 +326,8 @@ def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = 
         for profile_name in policy.profile_names:
             for executor in loaded.executors_of(profile_name):
                 if event in executor.events:
-                    executor.execute(ctx)
+                    with ClientPolicyError.raised_on(event):
+                        executor.execute(ctx)
     return TriggerResult(rotation_enabled=ctx.rotation_enabled, applied_policies=tuple(applied))
 
 

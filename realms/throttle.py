@@ -22,7 +22,7 @@ force; Keycloak has nothing for it. The rules:
 Usage (``oidc.client_auth``)::
 
     blocked = client_auth_failure_record(realm=realm, client_id=client_id_or_None, source=source)
-    if blocked: answer blocked.response()              # 429: a lock was already in force
+    if blocked: raise blocked.error()                  # 429: a lock was already in force
     ...
     blocked = client_auth_lock_read(realm=realm, client_id=client_id, source=source)  # right secret
     client_auth_success(realm=realm, client_id=client_id, source=source)
@@ -31,7 +31,6 @@ Usage (``oidc.client_auth``)::
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 from dataclasses import dataclass
 
@@ -41,6 +40,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 
 from realms.clock import epoch
+from realms.errors import OAuthError
 from realms.models import ClientAuthFailure, Realm
 
 logger = logging.getLogger(__name__)
@@ -55,11 +55,13 @@ UNKNOWN_SOURCE = "unknown"
 class Throttled:
     retry_after: int  # seconds
 
+    def error(self) -> OAuthError:
+        """The 429 answer, in the OAuth shape, with ``Retry-After``."""
+        return OAuthError(429, ERROR["error"], ERROR["error_description"],
+                          headers={"Retry-After": str(self.retry_after), "Cache-Control": "no-store"})
+
     def response(self) -> HttpResponse:
-        response = HttpResponse(json.dumps(ERROR, separators=(",", ":")), status=429, content_type="application/json")
-        response["Retry-After"] = str(self.retry_after)
-        response["Cache-Control"] = "no-store"
-        return response
+        return self.error().response()
 
 
 def _window() -> int:

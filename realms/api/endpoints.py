@@ -12,7 +12,7 @@ from ninja import Router
 
 from realms import permissions, selectors, services
 from adminconsole.api import body as b
-from adminconsole.api.errors import ApiError, error_message, json_response, no_content
+from adminconsole.api.errors import error_message, forbidden, json_response, no_content
 from adminconsole.api.common import authorized_realm, body_doc, realm_get  # noqa: F401  (realm_get re-exported)
 from adminconsole.api.schemas import (
     ERRORS_READ,
@@ -148,7 +148,7 @@ def _replace_client_policies(realm: Realm, body: dict, auth) -> None:
 def realms_list(request):
     auth = request.auth
     if not auth.has_any():
-        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+        raise forbidden()
     full = auth.has(permissions.VIEW_REALM)
     return json_response([realm_representation(realm, full=full) for realm in selectors.realms_list()])
 
@@ -186,7 +186,7 @@ def realms_get(request, realm: str):
     auth = request.auth
     realm_obj = realm_get(realm)
     if not auth.has_any():
-        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+        raise forbidden()
     return json_response(realm_representation(realm_obj, full=auth.has(permissions.VIEW_REALM)))
 
 
@@ -236,5 +236,5 @@ def realms_delete(request, realm: str):
 @router.get("/serverinfo", response={200: dict, 401: KeycloakError, 403: KeycloakError}, summary="Server info")
 def serverinfo(request):
     if not request.auth.has_any():
-        raise ApiError(403, {"error": "HTTP 403 Forbidden"})
+        raise forbidden()
     return json_response({})

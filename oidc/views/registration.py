@@ -21,23 +21,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from realms import permissions
 from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
+from realms.errors import OAuthError
 from realms.json_input import JSONInputError, json_parse
 from realms.models import Realm
 from clients.models import Client
+from clients.representations import RepresentationError
+from clients.selectors import ClientAccessDenied, client_access_allowed, client_registration_token_valid
+from clients.services import ClientExists
 from oidc import services, sessions, tokens
-from oidc.http import OAuthError, bearer_token, json_response
-from oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
-from oidc.views import realm_get
-from clients.selectors import ClientAccessDenied, client_access_allowed
-from policies.engine import ClientPolicyError
+from oidc.errors import TokenError
+from oidc.metadata import client_metadata, metadata_parse, metadata_to_representation
+from oidc.views.endpoint import bearer_token, endpoint, issuer_of, json_response, realm_get
+from policies.engine import ClientPolicyError, Event
 
 # Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.
-BEFORE_EVENTS = {"REGISTER", "UPDATE", "VIEW", "UNREGISTER"}
+BEFORE_EVENTS = {Event.REGISTER, Event.UPDATE, Event.VIEW, Event.UNREGISTER}
 MAX_BODY = 256 * 1024
 
 
@@ -75,7 +77,7 @@ def _bearer_auth(request, realm: Realm, token: str, role: str) -> RegistrationAu
         return None
     try:
         claims = tokens.access_token_verify(token)
-    except tokens.TokenError:
+    except TokenError:
         return None
     if tokens.realm_of(claims) not in (realm.name, "master"):
         return None
@@ -105,8 +107,6 @@ def _grants(roles: set[str], role: str) -> bool:
 
 def _client_auth(request, realm: Realm, client: Client | None, *, action: str, role: str) -> RegistrationAuth:
     """Registration access token of ``client``, or an admin bearer token with ``role``."""
-    from clients.selectors import client_registration_token_valid
-
     token = bearer_token(request)
     if not token:
         raise _unauthorized(action)
@@ -133,62 +133,34 @@ def _json_body(request) -> dict:
 
 
 def _registration_uri(request, realm: Realm, client: Client) -> str:
-    issuer = tokens.issuer_for(request.build_absolute_uri("/"), realm.name)
-    return f"{issuer}/clients-registrations/openid-connect/{client.client_id}"
+    return f"{issuer_of(request, realm)}/clients-registrations/openid-connect/{client.client_id}"
 
 
-def _policy_event(exc: ClientPolicyError) -> str:
-    """The client-policy event that refused: the error's ``event`` when the engine sets one, else
-    the ``event`` of the ``client_policies_trigger`` call the error came out of."""
-    event = getattr(exc, "event", None)
-    tb = exc.__traceback__
-    while event is None and tb is not None:
-        if tb.tb_frame.f_code.co_name == "client_policies_trigger":
-            event = tb.tb_frame.f_locals.get("event")
-        tb = tb.tb_next
-    return str(event or "")
+# What the services refuse a registration or an update with; ``_refusal`` answers each.
+REFUSALS = (ClientPolicyError, RepresentationError, ClientExists, ClientAccessDenied)
 
 
-def _policy_error(exc: ClientPolicyError) -> OAuthError:
-    event = _policy_event(exc)
-    status = 403 if event in BEFORE_EVENTS else 400
-    return OAuthError(status, exc.error if status == 400 else "insufficient_scope", exc.error_description)
+def _refusal(exc: Exception) -> OAuthError:
+    if isinstance(exc, ClientPolicyError):
+        # The engine names the refused event: 403 before the change, 400 after it.
+        if exc.event in BEFORE_EVENTS:
+            return OAuthError(403, "insufficient_scope", exc.error_description)
+        return exc
+    if isinstance(exc, ClientAccessDenied):
+        return _forbidden()
+    return OAuthError(400, "invalid_client_metadata", exc.message)  # ClientExists, RepresentationError
 
 
-def _representation_error(exc) -> OAuthError:
-    return OAuthError(400, "invalid_client_metadata", getattr(exc, "message", str(exc)))
-
-
-def _handle(view):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except OAuthError as exc:
-            return exc.response()
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return csrf_exempt(wrapper)
-
-
-@_handle
+@endpoint("POST")
 def register(request, realm: str):
     """POST: create a client (RFC 7591)."""
-    if request.method != "POST":
-        return json_response({"error": "HTTP 405 Method Not Allowed"}, status=405)
-    from clients.representations import RepresentationError
-    from clients.services import ClientExists
-
     realm_obj = realm_get(realm, enabled=True)
     token = bearer_token(request)
     if not token:
         raise _unauthorized("create")
     auth = _bearer_auth(request, realm_obj, token, permissions.MANAGE_CLIENTS)
     if auth is None:
-        try:
-            row = services.initial_access_token_find(realm=realm_obj, token=token)
-        except services.RegistrationTokenError as exc:
-            raise OAuthError(401, "invalid_token", exc.description) from None
+        row = services.initial_access_token_find(realm=realm_obj, token=token)
         auth = RegistrationAuth(kind="initial-access-token", actor=_actor(request, "initial-access-token"), initial_access_token_id=row.pk)
     try:
         metadata = metadata_parse(_json_body(request))
@@ -196,16 +168,8 @@ def register(request, realm: str):
         client, registration_token = services.dynamic_client_register(
             realm=realm_obj, representation=representation, actor=auth.actor, initial_access_token_id=auth.initial_access_token_id
         )
-    except MetadataError as exc:
-        raise OAuthError(400, exc.error, exc.description) from None
-    except services.RegistrationTokenError as exc:
-        raise OAuthError(401, "invalid_token", exc.description) from None
-    except ClientPolicyError as exc:
-        raise _policy_error(exc) from None
-    except RepresentationError as exc:
-        raise _representation_error(exc) from None
-    except ClientExists as exc:
-        raise OAuthError(400, "invalid_client_metadata", exc.message) from None
+    except REFUSALS as exc:
+        raise _refusal(exc) from None
     uri = _registration_uri(request, realm_obj, client)
     response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token), status=201)
     response["Location"] = uri
@@ -213,14 +177,9 @@ def register(request, realm: str):
     return response
 
 
-@_handle
+@endpoint("GET", "PUT", "DELETE")
 def client_configuration(request, realm: str, client_id: str):
     """GET, PUT, DELETE one registered client (RFC 7592)."""
-    if request.method not in ("GET", "PUT", "DELETE"):
-        return json_response({"error": "HTTP 405 Method Not Allowed"}, status=405)
-    from clients.representations import RepresentationError
-    from clients.services import ClientExists
-
     realm_obj = realm_get(realm, enabled=True)
     client = Client.objects.filter(realm=realm_obj, client_id=client_id).prefetch_related("secrets").first()
     action, role = {"GET": ("view", permissions.VIEW_CLIENTS), "PUT": ("update", permissions.MANAGE_CLIENTS),
@@ -251,16 +210,8 @@ def client_configuration(request, realm: str, client_id: str):
         metadata = metadata_parse(body)
         representation = metadata_to_representation(metadata, create=False)
         client, registration_token = services.dynamic_client_update(client=client, representation=representation, actor=auth.actor)
-    except MetadataError as exc:
-        raise OAuthError(400, exc.error, exc.description) from None
-    except ClientPolicyError as exc:
-        raise _policy_error(exc) from None
-    except RepresentationError as exc:
-        raise _representation_error(exc) from None
-    except ClientExists as exc:
-        raise OAuthError(400, "invalid_client_metadata", exc.message) from None
-    except ClientAccessDenied:
-        raise _forbidden() from None
+    except REFUSALS as exc:
+        raise _refusal(exc) from None
     client = Client.objects.prefetch_related("secrets").get(pk=client.pk)
     response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token))
     response["Cache-Control"] = "no-store"
