@@ -54,6 +54,8 @@ class PolicyNotFound(Exception):
 class ClientPolicyError(Exception):
     """A refusal by a condition or executor; Keycloak answers {"error", "error_description"}."""
 
+    event: str | None = None  # the client-policy event that refused; set by the engine
+
     def __init__(self, error: str, error_description: str):
         super().__init__(error_description)
         self.error = error
