@@ -12,7 +12,7 @@ from realms import permissions, selectors
 from realms.audit_forms import AdminEventSearchForm, UserEventSearchForm
 from adminconsole.decorators import realm_view
 from realms.events import mask_secrets
-from adminconsole.htmx import render_page
+from adminconsole.htmx import refused_status, render_page
 
 TEMPLATE = "realms/events.html"
 
@@ -106,7 +106,7 @@ def admin_events(request, realm):
         "rows": rows,
         "pages": pages,
     }
-    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else 400)
+    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))
 
 
 @realm_view(permissions.VIEW_REALM)
@@ -134,4 +134,4 @@ def user_events(request, realm):
         "rows": rows,
         "pages": pages,
     }
-    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else 400)
+    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))

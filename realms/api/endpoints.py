@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from ninja import Router
 
-from realms import permissions, services
+from realms import permissions, selectors, services
 from adminconsole.api import body as b
 from adminconsole.api.errors import ApiError, error_message, json_response, no_content
 from adminconsole.api.common import authorized_realm, body_doc, realm_get  # noqa: F401  (realm_get re-exported)
@@ -150,7 +150,7 @@ def realms_list(request):
     if not auth.has_any():
         raise ApiError(403, {"error": "HTTP 403 Forbidden"})
     full = auth.has(permissions.VIEW_REALM)
-    return json_response([realm_representation(realm, full=full) for realm in Realm.objects.order_by("name")])
+    return json_response([realm_representation(realm, full=full) for realm in selectors.realms_list()])
 
 
 @router.post(
@@ -204,7 +204,7 @@ def realms_update(request, realm: str):
     if changes.get("name") == realm_obj.name:
         changes.pop("name")
     if "name" in changes:
-        if Realm.objects.filter(name=changes["name"]).exists():
+        if selectors.realm_exists(name=changes["name"]):
             raise error_message(409, "Realm with same name exists")
     try:
         with transaction.atomic():

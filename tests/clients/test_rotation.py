@@ -20,7 +20,7 @@ from clients.authentication import ClientAuthError, client_authenticate
 from clients.models import ClientSecret
 from clients.representations import client_representation
 from policies.models import ClientPolicy
-from tests.policies.test_engine import policy_make, profile_make, rotation_config, rotation_policy_make
+from tests.factories import policy_make, profile_make, rotation_config, rotation_policy_make
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin", user_id="1", auth_realm="master")

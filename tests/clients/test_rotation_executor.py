@@ -10,7 +10,7 @@ from clients import secrets as store
 from clients import services
 from clients.models import ClientRole, ClientSecret
 from policies.engine import Event, client_policies_trigger
-from tests.policies.test_engine import client_make, rotation_policy_make
+from tests.factories import client_make, rotation_policy_make
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin")

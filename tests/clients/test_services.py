@@ -18,8 +18,16 @@ from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from clients.representations import MASK, RepresentationError, client_representation
 from policies.engine import ClientPolicyError
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
-from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory
+from tests.factories import (
+    ANY_CLIENT,
+    ClientFactory,
+    ClientRoleFactory,
+    PublicClientFactory,
+    confidential_only_policy,
+    policy_make,
+    profile_make,
+    rotation_policy_make,
+)
 
 ACTOR = Actor(source="console", username="admin", user_id="1", auth_realm="master")
 T0 = 1_780_000_000  # 2026-05-28
@@ -41,20 +49,9 @@ def events(realm, **filters):
 
 def rotation_policy(realm, *, expiration=3600, rotated=600, remaining=1800):
     """A secret-rotation profile applied to confidential clients, as the procedure builds it."""
-    profile = ClientProfile.objects.create(realm=realm, name="Weekly Client Secret Rotation Profile")
-    ClientProfileExecutor.objects.create(
-        profile=profile,
-        provider_id="secret-rotation",
-        configuration={
-            "expiration-period": str(expiration),
-            "rotated-expiration-period": str(rotated),
-            "remaining-rotation-period": str(remaining),
-        },
+    return rotation_policy_make(
+        realm, expiration, rotated, remaining, name="rotation", profile_name="Weekly Client Secret Rotation Profile"
     )
-    policy = ClientPolicy.objects.create(realm=realm, name="rotation", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="client-access-type", configuration={"type": ["confidential"]})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name=profile.name)
-    return policy
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -153,26 +150,16 @@ def test_create_writes_rotation_attributes_to_secret_rows(realm):
 
 @pytest.mark.django_db
 def test_secure_client_authenticator_default_is_applied_on_register(realm):
-    profile = ClientProfile.objects.create(realm=realm, name="auth")
-    ClientProfileExecutor.objects.create(
-        profile=profile,
-        provider_id="secure-client-authenticator",
-        configuration={"allowed-client-authenticators": ["client-secret-jwt"], "default-client-authenticator": "client-secret-jwt"},
-    )
-    policy = ClientPolicy.objects.create(realm=realm, name="auth", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="any-client", configuration={})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name="auth")
+    profile_make(realm, "auth", [("secure-client-authenticator", {
+        "allowed-client-authenticators": ["client-secret-jwt"], "default-client-authenticator": "client-secret-jwt"})])
+    policy_make(realm, "auth", ANY_CLIENT, ["auth"])
     client = services.client_create(realm=realm, representation={"clientId": "jwt"}, actor=ACTOR)
     assert client.client_authenticator_type == "client-secret-jwt"  # the executor amended the proposal
 
 
 @pytest.mark.django_db
 def test_policy_refusal_rolls_back_create(realm):
-    profile = ClientProfile.objects.create(realm=realm, name="confidential only")
-    ClientProfileExecutor.objects.create(profile=profile, provider_id="confidential-client", configuration={})
-    policy = ClientPolicy.objects.create(realm=realm, name="no public", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="any-client", configuration={})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name=profile.name)
+    confidential_only_policy(realm)
     with pytest.raises(ClientPolicyError) as excinfo:
         services.client_create(realm=realm, representation={"clientId": "spa", "publicClient": True}, actor=ACTOR)
     assert "invalid client access type" in excinfo.value.error_description

@@ -10,7 +10,7 @@ from clients import services
 from clients.models import Client
 from policies.engine import ClientPolicyError, Event, PolicyContext, client_policies_trigger
 from policies.providers import EXECUTORS
-from tests.policies.test_engine import client_make, policy_make, profile_make
+from tests.factories import client_make, policy_make, profile_make
 
 CONSOLE = Actor(source="console", username="admin")
 ANY = [("any-client", {})]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from realms.actor import Actor
 from realms.events import MASK, admin_event_record, login_event_record
 from realms.models import AdminEvent, LoginEvent
-from tests.conftest import make_user
+from tests.permissions import TO_LOGIN, get
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +39,12 @@ def table_rows(response) -> int:
 
 
 class TestPermissions:
-    def test_anonymous_is_sent_to_sign_in(self, client, master):
-        response = client.get(url())
-        assert response.status_code == 302
-        assert "/login" in response["Location"]
+    def test_anonymous_is_sent_to_sign_in(self, permission_matrix, master):
+        permission_matrix([get(url())], anonymous=TO_LOGIN)
 
-    def test_user_without_view_realm_is_forbidden(self, client, master, django_user_model):
-        client.force_login(make_user(django_user_model, "clients-only", ["view-clients"]))
-        assert client.get(url()).status_code == 403
-        assert client.get(reverse("events-user", kwargs={"realm": "master"})).status_code == 403
+    def test_user_without_view_realm_is_forbidden(self, permission_matrix, master):
+        pages = [get(url()), get(reverse("events-user", kwargs={"realm": "master"}))]
+        permission_matrix(pages, outsider=403, outsider_roles=["view-clients"])
 
     def test_viewer_sees_the_page_and_the_menu_entry(self, viewer_client, master):
         record(master)

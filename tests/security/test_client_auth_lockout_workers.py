@@ -17,6 +17,7 @@ from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from oidc import client_cache
+from tests.waiting import NOTIFIED
 
 TOKEN = "/realms/acme/protocol/openid-connect/token"
 WRONG = "wrong-secret-guess-000000000000000"
@@ -54,7 +55,7 @@ def test_a_worker_with_the_client_cached_reads_a_lock_it_did_not_see(client, svc
 
     secret = secret_of(svc)
     assert grant(client, secret).status_code == 200
-    client_cache.sync(timeout=0.5)  # the last_used_time write notifies too
+    client_cache.sync(timeout=NOTIFIED)  # the last_used_time write notifies too
     assert grant(client, secret).status_code == 200  # answered from the cache
     # Another worker records three failures from 127.0.0.1 (what its failure path writes).
     client_auth_failures_mark(Client.objects.get(pk=svc.pk), until=client_auth_horizon())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from tests.conftest import browser_sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Collects violations from the page itself (init scripts run outside the page's CSP).
@@ -63,14 +65,8 @@ def a_confidential_client(master):
 
 
 def test_every_console_page_loads_without_csp_violations(page, admin_user, master):
-    from tests.conftest import ADMIN_PASSWORD
-
     messages = watch(page)
-    page.goto("/login")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/console/master/**")
+    browser_sign_in(page, start="/login")
     assert violations(page, messages) == []
 
     urls = console_urls("master", a_confidential_client(master))
