@@ -22,7 +22,7 @@ from policies.providers.base import (
     string_list,
 )
 
-from .test_engine import client_make
+from tests.factories import client_make
 
 pytestmark = pytest.mark.django_db
 
