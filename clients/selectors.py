@@ -29,7 +29,7 @@ def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_sec
     if search:
         clients = clients.filter(client_id=search) if exact else clients.filter(client_id__icontains=search)
     if with_secrets:
-        clients = clients.prefetch_related("secrets")
+        clients = secret_store.secret_rows_prefetch(clients=clients)
     return clients
 
 
@@ -175,7 +175,7 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
     reveal = reveal and client_access_allowed(client=client, actor=actor)
     current, rotated = secret_store.secret_rows(client)
 
-    def view(row: ClientSecret | None, expired: bool) -> SecretView | None:
+    def view(row: ClientSecret | None) -> SecretView | None:
         if row is None:
             return None
         return SecretView(
@@ -183,13 +183,13 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
             created_time=row.created_time,
             expiration_time=row.expiration_time,
             last_used_time=row.last_used_time,
-            expired=expired,
+            expired=secret_store.secret_expired(secret=row, now=now),
         )
 
     return CredentialsView(
         authenticator=client.client_authenticator_type,
         # Bearer-only clients have no secret: no secret block and no Re-generate button.
         uses_secret=client.has_secret_type and client.client_authenticator_type in SECRET_AUTHENTICATORS,
-        current=view(current, secret_store.is_current_expired(current, now)),
-        rotated=view(rotated, secret_store.is_rotated_expired(rotated, now)),
+        current=view(current),
+        rotated=view(rotated),
     )

@@ -208,31 +208,28 @@ def _apply_secret_attributes(client: Client, changes: ClientChanges, *, now: int
     sent = changes.secret_attributes
     if not sent:
         return
-    current = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT)
     if sent.get(ATTR_CREATION) is not None:
-        current.update(created_time=sent[ATTR_CREATION])
+        secret_store.secret_set_created(client=client, kind=ClientSecret.CURRENT, created_time=sent[ATTR_CREATION])
     if ATTR_EXPIRATION in sent:
         secret_store.secret_set_expiration(client, sent[ATTR_EXPIRATION])
-    rotated = ClientSecret.objects.filter(client=client, kind=ClientSecret.ROTATED)
     if (ATTR_ROTATED in sent and sent[ATTR_ROTATED] is None) or (
         ATTR_ROTATED_CREATION in sent and sent[ATTR_ROTATED_CREATION] is None
     ):
         secret_store.secret_remove_rotated(client)
         return
     if sent.get(ATTR_ROTATED) is not None:
-        value = crypto.encrypt(sent[ATTR_ROTATED])
-        if not rotated.update(value_encrypted=value, last_used_time=None):
-            ClientSecret.objects.create(
-                client=client,
-                kind=ClientSecret.ROTATED,
-                value_encrypted=value,
-                created_time=sent.get(ATTR_ROTATED_CREATION) or now,
-                expiration_time=sent.get(ATTR_ROTATED_EXPIRATION),
-            )
+        secret_store.secret_rotated_replace_value(
+            client=client,
+            value=sent[ATTR_ROTATED],
+            created_time=sent.get(ATTR_ROTATED_CREATION) or now,
+            expiration_time=sent.get(ATTR_ROTATED_EXPIRATION),
+        )
     if sent.get(ATTR_ROTATED_CREATION) is not None:
-        rotated.update(created_time=sent[ATTR_ROTATED_CREATION])
+        secret_store.secret_set_created(
+            client=client, kind=ClientSecret.ROTATED, created_time=sent[ATTR_ROTATED_CREATION]
+        )
     if ATTR_ROTATED_EXPIRATION in sent:
-        rotated.update(expiration_time=sent[ATTR_ROTATED_EXPIRATION])
+        secret_store.secret_set_expiration(client, sent[ATTR_ROTATED_EXPIRATION], kind=ClientSecret.ROTATED)
 
 
 # --- secrets ---------------------------------------------------------------------------------

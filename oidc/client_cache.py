@@ -31,7 +31,7 @@ Safety rules:
   worker's own uncommitted changes would not be notified yet;
 * no PostgreSQL, a max age of 0, no listener connection: no cache (every lookup queries).
 
-The rows are the ones ``clients.authentication.client_with_secrets`` returns; expiry is still
+The rows are the ones ``clients.secrets.client_with_secrets`` returns; expiry is still
 judged against the clock on every request, and ``last_used_time`` writes (at most one a minute
 per secret) notify like any other change.
 """
@@ -48,7 +48,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from realms import clock
-from clients.authentication import client_with_secrets
+from clients.secrets import client_with_secrets
 
 logger = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from clients.authentication import (
     ClientAuthError,
     client_assertion_verify_secret_jwt,
     client_authenticate,
-    secret_mark_used,
 )
 from clients.models import Client, ClientSecret
+from clients.secrets import secret_mark_used
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin")
