@@ -111,7 +111,8 @@ def setup_product(env: dict) -> None:
         "from realms.services import realm_create\n"
         "from clients.services import client_create\n"
         "realm = realm_create(name='bench', access_token_lifespan=300)\n"
-        f"client_create(realm=realm, representation={{'clientId': '{CLIENT_ID}', 'serviceAccountsEnabled': True, 'secret': '{SECRET}'}}, actor=None)\n"
+        f"client_create(realm=realm, actor=None, representation={{'clientId': '{CLIENT_ID}',"
+        f" 'serviceAccountsEnabled': True, 'secret': '{SECRET}'}})\n"
     )
     run([PY, "manage.py", "shell", "-c", code], env)
 

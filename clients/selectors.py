@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from clients import secrets as secret_store
+from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret, ServiceAccount
 from realms import clock, permissions
 from realms.actor import Actor
 from realms.models import Realm
-from clients import secrets as secret_store
-from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret, ServiceAccount
 
 
 def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_secrets: bool = False) -> QuerySet[Client]:

@@ -7,8 +7,8 @@ class OidcConfig(AppConfig):
     verbose_name = "OIDC endpoints"
 
     def ready(self):
-        from realms import services as realm_services
         from oidc.services import realm_oidc_setup
+        from realms import services as realm_services
 
         if realm_oidc_setup not in realm_services.REALM_CREATED_HOOKS:
             realm_services.REALM_CREATED_HOOKS.append(realm_oidc_setup)

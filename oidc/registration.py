@@ -23,18 +23,18 @@ from dataclasses import dataclass
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from realms import permissions
-from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
-from realms.json_input import JSONInputError, json_parse
-from realms.models import Realm
 from clients.models import Client
+from clients.selectors import ClientAccessDenied, client_access_allowed
 from oidc import services, sessions, tokens
 from oidc.http import OAuthError, bearer_token, json_response
 from oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
 from oidc.views import realm_get
-from clients.selectors import ClientAccessDenied, client_access_allowed
 from policies.engine import ClientPolicyError
+from realms import permissions
+from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
+from realms.json_input import JSONInputError, json_parse
+from realms.models import Realm
 
 # Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.
 BEFORE_EVENTS = {"REGISTER", "UPDATE", "VIEW", "UNREGISTER"}

@@ -11,13 +11,13 @@ import secrets
 
 from django.db import transaction
 
+from clients.models import Client
+from oidc import keys
+from oidc.models import InitialAccessToken, RealmKey
 from realms import clock
 from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import Realm
-from clients.models import Client
-from oidc import keys
-from oidc.models import InitialAccessToken, RealmKey
 
 ADMIN_CLI = "admin-cli"
 

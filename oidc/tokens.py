@@ -20,9 +20,9 @@ from typing import Any
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 
+from oidc import keys
 from realms import clock
 from realms.models import Realm
-from oidc import keys
 
 TYP_ACCESS = "Bearer"
 TYP_REFRESH = "Refresh"

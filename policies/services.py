@@ -13,15 +13,19 @@ A refusal raises ``PolicyValidationError`` with Keycloak's message and nothing i
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
-from realms.actor import Actor
-from realms.events import admin_event_record
-from realms.models import Realm
 from policies.errors import PolicyNotFound, PolicyValidationError
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
+from policies.models import (
+    ClientPolicy,
+    ClientPolicyCondition,
+    ClientPolicyProfile,
+    ClientProfile,
+    ClientProfileExecutor,
+)
 from policies.providers import CONDITIONS, EXECUTORS, ConfigError
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
 from policies.representations import (  # noqa: F401  (re-exported: the API and realm import use these)
@@ -37,6 +41,9 @@ from policies.representations import (  # noqa: F401  (re-exported: the API and 
     profile_to_representation,
     profiles_representation,
 )
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 
 __all__ = [
     "PolicyNotFound",

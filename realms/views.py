@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from realms import permissions, services
-from realms.actor import Actor
 from adminconsole.decorators import realm_view
-from realms.forms import RealmCreateForm, RealmGeneralForm
 from adminconsole.htmx import render_page
 from adminconsole.navigation import realm_settings_tabs
+from realms import permissions, services
+from realms.actor import Actor
+from realms.forms import RealmCreateForm, RealmGeneralForm
 
 
 @login_required

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import factory
 
-from realms import clock
-from realms.models import Realm
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole
+from realms import clock
+from realms.models import Realm
 
 
 class RealmFactory(factory.django.DjangoModelFactory):

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from django.db import InterfaceError, OperationalError
 from ninja.security import HttpBearer
 
+from adminconsole.api.errors import forbidden, unauthorized
 from realms import permissions
 from realms.actor import ADMIN_API, Actor, client_ip
-from adminconsole.api.errors import forbidden, unauthorized
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,15 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from adminconsole.api.auth import BearerAuth
 from adminconsole.api.common import _REQUEST_SCHEMAS, body_doc  # noqa: F401  (body_doc re-exported)
-from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, forbidden, json_response, oauth_error, unauthorized
+from adminconsole.api.errors import (
+    SERVER_LOG,
+    ApiError,
+    error_message,
+    forbidden,
+    json_response,
+    oauth_error,
+    unauthorized,
+)
 from clients.representations import RepresentationError
 from clients.selectors import ClientAccessDenied
 from clients.services import ClientExists, ClientHasNoSecret, ClientRoleExists

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from realms.json_input import json_parse
 from policies.providers.base import ConditionType, ConfigError, Field, condition_type
+from realms.json_input import json_parse
 
 ACCESS_TYPES = ("confidential", "public", "bearer-only")
 UPDATER_SOURCES = ("ByAuthenticatedUser", "ByAnonymous", "ByInitialAccessToken", "ByRegistrationAccessToken")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time_machine
 import pytest
+import time_machine
 from django.urls import reverse
 
-from realms.models import AdminEvent
-from clients import selectors
 from clients import secrets as secret_store
+from clients import selectors
 from clients.models import Client, ClientRole, ClientSecret
+from realms.models import AdminEvent
 from tests.conftest import make_user
 from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory
 
@@ -430,7 +430,13 @@ def test_roles_tab_create_and_delete(admin_client, realm, confidential):
 
 @pytest.mark.django_db
 def test_policy_refusal_is_shown_as_keycloak_words_it(admin_client, realm):
-    from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
+    from policies.models import (
+        ClientPolicy,
+        ClientPolicyCondition,
+        ClientPolicyProfile,
+        ClientProfile,
+        ClientProfileExecutor,
+    )
 
     profile = ClientProfile.objects.create(realm=realm, name="confidential only")
     ClientProfileExecutor.objects.create(profile=profile, provider_id="confidential-client", configuration={})

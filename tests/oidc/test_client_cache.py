@@ -13,11 +13,11 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
-from oidc import client_cache
 from clients.services import client_create, client_rotated_secret_invalidate, client_secret_regenerate, client_update
+from oidc import client_cache
+from realms.actor import Actor
 from tests.oidc.conftest import at, rotation_policy
 
 ACTOR = Actor(source="console", username="admin")

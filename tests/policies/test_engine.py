@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realms.actor import Actor
 from clients import secrets as store
 from clients.models import Client, ClientSecret
 from policies import engine
@@ -36,6 +35,7 @@ from policies.models import (
     ClientProfileExecutor,
 )
 from policies.providers import CONDITIONS
+from realms.actor import Actor
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin", user_id="1", auth_realm="master")

@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from realms.models import Realm
 from policies.services import policies_representation, profiles_representation
+from realms.models import Realm
 
 
 class Command(BaseCommand):
