@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 
 
@@ -25,8 +26,6 @@ def render_page(request, template: str, context: dict, *, partial: str | None = 
 
 def redirect_htmx_aware(request, url: str) -> HttpResponse:
     """After a successful form post: a 302 for plain posts, HX-Redirect for htmx."""
-    from django.shortcuts import redirect
-
     if getattr(request, "htmx", False):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url

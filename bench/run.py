@@ -26,6 +26,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CLIENT_ID = "bench"
@@ -168,8 +170,6 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     results = {}
     try:
-        import psycopg
-
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute("CREATE DATABASE console")
             conn.execute("CREATE DATABASE dot")

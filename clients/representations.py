@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from clients import secrets as secret_store
 from clients.models import AUTHENTICATOR_CHOICES, Client, ClientSecret
@@ -305,8 +306,6 @@ def _parse_field(key: str, kind: str, limit: int | None, value: Any) -> Any:
 
 
 def _valid_url(value: str, *, schemes: tuple[str, ...]) -> bool:
-    from urllib.parse import urlsplit
-
     if _CONTROL.search(value) or " " in value:
         return False
     if value.startswith("${") and "}" in value:  # Keycloak's ${authBaseUrl}-style placeholders
@@ -319,8 +318,6 @@ def _valid_url(value: str, *, schemes: tuple[str, ...]) -> bool:
 
 
 def _valid_redirect_uri(value: str) -> bool:
-    from urllib.parse import urlsplit
-
     if _CONTROL.search(value) or " " in value:
         return False
     if value in ("*", "+", "/*") or value.startswith("/") or value.startswith("${"):

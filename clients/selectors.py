@@ -13,6 +13,7 @@ from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecr
 from realms import clock, permissions
 from realms.actor import Actor
 from realms.models import Realm
+from realms.sensitive import token_digest
 
 
 def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_secrets: bool = False) -> QuerySet[Client]:
@@ -129,11 +130,9 @@ def client_rotated_secret_value(*, client: Client, actor: Actor | None) -> str |
 def client_registration_token_valid(*, client: Client, token: str | None) -> bool:
     """Whether ``token`` is the client's current registration access token (digests compared
     in constant time)."""
-    from clients.services import registration_token_digest
-
     if not token or not client.registration_token_digest:
         return False
-    return hmac.compare_digest(registration_token_digest(token).encode(), client.registration_token_digest.encode())
+    return hmac.compare_digest(token_digest(token).encode(), client.registration_token_digest.encode())
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ The console, the Admin REST API and dynamic registration all call these.
 from __future__ import annotations
 
 import copy
-import hashlib
 import secrets as token_source
 import uuid
 
@@ -39,6 +38,7 @@ from realms import clock
 from realms.actor import DYNAMIC_REGISTRATION, Actor
 from realms.events import admin_event_record
 from realms.models import Realm
+from realms.sensitive import token_digest
 
 RESOURCE_CLIENT = "CLIENT"
 RESOURCE_CLIENT_ROLE = "CLIENT_ROLE"
@@ -305,10 +305,6 @@ def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> 
 # --- registration access token ---------------------------------------------------------------
 
 
-def registration_token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def registration_token_issue(client: Client) -> str:
     """A new opaque registration access token; only its SHA-256 digest is stored.
 
@@ -316,7 +312,7 @@ def registration_token_issue(client: Client) -> str:
     calls this right after creating a client). The previous token stops working.
     """
     token = token_source.token_urlsafe(48)
-    client.registration_token_digest = registration_token_digest(token)
+    client.registration_token_digest = token_digest(token)
     Client.objects.filter(pk=client.pk).update(registration_token_digest=client.registration_token_digest)
     return token
 

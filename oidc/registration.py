@@ -25,7 +25,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from adminconsole.api.auth import token_roles
 from clients.models import Client
-from clients.selectors import ClientAccessDenied, client_access_allowed
+from clients.representations import RepresentationError
+from clients.selectors import ClientAccessDenied, client_access_allowed, client_registration_token_valid
+from clients.services import ClientExists
 from oidc import services, sessions, tokens
 from oidc.http import OAuthError, bearer_token, json_response
 from oidc.metadata import MetadataError, client_metadata, metadata_parse, metadata_to_representation
@@ -105,8 +107,6 @@ def _grants(roles: set[str], role: str) -> bool:
 
 def _client_auth(request, realm: Realm, client: Client | None, *, action: str, role: str) -> RegistrationAuth:
     """Registration access token of ``client``, or an admin bearer token with ``role``."""
-    from clients.selectors import client_registration_token_valid
-
     token = bearer_token(request)
     if not token:
         raise _unauthorized(action)
@@ -176,9 +176,6 @@ def register(request, realm: str):
     """POST: create a client (RFC 7591)."""
     if request.method != "POST":
         return json_response({"error": "HTTP 405 Method Not Allowed"}, status=405)
-    from clients.representations import RepresentationError
-    from clients.services import ClientExists
-
     realm_obj = realm_get(realm, enabled=True)
     token = bearer_token(request)
     if not token:
@@ -218,9 +215,6 @@ def client_configuration(request, realm: str, client_id: str):
     """GET, PUT, DELETE one registered client (RFC 7592)."""
     if request.method not in ("GET", "PUT", "DELETE"):
         return json_response({"error": "HTTP 405 Method Not Allowed"}, status=405)
-    from clients.representations import RepresentationError
-    from clients.services import ClientExists
-
     realm_obj = realm_get(realm, enabled=True)
     client = Client.objects.filter(realm=realm_obj, client_id=client_id).prefetch_related("secrets").first()
     action, role = {"GET": ("view", permissions.VIEW_CLIENTS), "PUT": ("update", permissions.MANAGE_CLIENTS),

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import transaction
 
+from policies.engine import policies_cache_invalidate
 from policies.errors import PolicyNotFound, PolicyValidationError
 from policies.models import (
     ClientPolicy,
@@ -169,8 +170,6 @@ def _lock_realm(realm: Realm) -> Realm:
 
 def _invalidate_engine_cache() -> None:
     # bulk_create and update() send no model signals: tell the engine its request cache is stale.
-    from policies.engine import policies_cache_invalidate
-
     policies_cache_invalidate()
 
 

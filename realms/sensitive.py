@@ -5,6 +5,8 @@ Plain Python (no Django import): settings, the django-axes handler and migration
 
 from __future__ import annotations
 
+import hashlib
+
 MASK = "********************"
 
 # OAuth 2.0 / OIDC parameters that carry a credential, as clients send them.
@@ -35,6 +37,11 @@ def is_credential_parameter(name: str) -> bool:
     (``password1``, ``new_password`` too), whatever its case."""
     key = name.strip().lower()
     return key in _EXACT or key.endswith(_SUFFIXES) or key.startswith("password")
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest: how opaque tokens (initial and registration access tokens) are stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def scrub_query_str(text: str) -> str:

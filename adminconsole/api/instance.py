@@ -27,6 +27,7 @@ from adminconsole.api.errors import (
     oauth_error,
     unauthorized,
 )
+from adminconsole.errors import unavailable_response
 from clients.representations import RepresentationError
 from clients.selectors import ClientAccessDenied
 from clients.services import ClientExists, ClientHasNoSecret, ClientRoleExists
@@ -164,8 +165,6 @@ def _not_found(request, exc):
 @api.exception_handler(InterfaceError)
 def _database_unavailable(request, exc):
     """The database is unreachable: 503 with Retry-After (adminconsole.errors), not a 500."""
-    from adminconsole.errors import unavailable_response
-
     return unavailable_response(request)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from policies.providers import CONDITIONS, EXECUTORS
+
 
 class Open(BaseModel):
     """A representation that may carry more keys than listed (Keycloak's are large)."""
@@ -77,8 +79,6 @@ class ClientPoliciesRepresentation(Closed):
 
 
 def _provider_ids(kind: str) -> list[str]:
-    from policies.providers import CONDITIONS, EXECUTORS
-
     return sorted(EXECUTORS if kind == "executor" else CONDITIONS)
 
 

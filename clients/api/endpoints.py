@@ -31,6 +31,7 @@ from clients import selectors, services
 from clients.api.schemas import client_request_schema
 from clients.models import Client, ClientRole
 from clients.representations import client_representation
+from oidc.services import initial_access_token_create
 from realms import permissions
 from realms.selectors import MAX_RESULTS, page
 
@@ -313,8 +314,6 @@ def client_roles_delete(request, realm: str, id: str, role_name: str):
     openapi_extra=body_doc(ClientInitialAccessCreate),
 )
 def clients_initial_access_create(request, realm: str):
-    from oidc.services import initial_access_token_create
-
     auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_CLIENTS)
     rep = "ClientInitialAccessCreatePresentation"
     body = b.json_object(request, rep) or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clients.models import ClientRole
 from policies.providers.base import ConditionType, ConfigError, Field, condition_type
 from realms.json_input import json_parse
 
@@ -206,8 +207,6 @@ class ClientRolesCondition(ConditionType):
         if prefetched is not None:
             matched = any(role.name in roles for role in prefetched)
         else:
-            from clients.models import ClientRole
-
             matched = ClientRole.objects.filter(client=client, name__in=roles).exists()
         return "YES" if matched else "NO"
 

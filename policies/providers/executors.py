@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
+from clients import secrets as store
+from clients.models import ClientSecret
 from policies.errors import ClientPolicyError
 from policies.providers.base import ConfigError, ExecutorType, Field, executor_type, parse_seconds
 
@@ -10,8 +14,6 @@ AUTHENTICATORS = ("client-secret", "client-secret-jwt", "client-jwt", "client-x5
 
 def _fresh_secret_rows(client):
     """(current, rotated) read from the database, dropping a stale ``prefetch_related`` copy."""
-    from clients import secrets as store
-
     cache = getattr(client, "_prefetched_objects_cache", None)
     if cache:
         cache.pop("secrets", None)
@@ -112,18 +114,11 @@ class SecretRotationExecutor(ExecutorType):
 
     def _first_use(self, client, now: int) -> None:
         """No expiration yet: the countdown starts now. Conditional, so concurrent requests agree."""
-        from django.db.models import Q
-
-        from clients.models import ClientSecret
-
         ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).filter(
             Q(expiration_time__isnull=True) | Q(expiration_time__lte=0)
         ).update(expiration_time=now + self.expiration_period)
 
     def _create_or_update(self, context, client) -> None:
-        from clients import secrets as store
-        from clients.models import ClientSecret
-
         now = context.now
         current, _rotated = _fresh_secret_rows(client)
         expiration = current.expiration_time if current else None
@@ -154,8 +149,6 @@ class SecretRotationExecutor(ExecutorType):
 
     def _store_rotated(self, client, old_value: str, now: int) -> None:
         """The rotated-secret rule: keep the old secret for rotated-expiration-period, or drop it."""
-        from clients import secrets as store
-
         if self.rotated_expiration_period > 0:
             store.secret_store_rotated(
                 client, old_value, now=now, expiration_time=now + self.rotated_expiration_period
@@ -169,7 +162,6 @@ class SecretRotationExecutor(ExecutorType):
         rep = context.representation
         if not isinstance(rep, dict):
             return
-        from clients import secrets as store
 
         current, rotated = _fresh_secret_rows(client)
         attributes = rep.get("attributes")

@@ -19,6 +19,8 @@ from adminconsole.api.schemas import (
     KeycloakError,
     RealmRepresentation,
 )
+from policies.representations import policies_representation, profiles_representation
+from policies.services import client_policies_import
 from realms import permissions, services
 from realms.models import Realm
 
@@ -100,8 +102,6 @@ def realm_request_schema(*, create: bool) -> tuple[str, dict]:
 
 
 def realm_representation(realm: Realm, *, full: bool = True) -> dict:
-    from policies.representations import policies_representation, profiles_representation
-
     rep = {"id": realm.name, "realm": realm.name, "displayName": realm.display_name, "enabled": realm.enabled}
     if full:
         rep["accessTokenLifespan"] = realm.access_token_lifespan
@@ -138,8 +138,6 @@ def _replace_client_policies(realm: Realm, body: dict, auth) -> None:
     if profiles is None and policies is None:
         return
     auth.require(permissions.MANAGE_REALM)
-    from policies.services import client_policies_import
-
     client_policies_import(realm=realm, client_profiles=profiles, client_policies=policies, actor=auth.actor)
 
 

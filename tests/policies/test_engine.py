@@ -20,13 +20,13 @@ from policies.engine import (
     Event,
     LoadedPolicy,
     PolicyContext,
-    PolicyScopeMiddleware,
     client_policies_trigger,
     policies_for,
     policies_load,
     policies_request_scope,
     policy_applies,
 )
+from policies.middleware import PolicyScopeMiddleware
 from policies.models import (
     ClientPolicy,
     ClientPolicyCondition,
