@@ -12,7 +12,7 @@ from crispy_forms.layout import Field as LayoutField
 from crispy_forms.layout import Layout
 from django import forms
 
-from realms.forms import ConsoleForm
+from adminconsole.forms import ConsoleForm
 
 REQUIRED = "Required field"
 UNIQUE_NAME_HELP = "The name must be unique within the realm"

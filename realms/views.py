@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
@@ -11,11 +10,6 @@ from adminconsole.navigation import realm_settings_tabs
 from realms import permissions, services
 from realms.actor import Actor
 from realms.forms import RealmCreateForm, RealmGeneralForm
-
-
-@login_required
-def home(request):
-    return redirect("realm-home", realm="master")
 
 
 @realm_view(permissions.VIEW_REALM)
