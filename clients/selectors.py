@@ -47,8 +47,10 @@ def client_get_by_client_id(*, realm: Realm, client_id: str) -> Client:
     return Client.objects.select_related("realm").get(realm=realm, client_id=client_id)
 
 
-def client_roles(*, client: Client) -> QuerySet[ClientRole]:
-    return ClientRole.objects.filter(client=client).order_by("name")
+def client_roles(*, client: Client, search: str = "") -> QuerySet[ClientRole]:
+    """The client's roles by name; ``search`` keeps those whose name holds it, case-insensitively."""
+    roles = ClientRole.objects.filter(client=client).order_by("name")
+    return roles.filter(name__icontains=search) if search else roles
 
 
 def client_role_get(*, client: Client, name: str) -> ClientRole:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from adminconsole.decorators import realm_view
-from adminconsole.htmx import redirect_htmx_aware, render_page
+from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
 from adminconsole.navigation import realm_settings_tabs
 from oidc import selectors, services
 from oidc.forms import InitialAccessTokenForm, RealmTokensForm
@@ -59,7 +59,7 @@ def realm_tokens(request, realm):
             form = RealmTokensForm(initial=form.cleaned_data)
         else:
             messages.error(request, "Realm could not be updated: please correct the errors below")
-            status = 400
+            status = refused_status(request)
     context = _settings_context(request, realm, "tokens", form=form)
     return render_page(request, "oidc/realm_tokens.html", context, partial="tokens-form", status=status)
 
@@ -93,7 +93,7 @@ def initial_access_token_create(request, realm):
             # Shown once: rendered into this response only, never stored in clear.
             context = _tokens_context(request, realm, new_token=token)
             return render_page(request, "oidc/initial_access_tokens.html", context, status=201)
-        status = 400
+        status = refused_status(request)
     context = {"realm": realm, "nav": "clients", "form": form}
     return render_page(request, "oidc/initial_access_token_create.html", context, partial="token-form", status=status)
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from adminconsole.decorators import realm_view
-from adminconsole.htmx import render_page
+from adminconsole.htmx import refused_status, render_page
 from realms import permissions, selectors
 from realms.audit_forms import AdminEventSearchForm, UserEventSearchForm
 from realms.events import mask_secrets
@@ -106,7 +106,7 @@ def admin_events(request, realm):
         "rows": rows,
         "pages": pages,
     }
-    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else 400)
+    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))
 
 
 @realm_view(permissions.VIEW_REALM)
@@ -134,4 +134,4 @@ def user_events(request, realm):
         "rows": rows,
         "pages": pages,
     }
-    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else 400)
+    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))

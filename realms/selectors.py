@@ -1,4 +1,5 @@
-"""Reads of the audit trail: admin events and login events, filtered as Keycloak filters them."""
+"""Realm reads, and reads of the audit trail: admin events and login events, filtered as Keycloak
+filters them."""
 
 from __future__ import annotations
 
@@ -13,6 +14,20 @@ from realms.models import AdminEvent, LoginEvent, Realm
 DAY_MS = 86_400_000
 # The most rows one list request answers, whatever ``max`` asks for.
 MAX_RESULTS = 1000
+
+
+def realm_find(*, name: str) -> Realm | None:
+    """The realm named ``name``, or None."""
+    return Realm.objects.filter(name=name).first()
+
+
+def realm_exists(*, name: str) -> bool:
+    return Realm.objects.filter(name=name).exists()
+
+
+def realms_list() -> QuerySet[Realm]:
+    """Every realm, by name."""
+    return Realm.objects.order_by("name")
 
 
 class BadDate(ValueError):

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from adminconsole.decorators import realm_view
-from adminconsole.htmx import render_page
+from adminconsole.htmx import refused_status, render_page
 from adminconsole.navigation import realm_settings_tabs
 from realms import permissions, services
 from realms.actor import Actor
@@ -48,7 +48,7 @@ def realm_settings(request, realm):
             form = RealmGeneralForm(initial=form.cleaned_data)
         else:
             messages.error(request, "Realm could not be updated: please correct the errors below")
-            status = 400
+            status = refused_status(request)
     context = {
         "realm": realm,
         "form": form,

@@ -254,9 +254,7 @@ def client_roles_list(
     max_: int | None = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
 ):
     auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
-    roles = selectors.client_roles(client=client)
-    if search:
-        roles = roles.filter(name__icontains=search)
+    roles = selectors.client_roles(client=client, search=search or "")
     return json_response([role_representation(role, client) for role in _page(roles, first, max_)])
 
 

@@ -21,7 +21,7 @@ from adminconsole.api.schemas import (
 )
 from policies.representations import policies_representation, profiles_representation
 from policies.services import client_policies_import
-from realms import permissions, services
+from realms import permissions, selectors, services
 from realms.models import Realm
 
 router = Router(tags=["Realms"])
@@ -148,7 +148,7 @@ def realms_list(request):
     if not auth.has_any():
         raise ApiError(403, {"error": "HTTP 403 Forbidden"})
     full = auth.has(permissions.VIEW_REALM)
-    return json_response([realm_representation(realm, full=full) for realm in Realm.objects.order_by("name")])
+    return json_response([realm_representation(realm, full=full) for realm in selectors.realms_list()])
 
 
 @router.post(
@@ -201,7 +201,7 @@ def realms_update(request, realm: str):
     changes = _realm_fields(body)
     if changes.get("name") == realm_obj.name:
         changes.pop("name")
-    if "name" in changes and Realm.objects.filter(name=changes["name"]).exists():
+    if "name" in changes and selectors.realm_exists(name=changes["name"]):
         raise error_message(409, "Realm with same name exists")
     try:
         with transaction.atomic():

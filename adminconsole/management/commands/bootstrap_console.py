@@ -11,8 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from adminconsole.config import env
-from realms import services
-from realms.models import Realm
+from realms import selectors, services
 
 # Keycloak's master realm default: 60-second admin access tokens.
 MASTER_ACCESS_TOKEN_LIFESPAN = 60
@@ -23,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            if not Realm.objects.filter(name="master").exists():
+            if not selectors.realm_exists(name="master"):
                 services.realm_create(name="master", display_name="Keycloak", access_token_lifespan=MASTER_ACCESS_TOKEN_LIFESPAN)
                 self.stdout.write("Created realm master.")
             User = get_user_model()
