@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Each realm's client policies are loaded at most once per request.
-    "policies.engine.PolicyScopeMiddleware",
+    "policies.middleware.PolicyScopeMiddleware",
     # Last, as django-axes asks: turns a locked-out login attempt into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,15 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from realms import audit_views, views
+from adminconsole import views
 
 console_patterns = [
-    path("", views.realm_home, name="realm-home"),
-    path("add-realm", views.realm_create, name="realm-create"),
-    path("realm-settings/", views.realm_settings, name="realm-settings"),
-    path("realm-settings/delete", views.realm_delete, name="realm-delete"),
-    path("events", audit_views.admin_events, name="events"),
-    path("events/user-events", audit_views.user_events, name="events-user"),
+    path("", include("realms.urls")),  # realm settings, events
     path("", include("oidc.console_urls")),  # realm keys, tokens, initial access tokens
     path("clients/", include("clients.urls")),
     path("realm-settings/client-policies/", include("policies.urls")),

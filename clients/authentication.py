@@ -33,11 +33,11 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import OctKey
 
-from realms import clock
-from realms.errors import OAuthError
 from clients import crypto
 from clients.models import Client, ClientSecret
 from clients.secrets import client_with_secrets, secret_mark_used, secrets_valid
+from realms import clock
+from realms.errors import OAuthError
 
 METHOD_BASIC = "client_secret_basic"
 METHOD_POST = "client_secret_post"

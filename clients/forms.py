@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from realms.forms import ConsoleForm
+from adminconsole.forms import ConsoleForm
 from clients.models import AUTHENTICATOR_CHOICES, Client
 from clients.representations import MAX_DESCRIPTION, MAX_ID, MAX_TEXT, MAX_URL, RepresentationError
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from realms import clock
-from realms.models import Realm
 from clients import crypto
 from clients.models import Client, ClientSecret
+from realms import clock
+from realms.models import Realm
 
 MASK = "**********"
 

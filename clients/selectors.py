@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from realms import clock, permissions
-from realms.actor import Actor
-from realms.models import Realm
 from clients import crypto
 from clients import secrets as secret_store
 from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret, ServiceAccount
+from realms import clock, permissions
+from realms.actor import Actor
+from realms.models import Realm
 
 
 def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_secrets: bool = False) -> QuerySet[Client]:

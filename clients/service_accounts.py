@@ -21,12 +21,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from clients.models import Client, ServiceAccount
+from clients.selectors import ClientAccessDenied, client_access_require
 from realms import permissions
 from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import Realm
-from clients.models import Client, ServiceAccount
-from clients.selectors import ClientAccessDenied, client_access_require
 
 ADMIN_REALM = "master"
 

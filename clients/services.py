@@ -17,14 +17,9 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from realms import clock
-from realms.actor import DYNAMIC_REGISTRATION, Actor
-from realms.events import admin_event_record
-from realms.models import Realm
 from clients import crypto
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
-from clients.selectors import client_access_require
 from clients.representations import (
     ATTR_CREATION,
     ATTR_EXPIRATION,
@@ -37,7 +32,12 @@ from clients.representations import (
     representation_apply,
     representation_parse,
 )
+from clients.selectors import client_access_require
 from policies.engine import Event, client_policies_trigger
+from realms import clock
+from realms.actor import DYNAMIC_REGISTRATION, Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 
 RESOURCE_CLIENT = "CLIENT"
 RESOURCE_CLIENT_ROLE = "CLIENT_ROLE"
@@ -145,9 +145,12 @@ def client_update(*, client: Client, representation: dict, actor: Actor | None) 
         client_policies_trigger(Event.UPDATE, realm=realm, client=client, representation=proposed, actor=actor)
         changes = representation_parse(proposed)
         new_client_id = changes.client_id
-        if new_client_id and new_client_id != client.client_id:
-            if Client.objects.filter(realm=realm, client_id=new_client_id).exclude(pk=client.pk).exists():
-                raise ClientExists("Client already exists", new_client_id)
+        if (
+            new_client_id
+            and new_client_id != client.client_id
+            and Client.objects.filter(realm=realm, client_id=new_client_id).exclude(pk=client.pk).exists()
+        ):
+            raise ClientExists("Client already exists", new_client_id)
         representation_apply(client, changes)
         try:
             with transaction.atomic():

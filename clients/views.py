@@ -14,8 +14,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from realms import permissions
-from realms.actor import Actor
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
 from clients import selectors, services
@@ -23,6 +21,8 @@ from clients.forms import ClientAuthenticatorForm, ClientCreateForm, ClientRoleF
 from clients.models import Client, ClientRole
 from clients.representations import RepresentationError
 from policies.engine import ClientPolicyError
+from realms import permissions
+from realms.actor import Actor
 
 PER_PAGE = 10
 PER_PAGE_CHOICES = (10, 20, 50, 100)

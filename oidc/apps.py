@@ -7,12 +7,12 @@ class OidcConfig(AppConfig):
     verbose_name = "OIDC endpoints"
 
     def ready(self):
-        from realms import services as realm_services
+        # Imported here, not at the top: these modules import models, which cannot load before
+        # the app registry is ready.
+        from oidc import caches
         from oidc.services import realm_oidc_setup
+        from realms import services as realm_services
 
         if realm_oidc_setup not in realm_services.REALM_CREATED_HOOKS:
             realm_services.REALM_CREATED_HOOKS.append(realm_oidc_setup)
-
-        from oidc import caches
-
         caches.connect_signals()

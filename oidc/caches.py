@@ -19,7 +19,10 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
+from policies import models as policy_models
+from policies.engine import policies_load
 from realms import clock
 from realms.models import Realm
 
@@ -62,8 +65,6 @@ def realm_by_name(name: str) -> Realm | None:
 
 def realm_policies(realm: Realm):
     """The realm's enabled client policies as the engine loads them (``policies.engine.PolicySet``)."""
-    from policies.engine import policies_load
-
     return _cached(_policies, realm.pk, lambda: policies_load(realm))
 
 
@@ -88,10 +89,6 @@ def clear_policies(using=None, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Cache invalidation only: no logic runs in these receivers."""
-    from django.db.models.signals import post_delete, post_save
-
-    from policies import models as policy_models
-
     for signal in (post_save, post_delete):
         signal.connect(clear_realms, sender=Realm, dispatch_uid=f"oidc-cache-realm-{signal is post_save}")
         for model in (policy_models.ClientProfile, policy_models.ClientProfileExecutor, policy_models.ClientPolicy,

@@ -22,6 +22,15 @@ from django.db import IntegrityError, transaction
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from clients.authentication import (
+    ClientAuthError,
+    client_assertion_verify_secret_jwt,
+    client_auth_failures_mark,
+    client_authenticate,
+)
+from clients.models import Client
+from oidc import client_cache
+from oidc.models import UsedClientAssertion
 from realms import clock
 from realms.actor import client_ip
 from realms.errors import OAuthError
@@ -35,15 +44,6 @@ from realms.throttle import (
     client_auth_source,
     client_auth_success,
 )
-from clients.authentication import (
-    ClientAuthError,
-    client_assertion_verify_secret_jwt,
-    client_auth_failures_mark,
-    client_authenticate,
-)
-from clients.models import Client
-from oidc import client_cache
-from oidc.models import UsedClientAssertion
 
 
 @dataclass

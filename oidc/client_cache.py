@@ -38,6 +38,7 @@ per secret) notify like any other change.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -47,8 +48,8 @@ import uuid
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from realms import clock
 from clients.secrets import client_with_secrets
+from realms import clock
 
 logger = logging.getLogger(__name__)
 
@@ -157,10 +158,8 @@ def _fatal_watcher(conn):
 def _close(conn) -> None:
     if conn is None:
         return
-    try:
+    with contextlib.suppress(Exception):  # it is being thrown away
         conn.close()
-    except Exception:  # noqa: BLE001 - it is being thrown away
-        pass
 
 
 def _replace(now: float, reason: str, exc_info: bool = False) -> bool:

@@ -9,13 +9,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from realms import clock, permissions
-from realms.actor import Actor
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
 from adminconsole.navigation import realm_settings_tabs
 from oidc import selectors, services
 from oidc.forms import InitialAccessTokenForm, RealmTokensForm
+from realms import clock, permissions
+from realms.actor import Actor
 
 
 def _settings_context(request, realm, active_tab: str, **extra) -> dict:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from realms.forms import ConsoleForm
+from adminconsole.forms import ConsoleForm
 
 MAX_LIFESPAN = 365 * 24 * 3600
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 
-from realms import clock
-from realms.actor import client_ip
-from realms.models import Realm
-from realms.errors import OAuthError
-from realms.permissions import roles_of
 from clients.models import Client
 from oidc import caches, keys, sessions, tokens
 from oidc.errors import TokenError
 from oidc.models import UserSession
 from oidc.sessions import MASTER, service_account_subject
 from policies.engine import Event, client_policies_trigger
+from realms import clock
+from realms.actor import client_ip
+from realms.errors import OAuthError
+from realms.models import Realm
+from realms.permissions import roles_of
 
 DEFAULT_SCOPES = ("profile", "email")
 REALM_MANAGEMENT = "realm-management"

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives import serialization
 from django.db.models import Q
 from joserfc.jwk import RSAKey
 
-from realms import clock
-from realms.models import Realm
 from clients import crypto
 from oidc.models import RealmKey
+from realms import clock
+from realms.models import Realm
 
 ALGORITHM = "RS256"
 KEY_SIZE = 2048

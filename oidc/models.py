@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from clients.models import Client
 from realms import clock
 from realms.models import Realm
-from clients.models import Client
 
 
 class RealmKey(models.Model):
@@ -59,6 +59,9 @@ class InitialAccessToken(models.Model):
             models.CheckConstraint(condition=Q(remaining_count__lte=models.F("count")), name="iat_remaining_le_count"),
         ]
 
+    def __repr__(self) -> str:
+        return f"<InitialAccessToken {self.pk} of realm {self.realm_id}>"
+
     @property
     def expires_at(self) -> int | None:
         return self.created + self.expiration if self.expiration else None
@@ -73,9 +76,6 @@ class InitialAccessToken(models.Model):
 
     def is_expired(self, now: int) -> bool:
         return bool(self.expiration) and self.created + self.expiration < now
-
-    def __repr__(self) -> str:
-        return f"<InitialAccessToken {self.pk} of realm {self.realm_id}>"
 
 
 class UsedClientAssertion(models.Model):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from realms import clock
-from realms.models import Realm
 from oidc import keys
 from oidc.models import InitialAccessToken, RealmKey
+from realms import clock
+from realms.models import Realm
 
 
 @dataclass(frozen=True)

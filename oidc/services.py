@@ -10,15 +10,17 @@ import secrets
 
 from django.db import transaction
 
+from clients import crypto
+from clients.models import Client
+from clients.services import client_create, client_delete, client_update, registration_token_issue
+from oidc import keys
+from oidc.errors import RegistrationTokenError
+from oidc.models import InitialAccessToken, RealmKey
 from realms import clock
 from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import Realm
-from clients import crypto
-from clients.models import Client
-from oidc import keys
-from oidc.errors import RegistrationTokenError
-from oidc.models import InitialAccessToken, RealmKey
+from realms.services import realm_update
 
 ADMIN_CLI = "admin-cli"
 
@@ -131,8 +133,6 @@ def dynamic_client_register(*, realm: Realm, representation: dict, actor: Actor,
     With an initial access token, one use is taken from it in the same transaction (a refused
     create gives it back). Runs REGISTER and REGISTERED through ``clients.services.client_create``.
     """
-    from clients.services import client_create, registration_token_issue
-
     with transaction.atomic():
         if initial_access_token_id is not None:
             row = InitialAccessToken.objects.select_for_update(of=("self",)).filter(pk=initial_access_token_id).first()
@@ -151,8 +151,6 @@ def dynamic_client_update(*, client: Client, representation: dict, actor: Actor)
     "dynamic-registration"``: the engine's ``secret-rotation`` executor then rotates a secret
     whose expiry is inside ``remaining-rotation-period`` (keycloak-behaviour §1.7, §7.5).
     """
-    from clients.services import client_update, registration_token_issue
-
     with transaction.atomic():
         client = client_update(client=client, representation=representation, actor=actor)
         client = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
@@ -162,15 +160,11 @@ def dynamic_client_update(*, client: Client, representation: dict, actor: Actor)
 
 
 def dynamic_client_delete(*, client: Client, actor: Actor) -> None:
-    from clients.services import client_delete
-
     client_delete(client=client, actor=actor)
 
 
 def realm_tokens_update(*, realm: Realm, access_token_lifespan: int, actor: Actor | None = None) -> Realm:
     """Realm settings → Tokens: the access token lifespan (seconds)."""
-    from realms.services import realm_update
-
     with transaction.atomic():
         realm = realm_update(realm=realm, access_token_lifespan=access_token_lifespan)
         admin_event_record(

@@ -22,10 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from realms import clock
 from clients.models import Client, ServiceAccount
 from oidc.models import UserSession
 from oidc.tokens import realm_of
+from realms import clock
 
 MASTER = "master"
 

@@ -20,10 +20,10 @@ from typing import Any
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 
-from realms import clock
-from realms.models import Realm
 from oidc import keys
 from oidc.errors import TokenError
+from realms import clock
+from realms.models import Realm
 
 TYP_ACCESS = "Bearer"
 TYP_REFRESH = "Refresh"

@@ -64,7 +64,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
-from django.db.models.signals import post_delete, post_save
 
 from policies import models
 from policies.errors import ClientPolicyError
@@ -203,36 +202,6 @@ def policies_for(realm) -> PolicySet:
     return loaded
 
 
-class PolicyScopeMiddleware:
-    """Opens ``policies_request_scope()`` around every request."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        with policies_request_scope():
-            return self.get_response(request)
-
-
-def _connect_invalidation() -> None:
-    for model in (
-        models.ClientPolicy,
-        models.ClientPolicyCondition,
-        models.ClientPolicyProfile,
-        models.ClientProfile,
-        models.ClientProfileExecutor,
-    ):
-        for signal in (post_save, post_delete):
-            signal.connect(_invalidate_on_change, sender=model, dispatch_uid=f"policies-cache-{model.__name__}-{signal}")
-
-
-def _invalidate_on_change(**_kwargs) -> None:
-    policies_cache_invalidate()
-
-
-_connect_invalidation()
-
-
 # --------------------------------------------------------------------------------------------
 # Evaluation
 
@@ -295,7 +264,6 @@ __all__ = [
     "Event",
     "LoadedPolicy",
     "PolicyContext",
-    "PolicyScopeMiddleware",
     "PolicySet",
     "TriggerResult",
     "client_policies_trigger",

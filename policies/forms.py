@@ -12,7 +12,7 @@ from crispy_forms.layout import Field as LayoutField
 from crispy_forms.layout import Layout
 from django import forms
 
-from realms.forms import ConsoleForm
+from adminconsole.forms import ConsoleForm
 
 REQUIRED = "Required field"
 UNIQUE_NAME_HELP = "The name must be unique within the realm"
@@ -185,7 +185,7 @@ class ConfigFieldset:
         if kind in ("multiselect", "stringlist"):
             return data.getlist(name)
         if kind == "keyvalue":
-            return list(zip(data.getlist(f"{name}-key"), data.getlist(f"{name}-value")))
+            return list(zip(data.getlist(f"{name}-key"), data.getlist(f"{name}-value"), strict=False))
         if kind == "bool":
             return _truthy(data.get(name))
         return (data.get(name) or "").strip()

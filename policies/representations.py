@@ -20,7 +20,13 @@ from typing import Any
 from django.db.models import Prefetch
 
 from policies.errors import PolicyValidationError, representation_error, unrecognized_field, wrong_type
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
+from policies.models import (
+    ClientPolicy,
+    ClientPolicyCondition,
+    ClientPolicyProfile,
+    ClientProfile,
+    ClientProfileExecutor,
+)
 
 PROFILES_REP = "ClientProfilesRepresentation"
 PROFILE_REP = "ClientProfileRepresentation"

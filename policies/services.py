@@ -13,15 +13,20 @@ A refusal raises ``PolicyValidationError`` with Keycloak's message and nothing i
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
-from realms.actor import Actor
-from realms.events import admin_event_record
-from realms.models import Realm
+from policies.engine import policies_cache_invalidate
 from policies.errors import PolicyNotFound, PolicyValidationError
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
+from policies.models import (
+    ClientPolicy,
+    ClientPolicyCondition,
+    ClientPolicyProfile,
+    ClientProfile,
+    ClientProfileExecutor,
+)
 from policies.providers import CONDITIONS, EXECUTORS, ConfigError
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
 from policies.representations import (  # noqa: F401  (re-exported: the API and realm import use these)
@@ -37,6 +42,9 @@ from policies.representations import (  # noqa: F401  (re-exported: the API and 
     profile_to_representation,
     profiles_representation,
 )
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 
 __all__ = [
     "PolicyNotFound",
@@ -162,8 +170,6 @@ def _lock_realm(realm: Realm) -> Realm:
 
 def _invalidate_engine_cache() -> None:
     # bulk_create and update() send no model signals: tell the engine its request cache is stale.
-    from policies.engine import policies_cache_invalidate
-
     policies_cache_invalidate()
 
 

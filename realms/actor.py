@@ -41,7 +41,7 @@ class Actor:
         return self.roles or frozenset()
 
     @classmethod
-    def from_request(cls, request, source: str = CONSOLE, **extra) -> "Actor":
+    def from_request(cls, request, source: str = CONSOLE, **extra) -> Actor:
         user = getattr(request, "user", None)
         authenticated = bool(user and user.is_authenticated)
         return cls(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
+from adminconsole.forms import ConsoleForm
 from realms.events import OPERATION_TYPES, RESOURCE_TYPES
-from realms.forms import ConsoleForm
 from realms.models import LoginEvent
 
 PAGE_SIZES = (10, 20, 50, 100)

@@ -8,17 +8,17 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from adminconsole.decorators import realm_view
+from adminconsole.htmx import refused_status, render_page
 from realms import permissions, selectors
 from realms.audit_forms import AdminEventSearchForm, UserEventSearchForm
-from adminconsole.decorators import realm_view
 from realms.events import mask_secrets
-from adminconsole.htmx import refused_status, render_page
 
 TEMPLATE = "realms/events.html"
 
 
 def _when(ms: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
 
 
 def _pretty(representation: str) -> str:

@@ -25,4 +25,4 @@ def seconds() -> float:
 def from_epoch(seconds: int | None) -> dt.datetime | None:
     if not seconds:
         return None
-    return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)

@@ -46,9 +46,7 @@ def mask_secrets(value: Any) -> Any:
     if isinstance(value, dict):
         masked = {}
         for key, item in value.items():
-            if key in SECRET_KEYS and item not in (None, ""):
-                masked[key] = MASK
-            elif key == "value" and value.get("type") == "secret":
+            if key in SECRET_KEYS and item not in (None, "") or key == "value" and value.get("type") == "secret":
                 masked[key] = MASK
             else:
                 masked[key] = mask_secrets(item)

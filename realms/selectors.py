@@ -50,7 +50,7 @@ def date_bound_ms(value: str | None, *, end: bool = False) -> int | None:
         raise BadDate(value) from exc
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise BadDate(value)
-    start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
     return start + DAY_MS - 1 if end else start
 
 

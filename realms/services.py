@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from realms.actor import Actor
+from realms.events import admin_event_record
 from realms.models import Realm
 
 # Realm changes are recorded as admin events when the caller says who acted (``actor``); internal
@@ -77,8 +78,6 @@ def realm_delete(*, realm: Realm, actor: Actor | None = None) -> None:
 
 
 def _record(realm: Realm, operation: str, actor: Actor, *, path: str = "", representation: dict | None = None) -> None:
-    from realms.events import admin_event_record
-
     if representation is None:
         representation = {
             "id": realm.name,

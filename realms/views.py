@@ -1,21 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from realms import permissions, services
-from realms.actor import Actor
 from adminconsole.decorators import realm_view
-from realms.forms import RealmCreateForm, RealmGeneralForm
 from adminconsole.htmx import refused_status, render_page
 from adminconsole.navigation import realm_settings_tabs
-
-
-@login_required
-def home(request):
-    return redirect("realm-home", realm="master")
+from realms import permissions, services
+from realms.actor import Actor
+from realms.forms import RealmCreateForm, RealmGeneralForm
 
 
 @realm_view(permissions.VIEW_REALM)

@@ -70,7 +70,7 @@ def assert_answers(client: Client, calls: Sequence[Call], expected: Answer | Seq
     """Send every call with ``client``; each must get ``expected`` (or its own answer from a list)."""
     answers = list(expected) if isinstance(expected, (list, tuple)) else [expected] * len(calls)
     assert len(answers) == len(calls), "one expected answer per call"
-    for call, answer in zip(calls, answers):
+    for call, answer in zip(calls, answers, strict=True):
         response = call.send(client)
         assert _matches(response, answer), f"{call}: expected {answer!r}, got {response.status_code} {response.get('Location', '')}"
 

@@ -18,12 +18,19 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from adminconsole.api.auth import BearerAuth
 from adminconsole.api.common import _REQUEST_SCHEMAS, body_doc  # noqa: F401  (body_doc re-exported)
-from adminconsole.api.errors import SERVER_LOG, error_message, forbidden, json_response, oauth_error, unauthorized
+from adminconsole.api.errors import (
+    SERVER_LOG,
+    error_message,
+    forbidden,
+    json_response,
+    oauth_error,
+    unauthorized,
+)
 from adminconsole.errors import unavailable_response
-from realms.errors import ApiError, OAuthError
 from clients.representations import RepresentationError
 from clients.selectors import ClientAccessDenied
 from clients.services import ClientExists, ClientHasNoSecret, ClientRoleExists
+from realms.errors import ApiError, OAuthError
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ Published in discovery because clients build on it; browser flows are not offere
 
 from __future__ import annotations
 
-from realms.errors import OAuthError
 from oidc.views.endpoint import endpoint, realm_get
+from realms.errors import OAuthError
 
 
 @endpoint("GET", "POST")

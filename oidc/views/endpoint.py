@@ -12,11 +12,11 @@ import functools
 
 from django.views.decorators.csrf import csrf_exempt
 
+from oidc import caches, tokens
+from oidc.client_auth import Authenticated, request_client_authenticate
 from realms import http
 from realms.errors import OAuthError
 from realms.models import Realm
-from oidc import caches, tokens
-from oidc.client_auth import Authenticated, request_client_authenticate
 
 OIDC = "/protocol/openid-connect"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from realms.errors import OAuthError
-from realms.models import Realm
 from oidc import grants, sessions, tokens
 from oidc.errors import TokenError
 from oidc.views.endpoint import client_authenticate, endpoint, issuer_of, json_response, realm_get
 from policies.engine import Event
+from realms.errors import OAuthError
+from realms.models import Realm
 
 
 @endpoint("POST")

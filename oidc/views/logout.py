@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from realms.errors import OAuthError
 from oidc import grants, sessions
 from oidc.views.endpoint import client_authenticate, endpoint, issuer_of, realm_get
+from realms.errors import OAuthError
 
 
 @endpoint("POST")

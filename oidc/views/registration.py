@@ -22,12 +22,7 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse
 
-from realms import permissions
-from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
 from adminconsole.api.auth import token_roles
-from realms.errors import OAuthError
-from realms.json_input import JSONInputError, json_parse
-from realms.models import Realm
 from clients.models import Client
 from clients.representations import RepresentationError
 from clients.selectors import ClientAccessDenied, client_access_allowed, client_registration_token_valid
@@ -37,6 +32,11 @@ from oidc.errors import TokenError
 from oidc.metadata import client_metadata, metadata_parse, metadata_to_representation
 from oidc.views.endpoint import bearer_token, endpoint, issuer_of, json_response, realm_get
 from policies.engine import ClientPolicyError, Event
+from realms import permissions
+from realms.actor import DYNAMIC_REGISTRATION, Actor, client_ip
+from realms.errors import OAuthError
+from realms.json_input import JSONInputError, json_parse
+from realms.models import Realm
 
 # Client-policy refusals on these "before" events answer 403; on the "after" events 400, as in Keycloak.
 BEFORE_EVENTS = {Event.REGISTER, Event.UPDATE, Event.VIEW, Event.UNREGISTER}

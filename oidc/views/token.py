@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from realms.errors import OAuthError
 from oidc import grants
 from oidc.views.endpoint import client_authenticate, endpoint, issuer_of, json_response, realm_get
+from realms.errors import OAuthError
 
 
 @endpoint("POST")

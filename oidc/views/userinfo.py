@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from realms.errors import OAuthError
 from oidc import sessions, tokens
 from oidc.errors import TokenError
 from oidc.views.endpoint import bearer_token, endpoint, json_response, realm_get
+from realms.errors import OAuthError
 
 
 @endpoint("GET", "POST")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
-from realms import permissions
 from adminconsole.api import body as b
-from adminconsole.api.errors import json_response, no_content
 from adminconsole.api.common import authorized_realm, body_doc
+from adminconsole.api.errors import json_response, no_content
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -22,6 +21,7 @@ from adminconsole.api.schemas import (
     ClientProfilesUpdate,
 )
 from policies import representations, services
+from realms import permissions
 
 router = Router(tags=["Client policies"])
 

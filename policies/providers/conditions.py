@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from realms.actor import ADMIN_API, CONSOLE, DYNAMIC_REGISTRATION, Actor
-from realms.json_input import json_parse
 from clients.models import ClientRole
 from policies.providers.base import (
     ConditionType,
@@ -17,6 +15,8 @@ from policies.providers.base import (
     string_list,
     truthy,
 )
+from realms.actor import ADMIN_API, CONSOLE, DYNAMIC_REGISTRATION, Actor
+from realms.json_input import json_parse
 
 ACCESS_TYPES = ("confidential", "public", "bearer-only")
 UPDATER_SOURCES = ("ByAuthenticatedUser", "ByAnonymous", "ByInitialAccessToken", "ByRegistrationAccessToken")

@@ -11,15 +11,14 @@ events were written and are masked again on the way out.
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 from ninja import Query, Router
 from pydantic import BaseModel, ConfigDict
 
-from realms import permissions, selectors
-from adminconsole.api.errors import json_response, oauth_error
 from adminconsole.api.common import authorized_realm
+from adminconsole.api.errors import json_response, oauth_error
 from adminconsole.api.schemas import ERRORS_READ, KeycloakError
+from realms import permissions, selectors
 from realms.events import mask_secrets
 from realms.models import AdminEvent, LoginEvent
 
@@ -32,10 +31,10 @@ DATE_PATTERN = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,15})$"
 class AuthDetailsRepresentation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    realmId: Optional[str] = None
-    clientId: Optional[str] = None
-    userId: Optional[str] = None
-    ipAddress: Optional[str] = None
+    realmId: str | None = None
+    clientId: str | None = None
+    userId: str | None = None
+    ipAddress: str | None = None
 
 
 class AdminEventRepresentation(BaseModel):
@@ -45,10 +44,10 @@ class AdminEventRepresentation(BaseModel):
     realmId: str
     authDetails: AuthDetailsRepresentation
     operationType: str
-    resourceType: Optional[str] = None
-    resourcePath: Optional[str] = None
-    representation: Optional[str] = None
-    error: Optional[str] = None
+    resourceType: str | None = None
+    resourcePath: str | None = None
+    representation: str | None = None
+    error: str | None = None
 
 
 def _masked(representation: str) -> str | None:
@@ -110,13 +109,13 @@ def admin_events_list(
     realm: str,
     operationTypes: list[str] = Query(None),  # noqa: N803 - Keycloak's parameter names
     resourceTypes: list[str] = Query(None),  # noqa: N803
-    resourcePath: Optional[str] = Query(None, max_length=1024),  # noqa: N803
-    authRealm: Optional[str] = Query(None, max_length=255),  # noqa: N803
-    authClient: Optional[str] = Query(None, max_length=255),  # noqa: N803
-    authUser: Optional[str] = Query(None, max_length=255),  # noqa: N803
-    authIpAddress: Optional[str] = Query(None, max_length=64),  # noqa: N803
-    dateFrom: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
-    dateTo: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
+    resourcePath: str | None = Query(None, max_length=1024),  # noqa: N803
+    authRealm: str | None = Query(None, max_length=255),  # noqa: N803
+    authClient: str | None = Query(None, max_length=255),  # noqa: N803
+    authUser: str | None = Query(None, max_length=255),  # noqa: N803
+    authIpAddress: str | None = Query(None, max_length=64),  # noqa: N803
+    dateFrom: str | None = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
+    dateTo: str | None = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
     first: int = Query(0, ge=0, le=INT32_MAX),
     max: int = Query(100, ge=0, le=INT32_MAX, description=f"at most {selectors.MAX_RESULTS} are answered"),  # noqa: A002
 ):
@@ -144,10 +143,10 @@ class EventRepresentation(BaseModel):
     time: int
     type: str
     realmId: str
-    clientId: Optional[str] = None
-    ipAddress: Optional[str] = None
-    error: Optional[str] = None
-    details: Optional[dict[str, str]] = None
+    clientId: str | None = None
+    ipAddress: str | None = None
+    error: str | None = None
+    details: dict[str, str] | None = None
 
 
 def login_event_representation(event: LoginEvent, realm_name: str) -> dict:
@@ -174,10 +173,10 @@ def events_list(
     request,
     realm: str,
     type: list[str] = Query(None),  # noqa: A002 - Keycloak's parameter names
-    client: Optional[str] = Query(None, max_length=255),
-    ipAddress: Optional[str] = Query(None, max_length=64),  # noqa: N803
-    dateFrom: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
-    dateTo: Optional[str] = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
+    client: str | None = Query(None, max_length=255),
+    ipAddress: str | None = Query(None, max_length=64),  # noqa: N803
+    dateFrom: str | None = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd or epoch milliseconds"),  # noqa: N803
+    dateTo: str | None = Query(None, max_length=32, pattern=DATE_PATTERN, description="yyyy-MM-dd (the whole day) or epoch milliseconds"),  # noqa: N803
     first: int = Query(0, ge=0, le=INT32_MAX),
     max: int = Query(100, ge=0, le=INT32_MAX, description=f"at most {selectors.MAX_RESULTS} are answered"),  # noqa: A002
 ):

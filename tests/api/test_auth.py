@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from realms.models import AdminEvent
 from clients.models import Client
 from clients.services import client_create
+from realms.models import AdminEvent
 from tests.api.conftest import Api, compact, password_token
 
 UNAUTHORIZED = compact({"error": "HTTP 401 Unauthorized"})

@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from realms.models import AdminEvent
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from clients.services import client_create
 from policies.services import policies_replace, profiles_replace
+from realms.models import AdminEvent
 from tests.api.conftest import compact
 
 BASE = "/admin/realms/master/clients"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from realms.models import Realm
 from policies.models import ClientPolicy, ClientProfile
+from realms.models import Realm
 from tests.api.conftest import compact
 
 PROFILES = {

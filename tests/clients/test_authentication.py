@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from realms.actor import Actor
 from clients import secrets as store
 from clients import services
 from clients.authentication import (
@@ -21,6 +20,7 @@ from clients.authentication import (
 )
 from clients.models import Client, ClientSecret
 from clients.secrets import secret_mark_used
+from realms.actor import Actor
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin")

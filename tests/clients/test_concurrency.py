@@ -8,11 +8,11 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from realms.actor import Actor
-from realms.models import AdminEvent
 from clients import secrets as secret_store
 from clients import services
 from clients.models import Client, ClientSecret
+from realms.actor import Actor
+from realms.models import AdminEvent
 from tests.factories import ClientFactory, rotation_policy_make
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -12,14 +12,14 @@ import json
 import pytest
 import time_machine
 
-from realms.actor import Actor
-from realms.models import AdminEvent
 from clients import secrets as store
 from clients import services
 from clients.authentication import ClientAuthError, client_authenticate
 from clients.models import ClientSecret
 from clients.representations import client_representation
 from policies.models import ClientPolicy
+from realms.actor import Actor
+from realms.models import AdminEvent
 from tests.factories import policy_make, profile_make, rotation_config, rotation_policy_make
 
 T0 = 1_800_000_000

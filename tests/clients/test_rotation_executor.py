@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from realms.actor import Actor
 from clients import secrets as store
 from clients import services
 from clients.models import ClientRole, ClientSecret
 from policies.engine import Event, client_policies_trigger
+from realms.actor import Actor
 from tests.factories import client_make, rotation_policy_make
 
 T0 = 1_800_000_000

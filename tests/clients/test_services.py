@@ -4,6 +4,7 @@ registration access token, and the representation they read and write."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import pytest
@@ -11,13 +12,13 @@ import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from realms.actor import Actor
-from realms.models import AdminEvent
 from clients import crypto, selectors, services
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from clients.representations import MASK, RepresentationError, client_representation
 from policies.engine import ClientPolicyError
+from realms.actor import Actor
+from realms.models import AdminEvent
 from tests.factories import (
     ANY_CLIENT,
     ClientFactory,
@@ -327,7 +328,7 @@ def test_reencrypt_secrets_moves_every_row_to_the_first_key(realm, settings):
     client = ClientFactory(realm=realm, secret="keep-me")
     secret_store.secret_store_rotated(client, "and-me", now=T0, expiration_time=T0 + 60)
     settings.SECRET_ENCRYPTION_KEYS = [new_key, old_key]
-    call_command("reencrypt_secrets", stdout=open("/dev/null", "w"))
+    call_command("reencrypt_secrets", stdout=io.StringIO())
     settings.SECRET_ENCRYPTION_KEYS = [new_key]  # the old key is gone: everything still decrypts
     assert selectors.client_secret_value(client=client, actor=None) == "keep-me"
     assert selectors.client_rotated_secret_value(client=client, actor=None) == "and-me"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time_machine
 import pytest
+import time_machine
 from django.urls import reverse
 
-from realms.models import AdminEvent
-from clients import selectors
 from clients import secrets as secret_store
+from clients import selectors
 from clients.models import Client, ClientRole, ClientSecret
+from realms.models import AdminEvent
 from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory, confidential_only_policy
 from tests.permissions import TO_LOGIN, get, post
 

@@ -237,7 +237,7 @@ def test_procedure_end_to_end(docs_page, shots, master, live_server):
     assert status == 200 and body.get("access_token"), body
 
     # Two days later the rotated secret has expired; the new one still works for the week.
-    later = dt.datetime.fromtimestamp(rotated.expiration_time + 60, tz=dt.timezone.utc)
+    later = dt.datetime.fromtimestamp(rotated.expiration_time + 60, tz=dt.UTC)
     with time_machine.travel(later, tick=True):
         status, body = token_request(live_server.url, "master", CLIENT_ID, old_secret)
         assert status == 401 and body.get("error") == "unauthorized_client", body  # Keycloak's answer

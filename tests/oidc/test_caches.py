@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from realms.models import Realm
 from oidc import caches
+from realms.models import Realm
 from tests.oidc.conftest import at
 
 

@@ -12,11 +12,11 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
-from oidc import client_cache
 from clients.services import client_create, client_rotated_secret_invalidate, client_secret_regenerate, client_update
+from oidc import client_cache
+from realms.actor import Actor
 from tests.oidc.conftest import at, rotation_policy
 from tests.waiting import NOTIFIED, wait_until
 
@@ -297,7 +297,7 @@ class TestListenerFailures:
                     return secret_store.secret_value(current_row)
 
                 # A notification may still be on its way.
-                wait_until(lambda: cached_secret() == stored, between=lambda: client_cache.sync(timeout=0.2))
+                wait_until(lambda stored=stored: cached_secret() == stored, between=lambda: client_cache.sync(timeout=0.2))
                 assert cached_secret() == stored
 
 

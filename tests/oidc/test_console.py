@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from realms.models import AdminEvent, Realm
 from oidc.models import InitialAccessToken, RealmKey
 from oidc.services import initial_access_token_find
+from realms.models import AdminEvent, Realm
 from tests.permissions import TO_LOGIN, assert_answers, get, post
 
 pytestmark = pytest.mark.django_db
@@ -136,8 +136,8 @@ class TestInitialAccessTokens:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from realms.actor import Actor
         from oidc.services import initial_access_token_create
+        from realms.actor import Actor
 
         def count() -> int:
             with CaptureQueriesContext(connection) as ctx:

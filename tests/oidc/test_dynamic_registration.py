@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from realms.actor import Actor
-from realms.models import AdminEvent
 from clients.models import Client
 from oidc.models import InitialAccessToken
 from oidc.services import initial_access_token_create
+from realms.actor import Actor
+from realms.models import AdminEvent
 from tests.conftest import ADMIN_PASSWORD
 from tests.oidc.conftest import at, rotation_policy
 

@@ -13,10 +13,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from clients.services import client_create, client_secret_regenerate
+from realms.actor import Actor
 from tests.oidc.conftest import at, basic, rotation_policy
 
 pytestmark = pytest.mark.django_db

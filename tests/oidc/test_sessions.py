@@ -9,8 +9,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from oidc.tokens import access_token_verify
 from clients.services import client_delete, client_update
+from oidc.tokens import access_token_verify
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ClientFactory
 from tests.oidc.conftest import SECRET, T0, at

@@ -113,8 +113,8 @@ class TestClientCredentials:
         assert_error(response, 401, "unauthorized_client", "Public client not allowed to retrieve service account")
 
     def test_bearer_only_client(self, token_post, realm):
-        from realms import clock
         from clients import secrets as secret_store
+        from realms import clock
 
         api = ClientFactory(realm=realm, client_id="api", bearer_only=True, service_accounts_enabled=True)
         secret_store.secret_set_current(api, SECRET, now=clock.epoch())

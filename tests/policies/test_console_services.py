@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from realms.actor import Actor
-from realms.models import AdminEvent
 from policies import services
 from policies.errors import PolicyNotFound, PolicyValidationError
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
+from realms.actor import Actor
+from realms.models import AdminEvent
 
 from .conftest import WEEKLY
 

@@ -9,11 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realms.actor import Actor
 from policies import services
 from policies.models import ClientPolicy, ClientProfile
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
-
+from realms.actor import Actor
 from tests.permissions import TO_LOGIN, get, post
 
 from .conftest import WEEKLY

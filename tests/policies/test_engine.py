@@ -12,7 +12,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from realms.actor import Actor
 from clients import secrets as store
 from clients.models import ClientSecret
 from policies import engine
@@ -21,15 +20,18 @@ from policies.engine import (
     Event,
     LoadedPolicy,
     PolicyContext,
-    PolicyScopeMiddleware,
     client_policies_trigger,
     policies_for,
     policies_load,
     policies_request_scope,
     policy_applies,
 )
-from policies.models import ClientPolicy
+from policies.middleware import PolicyScopeMiddleware
+from policies.models import (
+    ClientPolicy,
+)
 from policies.providers import CONDITIONS
+from realms.actor import Actor
 from tests.factories import (
     CONFIDENTIAL,
     ENGINE_T0,

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from realms.actor import Actor
 from clients.models import Client
 from policies import engine
 from policies.engine import Event, PolicyContext
 from policies.providers import CONDITIONS
+from realms.actor import Actor
 from tests.factories import ClientRoleFactory, client_make
 
 ALL = list(Event)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from realms.actor import Actor
-from realms.models import AdminEvent
 from clients import services
 from clients.models import Client
 from policies.engine import ClientPolicyError, Event, PolicyContext, client_policies_trigger
 from policies.providers import EXECUTORS
+from realms.actor import Actor
+from realms.models import AdminEvent
 from tests.factories import client_make, policy_make, profile_make
 
 CONSOLE = Actor(source="console", username="admin")

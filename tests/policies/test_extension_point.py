@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from realms.actor import Actor
 from policies import engine, services
 from policies.engine import Event, PolicyContext, Vote, client_policies_trigger
 from policies.errors import PolicyValidationError
@@ -21,7 +20,7 @@ from policies.providers.base import (
     provider_unregister,
     string_list,
 )
-
+from realms.actor import Actor
 from tests.factories import client_make
 
 pytestmark = pytest.mark.django_db

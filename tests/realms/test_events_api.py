@@ -57,7 +57,7 @@ def fresh_key_cache(master):
 
 
 def test_representation_shape_and_masking(api, master):
-    with time_machine.travel(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), tick=False):
+    with time_machine.travel(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC), tick=False):
         record(master, operation="ACTION", path="clients/abc/client-secret", actor=TOOL, representation={"type": "secret", "value": SECRET})
     response = api(URL)
     assert response.status_code == 200
@@ -77,7 +77,7 @@ def test_representation_shape_and_masking(api, master):
 
 def test_newest_first_with_first_and_max(api, master):
     for i in range(5):
-        with time_machine.travel(dt.datetime(2030, 1, 1, 0, 0, i, tzinfo=dt.timezone.utc), tick=False):
+        with time_machine.travel(dt.datetime(2030, 1, 1, 0, 0, i, tzinfo=dt.UTC), tick=False):
             record(master, path=f"clients/n{i}")
     assert [e["resourcePath"] for e in api(URL).json()] == [f"clients/n{i}" for i in (4, 3, 2, 1, 0)]
     assert [e["resourcePath"] for e in api(URL, first=1, max=2).json()] == ["clients/n3", "clients/n2"]
@@ -112,13 +112,13 @@ def test_filters(api, master):
 
 def test_date_range_whole_days_and_epoch_millis(api, master):
     for day in (1, 2, 3):
-        with time_machine.travel(dt.datetime(2030, 6, day, 12, 0, tzinfo=dt.timezone.utc), tick=False):
+        with time_machine.travel(dt.datetime(2030, 6, day, 12, 0, tzinfo=dt.UTC), tick=False):
             record(master, path=f"clients/day{day}")
     paths = lambda **p: sorted(e["resourcePath"] for e in api(URL, **p).json())  # noqa: E731
     assert paths(dateFrom="2030-06-02", dateTo="2030-06-02") == ["clients/day2"]
     assert paths(dateFrom="2030-06-02") == ["clients/day2", "clients/day3"]
     assert paths(dateTo="2030-06-01") == ["clients/day1"]
-    noon2 = int(dt.datetime(2030, 6, 2, 12, 0, tzinfo=dt.timezone.utc).timestamp() * 1000)
+    noon2 = int(dt.datetime(2030, 6, 2, 12, 0, tzinfo=dt.UTC).timestamp() * 1000)
     assert paths(dateFrom=str(noon2), dateTo=str(noon2)) == ["clients/day2"]
 
 
@@ -170,7 +170,7 @@ def test_listed_in_the_openapi_document(client, master):
 def test_client_login_events_in_keycloaks_event_representation(api, master):
     from realms.events import login_event_record
 
-    with time_machine.travel(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc), tick=False):
+    with time_machine.travel(dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC), tick=False):
         login_event_record(realm=master, client_id="app", success=True, ip_address="10.0.0.1", secret_used="rotated",
                            details={"endpoint": "token", "grant_type": "client_credentials", "method": "client_secret_basic"})
         login_event_record(realm=master, client_id="ghost", success=False, ip_address="10.0.0.2", error="invalid_client",

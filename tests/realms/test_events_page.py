@@ -104,7 +104,7 @@ class TestAdminEvents:
 
     def test_filter_by_date_range_includes_whole_days(self, admin_client, master):
         for day, path in [(1, "clients/day1"), (2, "clients/day2"), (3, "clients/day3")]:
-            with time_machine.travel(dt.datetime(2030, 5, day, 23, 59, 30, tzinfo=dt.timezone.utc), tick=False):
+            with time_machine.travel(dt.datetime(2030, 5, day, 23, 59, 30, tzinfo=dt.UTC), tick=False):
                 record(master, path=path)
         body = admin_client.get(url(date_from="2030-05-02", date_to="2030-05-02")).content.decode()
         assert "clients/day2" in body
@@ -123,7 +123,7 @@ class TestAdminEvents:
 
     def test_pagination_newest_first(self, admin_client, master):
         for i in range(25):
-            with time_machine.travel(dt.datetime(2030, 1, 1, 0, 0, i, tzinfo=dt.timezone.utc), tick=False):
+            with time_machine.travel(dt.datetime(2030, 1, 1, 0, 0, i, tzinfo=dt.UTC), tick=False):
                 record(master, path=f"clients/n{i:02d}")
         page1 = admin_client.get(url()).content.decode()
         assert table_rows(admin_client.get(url())) == 10

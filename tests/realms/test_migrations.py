@@ -77,7 +77,8 @@ def test_old_database_migrates_forward_keeping_rows_foreign_keys_and_permissions
     from clients.models import Client as NewClient
     from oidc.models import RealmKey as NewRealmKey
     from policies.models import ClientPolicy as NewClientPolicy
-    from realms.models import AdminEvent as NewAdminEvent, Realm as NewRealm
+    from realms.models import AdminEvent as NewAdminEvent
+    from realms.models import Realm as NewRealm
 
     tables = connection.introspection.table_names()
     assert "realms_realm" in tables and "adminconsole_realm" not in tables

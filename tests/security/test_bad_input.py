@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from realms.actor import Actor
 from clients.models import Client
 from oidc.models import InitialAccessToken
 from oidc.services import initial_access_token_create
 from policies import services as policy_services
 from policies.models import ClientPolicy, ClientProfile
 from policies.providers.base import MAX_SECONDS
+from realms.actor import Actor
 from tests.api.conftest import password_token
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_registration_refuses_nul_whatever_the_content_type(client, master, iat)
 def test_registration_update_refuses_unstorable_json_and_changes_nothing(client, master, iat):
     created = client.post(DCR, '{"client_name":"Reporting"}', content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {iat}").json()
     uri, token = f"{DCR}/{created['client_id']}", created["registration_access_token"]
-    same_id = '{"client_id":"%s",' % created["client_id"]
+    same_id = '{"client_id":"' + created["client_id"] + '",'
     for body in [*(b.replace("{", same_id, 1) if b.startswith("{") else b for b in UNSTORABLE_JSON), same_id + '"client_name":"a\\u0000b"}']:
         response = client.put(uri, body, content_type="text/plain", HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 400, (body[:80], response.content)

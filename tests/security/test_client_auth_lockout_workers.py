@@ -13,10 +13,10 @@ import os
 import pytest
 from django.db import connection
 
-from realms.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from oidc import client_cache
+from realms.actor import Actor
 from tests.waiting import NOTIFIED
 
 TOKEN = "/realms/acme/protocol/openid-connect/token"
@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def svc(db, settings):
     if connection.vendor != "postgresql":
         pytest.skip("the per-worker client cache needs PostgreSQL (LISTEN/NOTIFY)")
-    from realms.services import realm_create
     from clients.services import client_create
+    from realms.services import realm_create
 
     settings.CLIENT_AUTH_FAILURE_LIMIT = 3
     client_cache.clear()
@@ -49,9 +49,9 @@ def grant(client, secret: str, ip: str = "127.0.0.1"):
 
 
 def test_a_worker_with_the_client_cached_reads_a_lock_it_did_not_see(client, svc):
-    from realms.throttle import client_auth_failure_record, client_auth_horizon
     from clients.authentication import client_auth_failures_mark
     from clients.models import Client
+    from realms.throttle import client_auth_failure_record, client_auth_horizon
 
     secret = secret_of(svc)
     assert grant(client, secret).status_code == 200

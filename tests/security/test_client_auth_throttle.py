@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+
 from realms.models import ClientAuthFailure
 from realms.throttle import (
     client_auth_failure_record,
@@ -16,7 +17,7 @@ from realms.throttle import (
 
 pytestmark = pytest.mark.django_db
 
-T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.UTC)
 LIMITS = {
     "CLIENT_AUTH_FAILURE_LIMIT": 3,
     "CLIENT_AUTH_CLIENT_CEILING": 5,

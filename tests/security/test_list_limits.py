@@ -17,8 +17,8 @@ from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import AdminEvent, LoginEvent
 from realms.selectors import MAX_RESULTS, admin_event_list, like_to_glob, wildcard_to_like
-from tests.realms.test_events_api import URL, token_for
 from tests.factories import ClientFactory, ClientRoleFactory
+from tests.realms.test_events_api import URL, token_for
 
 pytestmark = pytest.mark.django_db
 

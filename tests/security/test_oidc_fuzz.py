@@ -24,8 +24,8 @@ from django.test import Client as DjangoClient
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from realms.actor import Actor
 from oidc.services import initial_access_token_create
+from realms.actor import Actor
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ClientFactory
 from tests.oidc.conftest import rotation_policy

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from realms import selectors, services
 from adminconsole.config import env
+from realms import selectors, services
 
 # Keycloak's master realm default: 60-second admin access tokens.
 MASTER_ACCESS_TOKEN_LIFESPAN = 60

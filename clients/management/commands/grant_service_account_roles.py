@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from clients.service_accounts import ServiceAccountError, service_account_roles_set
 from realms import permissions
 from realms.actor import Actor
-from clients.service_accounts import ServiceAccountError, service_account_roles_set
 
 
 class Command(BaseCommand):

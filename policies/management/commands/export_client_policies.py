@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from realms.selectors import realm_find
 from policies.services import policies_representation, profiles_representation
+from realms.selectors import realm_find
 
 
 class Command(BaseCommand):

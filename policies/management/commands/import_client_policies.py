@@ -13,11 +13,11 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from policies.errors import PolicyValidationError
+from policies.services import client_policies_import
 from realms.actor import SYSTEM, Actor
 from realms.json_input import json_parse
 from realms.selectors import realm_find
-from policies.errors import PolicyValidationError
-from policies.services import client_policies_import
 
 
 class Command(BaseCommand):
