@@ -205,7 +205,7 @@ AXES_VERBOSE = False
 # Failed client authentications at the token and introspection endpoints (realms.throttle):
 # the limit is per client and source address, the ceiling per client across all addresses.
 CLIENT_AUTH_FAILURE_LIMIT = int(env("CLIENT_AUTH_FAILURE_LIMIT", "10"))
-CLIENT_AUTH_CLIENT_CEILING = int(env("CLIENT_AUTH_CLIENT_CEILING", "100"))
+CLIENT_AUTH_CLIENT_CEILING = int(env("CLIENT_AUTH_CLIENT_CEILING", "1000"))
 CLIENT_AUTH_FAILURE_WINDOW = int(env("CLIENT_AUTH_FAILURE_WINDOW", "300"))
 CLIENT_AUTH_LOCKOUT_SECONDS = int(env("CLIENT_AUTH_LOCKOUT_SECONDS", "300"))
 # Keycloak's "SSO Session Max": no login session (password grant) is refreshed after this many

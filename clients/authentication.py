@@ -2,7 +2,7 @@
 
 Keycloak's ``client-secret`` authenticator (``client_secret_basic`` / ``client_secret_post``) and
 ``client-secret-jwt`` (an HMAC-signed client assertion), with their status codes, error codes and
-texts (keycloak-behaviour.md §2.1, §2.2):
+texts (docs/keycloak-behaviour.md §2.1, §2.2):
 
 * the current secret is accepted; otherwise the rotated secret, while it has not expired;
 * once the *current* secret has expired, neither is accepted (rotation is lazy: an update or a

@@ -83,6 +83,8 @@ def client_with_secrets(
 
     One query when the client has a secret (the secrets joined to their client), two otherwise.
     """
+    if "\x00" in client_id:
+        return None, None, None  # names no client (and PostgreSQL refuses NUL in text)
     by_name = isinstance(realm, str)
     if by_name:
         realm_filter = {"client__realm__name": realm}

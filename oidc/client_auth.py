@@ -57,9 +57,14 @@ def basic_credentials(request) -> tuple[str | None, str | None]:
     """(client id, secret) of an ``Authorization: Basic`` header; (None, None) when there is none,
     or when it does not decode (bad base64, or bytes that are not UTF-8: a 4xx, never a crash)."""
     try:
-        return extract_basic_authorization(request.headers)
+        client_id, secret = extract_basic_authorization(request.headers)
     except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
         return None, None
+    # A NUL can hide inside the base64 (or Authlib's %-decoding) past the request-level NUL check;
+    # no client id or secret holds one, and PostgreSQL refuses it in text.
+    if "\x00" in (client_id or "") or "\x00" in (secret or ""):
+        return None, None
+    return client_id, secret
 
 
 def presented_client_id(request) -> str | None:
@@ -76,7 +81,7 @@ def presented_client_id(request) -> str | None:
             subject = json.loads(jws.extract_compact(assertion.encode("ascii")).payload).get("sub")
         except (JoseError, ValueError, UnicodeError, AttributeError, RecursionError):
             return None
-        return subject if isinstance(subject, str) else None
+        return subject if isinstance(subject, str) and "\x00" not in subject else None
     return None
 
 
@@ -225,6 +230,8 @@ def assertion_jti_register(key: str, lifespan: int) -> bool:
     ``now + lifespan`` (the assertion's ``exp``: rows are swept only once strictly past it).
     """
     now = clock.epoch()
+    if "\x00" in key:
+        return False  # no real jti holds a NUL; refused like a replay rather than stored
     try:
         with transaction.atomic():
             UsedClientAssertion.objects.filter(expires__lt=now).delete()

@@ -106,9 +106,9 @@ def login_event_record(
         time=int(time.time() * 1000),
         realm=realm,
         type=LoginEvent.CLIENT_LOGIN if success else LoginEvent.CLIENT_LOGIN_ERROR,
-        client_id=(client_id or "")[:255],
+        client_id=(client_id or "").replace("\x00", "")[:255],
         secret_used=secret_used or "",
-        error=(error or "")[:255],
+        error=(error or "").replace("\x00", "")[:255],
         ip_address=(ip_address or "")[:64],
         details=mask_secrets(details or {}),
     )

@@ -186,7 +186,7 @@ class ProviderType:
     def validate(cls, configuration: Any) -> dict:
         """Check a configuration and return the effective one (defaults filled in).
 
-        Raises ConfigError. ``None`` and ``{}`` mean "all defaults" (product decision c).
+        Raises ConfigError. ``None`` and ``{}`` mean "all defaults" (docs/differences.md (c)).
         """
         if configuration is None:
             configuration = {}

@@ -1,4 +1,4 @@
-"""Bearer authentication and permissions of the Admin REST API (api-compat R8, keycloak-behaviour §9)."""
+"""Bearer authentication and permissions of the Admin REST API (docs/api-compat.md R8, docs/keycloak-behaviour.md §9)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def test_view_clients_reads_but_cannot_write_or_see_secrets(api, api_as, master)
         viewer.get(f"{base}/client-secret"),  # manage-clients since Keycloak 26.7 (§3.1)
         viewer.get(f"{base}/client-secret/rotated"),
         viewer.post(f"{base}/client-secret"),
-        viewer.delete(f"{base}/client-secret/rotated"),  # Keycloak answers 500 here; we 403 (decision d)
+        viewer.delete(f"{base}/client-secret/rotated"),  # Keycloak answers 500 here; we 403 (docs/differences.md (d))
         viewer.post(f"{base}/registration-access-token", {}),
         viewer.put(base, {"name": "x"}),
         viewer.delete(base),

@@ -1,4 +1,4 @@
-"""Client, secret, registration-token and role endpoints (api-compat R16–R21e, keycloak-behaviour §3)."""
+"""Client, secret, registration-token and role endpoints (docs/api-compat.md R16–R21e, docs/keycloak-behaviour.md §3)."""
 
 from __future__ import annotations
 

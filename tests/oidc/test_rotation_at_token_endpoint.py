@@ -131,6 +131,14 @@ class TestSecretJwtWithRotation:
             "client_assertion": assertion,
         })
 
+    def test_assertion_id_with_a_nul_is_refused_not_stored(self, client, jwt_client):
+        from oidc.models import UsedClientAssertion
+
+        with at(10):
+            response = self.post(client, self.assertion(current_value(jwt_client), now_offset=10, jti="a\x00b"))
+        assert 400 <= response.status_code < 500
+        assert all("\x00" not in row.key for row in UsedClientAssertion.objects.all())
+
     def test_current_and_valid_rotated_secret_sign_assertions(self, client, jwt_client):
         old = current_value(jwt_client)
         with at(100):

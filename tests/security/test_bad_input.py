@@ -304,3 +304,36 @@ def test_admin_api_client_and_realm_bodies_with_hostile_fields(client, admin_use
         response = client.put("/admin/realms/master", json.dumps(body), content_type="application/json", **auth)
         assert response.status_code == 400, (str(body)[:80], response.content)
     assert _client_ids(master) == ["admin-cli"]
+
+
+def _b64url(data: dict) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("endpoint", ["token", "token/introspect", "logout"])
+@pytest.mark.parametrize("authorization", [
+    "Basic AGE6Yg==",      # base64 of "\x00a:b": the NUL appears only once decoded
+    "Basic JTAwYTpi",      # base64 of "%00a:b", which Authlib %-decodes to a NUL
+    "Basic YTpi AA==",
+])
+def test_nul_hidden_inside_basic_credentials_is_no_credential(client, master, endpoint, authorization):
+    from realms.models import LoginEvent
+
+    response = client.post(f"/realms/master/protocol/openid-connect/{endpoint}", {"grant_type": "client_credentials"},
+                           HTTP_AUTHORIZATION=authorization)
+    assert 400 <= response.status_code < 500
+    # Checked in Python: SQLite cuts a LIKE pattern at a NUL.
+    assert all("\x00" not in event.client_id for event in LoginEvent.objects.all())
+
+
+def test_nul_hidden_inside_a_client_assertion_subject_is_refused(client, master):
+    claims = {"sub": "a\x00b", "iss": "a\x00b", "exp": 9_999_999_999, "jti": "j"}
+    assertion = f"{_b64url({'alg': 'HS256', 'typ': 'JWT'})}.{_b64url(claims)}.c2ln"
+    response = client.post("/realms/master/protocol/openid-connect/token", {
+        "grant_type": "client_credentials",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion,
+    })
+    assert 400 <= response.status_code < 500
