@@ -12,6 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,8 +80,6 @@ def encryption_keys() -> list[str]:
         required("SECRET_ENCRYPTION_KEYS")
 
     def make() -> str:
-        from cryptography.fernet import Fernet
-
         return Fernet.generate_key().decode()
 
     return [persisted_secret("encryption_key", make)]

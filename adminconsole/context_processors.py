@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from adminconsole import permissions
-from adminconsole.models import Realm
+from realms import permissions
+from realms.models import Realm
 
 
 def console(request):

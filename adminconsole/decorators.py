@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from adminconsole import permissions
-from adminconsole.models import Realm
+from realms import permissions
+from realms.models import Realm
 
 
 def realm_view(role: str, *, write_role: str | None = None):

@@ -10,11 +10,12 @@ nor the template engine's context processors, which may be what failed.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+
+from realms.http import json_response
 
 RETRY_AFTER = "5"
 
@@ -52,7 +53,7 @@ def error_response(request, *, unavailable: bool) -> HttpResponse:
     if _json_paths(request):
         body = {"error": "temporarily_unavailable" if unavailable else "unknown_error",
                 "error_description": "For more on this error consult the server log."}
-        response = HttpResponse(json.dumps(body, separators=(",", ":")), status=status, content_type="application/json")
+        response = json_response(body, status=status)
     else:
         if unavailable:
             title, text = "Service unavailable", "The console cannot reach its database right now. Please try again in a moment."

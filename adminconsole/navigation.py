@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
-from adminconsole import permissions
+from realms import permissions
 
 # (key, label, url name, role needed to see it)
 REALM_SETTINGS_TABS = [

@@ -17,7 +17,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 
-from adminconsole.sensitive import MASK, is_credential_parameter
+from realms.sensitive import MASK, is_credential_parameter
 
 
 class ConsoleAxesBackend(AxesStandaloneBackend):

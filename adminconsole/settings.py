@@ -19,12 +19,12 @@ from adminconsole.config import (
     secret_key,
     trusted_proxies,
 )
-from adminconsole.sensitive import CREDENTIAL_PARAMETERS
+from realms.sensitive import CREDENTIAL_PARAMETERS
 
 PRODUCTION = is_production()
 SECRET_KEY = secret_key()
 DEBUG = debug()
-# Reverse proxies whose X-Forwarded-For is believed (adminconsole.actor.client_ip); none by default.
+# Reverse proxies whose X-Forwarded-For is believed (realms.actor.client_ip); none by default.
 TRUSTED_PROXIES = trusted_proxies()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
@@ -45,8 +45,9 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "adminconsole",
+    "realms",
     "clients",
-    "clients.oidc",
+    "oidc",
     "policies",
 ]
 
@@ -65,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Each realm's client policies are loaded at most once per request.
-    "policies.engine.PolicyScopeMiddleware",
+    "policies.middleware.PolicyScopeMiddleware",
     # Last, as django-axes asks: turns a locked-out login attempt into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -109,8 +110,8 @@ else:
     # An unreachable server fails a request in seconds (a clean 503, adminconsole.errors), never hangs it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5")))
 
-# Seconds a worker may answer from its in-memory copy of a client's rows (clients.oidc.client_cache),
-# of a realm or of its client policies (clients.oidc.caches), even if a change notification was lost.
+# Seconds a worker may answer from its in-memory copy of a client's rows (oidc.client_cache),
+# of a realm or of its client policies (oidc.caches), even if a change notification was lost.
 CLIENT_CACHE_MAX_AGE = float(env("CLIENT_CACHE_MAX_AGE", "5"))
 if not 0 <= CLIENT_CACHE_MAX_AGE < float("inf"):
     raise ImproperlyConfigured("CLIENT_CACHE_MAX_AGE must be 0 (no cache) or more seconds")
@@ -194,21 +195,21 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("LOGIN_LOCKOUT_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The one client-address function (REMOTE_ADDR, or X-Forwarded-For only behind TRUSTED_PROXIES).
-AXES_CLIENT_IP_CALLABLE = "adminconsole.actor.client_ip"
+AXES_CLIENT_IP_CALLABLE = "realms.actor.client_ip"
 # django-axes keeps the request's GET and POST data of failed sign-ins (the token endpoint's password
 # grant included): it masks these names itself, and the handler masks every other credential name.
 AXES_HANDLER = "adminconsole.security.ConsoleAxesHandler"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", *CREDENTIAL_PARAMETERS]
 AXES_LOCKOUT_CALLABLE = "adminconsole.security.lockout_response"
 AXES_VERBOSE = False
-# Failed client authentications at the token and introspection endpoints (adminconsole.throttle):
+# Failed client authentications at the token and introspection endpoints (realms.throttle):
 # the limit is per client and source address, the ceiling per client across all addresses.
 CLIENT_AUTH_FAILURE_LIMIT = int(env("CLIENT_AUTH_FAILURE_LIMIT", "10"))
-CLIENT_AUTH_CLIENT_CEILING = int(env("CLIENT_AUTH_CLIENT_CEILING", "100"))
+CLIENT_AUTH_CLIENT_CEILING = int(env("CLIENT_AUTH_CLIENT_CEILING", "1000"))
 CLIENT_AUTH_FAILURE_WINDOW = int(env("CLIENT_AUTH_FAILURE_WINDOW", "300"))
 CLIENT_AUTH_LOCKOUT_SECONDS = int(env("CLIENT_AUTH_LOCKOUT_SECONDS", "300"))
 # Keycloak's "SSO Session Max": no login session (password grant) is refreshed after this many
-# seconds, and none of its tokens outlives it (clients.oidc.sessions).
+# seconds, and none of its tokens outlives it (oidc.sessions).
 SSO_SESSION_MAX_LIFESPAN = int(env("SSO_SESSION_MAX_LIFESPAN", "36000"))
 # client_secret_jwt assertions: how far ahead exp may lie, and how far iat may be in the future.
 CLIENT_ASSERTION_MAX_EXPIRATION = int(env("CLIENT_ASSERTION_MAX_EXPIRATION", "300"))

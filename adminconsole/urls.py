@@ -1,16 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from adminconsole import audit_views, views
+from adminconsole import views
 
 console_patterns = [
-    path("", views.realm_home, name="realm-home"),
-    path("add-realm", views.realm_create, name="realm-create"),
-    path("realm-settings/", views.realm_settings, name="realm-settings"),
-    path("realm-settings/delete", views.realm_delete, name="realm-delete"),
-    path("events", audit_views.admin_events, name="events"),
-    path("events/user-events", audit_views.user_events, name="events-user"),
-    path("", include("clients.oidc.console_urls")),  # realm keys, tokens, initial access tokens
+    path("", include("realms.urls")),  # realm settings, events
+    path("", include("oidc.console_urls")),  # realm keys, tokens, initial access tokens
     path("clients/", include("clients.urls")),
     path("realm-settings/client-policies/", include("policies.urls")),
 ]
@@ -23,7 +18,7 @@ urlpatterns = [
     path("login", auth_views.LoginView.as_view(template_name="adminconsole/login.html", redirect_authenticated_user=True), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("console/<str:realm>/", include(console_patterns)),
-    path("realms/", include("clients.oidc.urls")),  # OIDC endpoints and dynamic registration
+    path("realms/", include("oidc.urls")),  # OIDC endpoints and dynamic registration
     # /admin/realms/ (Admin REST API) and /realms/ (OIDC endpoints) are mounted by their apps.
 ]
 

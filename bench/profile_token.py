@@ -27,19 +27,19 @@ FORM = "grant_type=client_credentials&client_id=bench&client_secret=BenchSecretO
 FORM_TYPE = "application/x-www-form-urlencoded"
 STEPS = [
     ("whole request (Django handler + middleware)", "django/core/handlers/base.py", "_get_response"),
-    ("token view", "clients/oidc/views.py", "token"),
+    ("token view", "oidc/views/token.py", "token"),
     ("  form parsing", "django/http/request.py", "_load_post_and_files"),
     ("client authentication (secret check)", "clients/authentication.py", "client_authenticate"),
-    ("  client rows (per-worker cache + LISTEN drain)", "clients/oidc/client_cache.py", "__call__"),
+    ("  client rows (per-worker cache + LISTEN drain)", "oidc/client_cache.py", "__call__"),
     ("  Fernet decrypt of the secrets", "clients/crypto.py", "decrypt"),
-    ("  lockout check (only while failures are on record)", "adminconsole/throttle.py", "client_auth_lock_read"),
-    ("CLIENT_LOGIN event (once a minute per secret)", "adminconsole/events.py", "login_event_record"),
+    ("  lockout check (only while failures are on record)", "realms/throttle.py", "client_auth_lock_read"),
+    ("CLIENT_LOGIN event (once a minute per secret)", "realms/events.py", "login_event_record"),
     ("client policies (SERVICE_ACCOUNT_TOKEN_REQUEST)", "policies/engine.py", "client_policies_trigger"),
-    ("access token: claims + RS256 signature", "clients/oidc/tokens.py", "access_token_issue"),
+    ("access token: claims + RS256 signature", "oidc/tokens.py", "access_token_issue"),
     ("  RSA signing (OpenSSL)", "joserfc/_rfc7518/jws_algs.py", "sign"),
-    ("  active key lookup (cached)", "clients/oidc/keys.py", "signing_key"),
-    ("realm lookup", "clients/oidc/views.py", "realm_get"),
-    ("JSON response", "clients/oidc/http.py", "json_response"),
+    ("  active key lookup (cached)", "oidc/keys.py", "signing_key"),
+    ("realm lookup", "oidc/views/endpoint.py", "realm_get"),
+    ("JSON response", "realms/http.py", "json_response"),
 ]
 
 

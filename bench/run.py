@@ -26,6 +26,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import psycopg
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 CLIENT_ID = "bench"
@@ -108,10 +110,11 @@ def wrk(url: str, body: str, *, duration: int, connections: int, threads: int, w
 def setup_product(env: dict) -> None:
     run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     code = (
-        "from adminconsole.services import realm_create\n"
+        "from realms.services import realm_create\n"
         "from clients.services import client_create\n"
         "realm = realm_create(name='bench', access_token_lifespan=300)\n"
-        f"client_create(realm=realm, representation={{'clientId': '{CLIENT_ID}', 'serviceAccountsEnabled': True, 'secret': '{SECRET}'}}, actor=None)\n"
+        f"client_create(realm=realm, actor=None, representation={{'clientId': '{CLIENT_ID}',"
+        f" 'serviceAccountsEnabled': True, 'secret': '{SECRET}'}})\n"
     )
     run([PY, "manage.py", "shell", "-c", code], env)
 
@@ -167,8 +170,6 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     results = {}
     try:
-        import psycopg
-
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute("CREATE DATABASE console")
             conn.execute("CREATE DATABASE dot")

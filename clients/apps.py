@@ -7,6 +7,7 @@ class ClientsConfig(AppConfig):
     verbose_name = "Clients"
 
     def ready(self):
+        # Imported here, not at the top: models cannot load before the app registry is ready.
         from clients.models import ServiceAccount, service_account_user_delete
 
         post_delete.connect(service_account_user_delete, sender=ServiceAccount, dispatch_uid="service_account_user_delete")

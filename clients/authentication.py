@@ -2,7 +2,7 @@
 
 Keycloak's ``client-secret`` authenticator (``client_secret_basic`` / ``client_secret_post``) and
 ``client-secret-jwt`` (an HMAC-signed client assertion), with their status codes, error codes and
-texts (keycloak-behaviour.md §2.1, §2.2):
+texts (docs/keycloak-behaviour.md §2.1, §2.2):
 
 * the current secret is accepted; otherwise the rotated secret, while it has not expired;
 * once the *current* secret has expired, neither is accepted (rotation is lazy: an update or a
@@ -10,8 +10,11 @@ texts (keycloak-behaviour.md §2.1, §2.2):
 * secrets are compared in constant time (``clients.crypto.secrets_equal``); an unknown client still
   costs one comparison, against a dummy;
 * the result says which secret matched, and the secret's ``last_used_time`` is written at most once
-  a minute (``secret_mark_used``), so the Credentials tab can show whether the old one is still in
-  use.
+  a minute (``clients.secrets.secret_mark_used``), so the Credentials tab can show whether the old
+  one is still in use.
+
+Which secret is valid now is decided by ``clients.secrets.secrets_valid``; the rows come from
+``clients.secrets.client_with_secrets`` (or the ``lookup`` given).
 
 Cost per call: one query for the client and its secrets (two when the client has no secret row),
 two Fernet decryptions with a cached key set, at most one conditional UPDATE a minute per secret.
@@ -26,11 +29,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Q
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import OctKey
 
-from adminconsole import clock
 from clients import crypto
 from clients.models import Client, ClientSecret
+from clients.secrets import client_with_secrets, secret_mark_used, secrets_valid
+from realms import clock
+from realms.errors import OAuthError
 
 METHOD_BASIC = "client_secret_basic"
 METHOD_POST = "client_secret_post"
@@ -46,8 +53,6 @@ SECRET_JWT_FAILED = "Client authentication with client secret signed JWT failed:
 # Keycloak's text, double space included.
 BAD_SIGNATURE = "Signature on JWT token by client secret  failed validation"
 
-LAST_USED_GRANULARITY = 60  # seconds: at most one write per secret per minute
-
 _DUMMY_SECRET = crypto.generate_secret()
 
 
@@ -62,10 +67,10 @@ def _dummy_check(given: str | None) -> None:
     crypto.secrets_equal(given or "-", crypto.decrypt(token))
 
 
-class ClientAuthError(Exception):
+class ClientAuthError(OAuthError):
     """A refused client authentication: answer ``status`` with ``as_dict()`` as the JSON body.
 
-    What the refusal means for brute-force throttling (``adminconsole.throttle``):
+    What the refusal means for brute-force throttling (``realms.throttle``):
     ``wrong_credential_of`` is the existing client whose secret or assertion signature was wrong
     (a guess); ``unknown_client`` says the client id is unknown or disabled. Every other refusal
     (a malformed request, a missing secret, a valid but expired or replayed credential) tested no
@@ -74,15 +79,9 @@ class ClientAuthError(Exception):
 
     def __init__(self, status: int, error: str, error_description: str, *,
                  wrong_credential_of: Client | None = None, unknown_client: bool = False):
-        super().__init__(error_description)
-        self.status = status
-        self.error = error
-        self.error_description = error_description
+        super().__init__(status, error, error_description)
         self.wrong_credential_of = wrong_credential_of
         self.unknown_client = unknown_client
-
-    def as_dict(self) -> dict:
-        return {"error": self.error, "error_description": self.error_description}
 
     def __repr__(self) -> str:
         return f"ClientAuthError({self.status}, {self.error!r}, {self.error_description!r})"
@@ -105,66 +104,6 @@ def _unauthorized(*, wrong_credential_of: Client | None = None) -> ClientAuthErr
 
 def _jwt_failed(reason: str, *, wrong_credential_of: Client | None = None) -> ClientAuthError:
     return ClientAuthError(400, "unauthorized_client", SECRET_JWT_FAILED + reason, wrong_credential_of=wrong_credential_of)
-
-
-def client_with_secrets(*, realm, client_id: str) -> tuple[Client | None, ClientSecret | None, ClientSecret | None]:
-    """(client, current, rotated) for ``client_id`` in ``realm`` (a Realm or its name).
-
-    One query when the client has a secret (the secrets joined to their client), two otherwise.
-    """
-    by_name = isinstance(realm, str)
-    if by_name:
-        realm_filter = {"client__realm__name": realm}
-        client_filter = {"realm__name": realm}
-    else:
-        realm_id = getattr(realm, "pk", realm)
-        realm_filter = {"client__realm_id": realm_id}
-        client_filter = {"realm_id": realm_id}
-    secrets = ClientSecret.objects.select_related("client__realm" if by_name else "client")
-    rows = list(secrets.filter(client__client_id=client_id, **realm_filter))
-    if rows:
-        client = rows[0].client
-        by_kind = {row.kind: row for row in rows}
-        current, rotated = by_kind.get(ClientSecret.CURRENT), by_kind.get(ClientSecret.ROTATED)
-    else:
-        clients = Client.objects.select_related("realm") if by_name else Client.objects
-        client, current, rotated = clients.filter(client_id=client_id, **client_filter).first(), None, None
-    if client is not None and not by_name and hasattr(realm, "pk"):
-        client.realm = realm  # callers read client.realm without another query
-    return client, current, rotated
-
-
-def _is_expired(secret: ClientSecret | None, now: int) -> bool:
-    """The current secret: expired iff it has an expiration > 0 and that is < now (strict)."""
-    return bool(secret and secret.expiration_time and secret.expiration_time > 0 and secret.expiration_time < now)
-
-
-def _rotated_valid(secret: ClientSecret | None, now: int) -> bool:
-    """The rotated secret: valid iff it has an expiration and that is not < now."""
-    return bool(secret and secret.expiration_time and secret.expiration_time >= now)
-
-
-def secret_mark_used(secret: ClientSecret, now: int | None = None) -> bool:
-    """Record that ``secret`` authenticated a client: at most one write per secret per minute.
-
-    The row already in memory decides whether a write is due (no query when it is not); the
-    UPDATE is conditional, so concurrent requests write once. It also requires the stored value
-    to still be the one that was compared (the ciphertext: Fernet never produces the same one
-    twice): a Re-generate or rotation between the comparison and this write replaces the value in
-    the same row, and the new secret must not be marked as used. Returns True when it wrote.
-    """
-    now = clock.epoch() if now is None else now
-    threshold = now - LAST_USED_GRANULARITY
-    if secret.last_used_time is not None and secret.last_used_time >= threshold:
-        return False
-    written = (
-        ClientSecret.objects.filter(pk=secret.pk, value_encrypted=secret.value_encrypted)
-        .filter(Q(last_used_time__isnull=True) | Q(last_used_time__lt=threshold))
-        .update(last_used_time=now)
-    )
-    if written:
-        secret.last_used_time = now
-    return bool(written)
 
 
 AUTH_FAILURES_MARK_SLACK = 60  # seconds added, so an attack extends the mark about once a minute
@@ -206,7 +145,7 @@ def client_authenticate(
     """Authenticate a client by ``client_id`` and ``client_secret`` (Keycloak §2.1, in order).
 
     ``lookup`` replaces ``client_with_secrets`` (same signature and result), e.g. the token
-    endpoint's per-worker cache (``clients.oidc.client_cache``).
+    endpoint's per-worker cache (``oidc.client_cache``).
 
     ``realm`` is a Realm or its name; ``method`` says how the secret arrived
     (``client_secret_basic`` or ``client_secret_post``). Raises ``ClientAuthError``:
@@ -247,19 +186,20 @@ def client_authenticate(
         )
 
     # Both comparisons always run (constant time with respect to which one matches).
-    current_ok = crypto.secrets_equal(client_secret, crypto.decrypt(current.value_encrypted))
+    current_equal = crypto.secrets_equal(client_secret, crypto.decrypt(current.value_encrypted))
     rotated_equal = False
     if rotated is not None:
         rotated_equal = crypto.secrets_equal(client_secret, crypto.decrypt(rotated.value_encrypted))
-    rotated_ok = rotated_equal and _rotated_valid(rotated, now)
-    if not (current_ok or rotated_ok):
-        # A secret equal to neither stored one is a guess; the real old secret past its expiry is not.
-        raise _unauthorized(wrong_credential_of=None if rotated_equal else client)
-    if _is_expired(current, now):
-        raise _unauthorized()  # an expired current secret refuses both
-    matched_row = current if current_ok else rotated
+    current_valid, rotated_valid = secrets_valid(current=current, rotated=rotated, now=now)
+    if current_equal and current_valid:
+        matched_row = current
+    elif rotated_equal and rotated_valid:
+        matched_row = rotated
+    else:
+        # A secret equal to neither stored one is a guess; a real secret past its expiry is not.
+        raise _unauthorized(wrong_credential_of=None if (current_equal or rotated_equal) else client)
     secret_mark_used(matched_row, now)
-    return AuthResult(client=client, matched="current" if current_ok else "rotated", secret=matched_row)
+    return AuthResult(client=client, matched="current" if matched_row is current else "rotated", secret=matched_row)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +223,7 @@ def client_assertion_verify_secret_jwt(
     ``jti_register(key, lifespan_seconds) -> bool`` makes ``jti`` single use: it returns False when
     ``key`` was already registered, and must remember it for ``lifespan_seconds`` (until the
     assertion's ``exp``) in a store every worker shares (the token endpoint's is the database:
-    ``clients.oidc.client_auth.assertion_jti_register``). It is required: a per-process default
+    ``oidc.client_auth.assertion_jti_register``). It is required: a per-process default
     would let a replay through on another worker. The signature is checked with the current
     secret, then with the rotated secret while it has not expired; an expired current secret
     refuses both.
@@ -306,10 +246,6 @@ def client_assertion_verify_secret_jwt(
       "Token exp claim is required", "Token was issued in the future", "Token expiration is too far
       in the future", "Token reuse detected".
     """
-    from joserfc import jws
-    from joserfc.errors import BadSignatureError, JoseError
-    from joserfc.jwk import OctKey
-
     if client_assertion_type is None:
         raise ClientAuthError(400, "invalid_client", "Parameter client_assertion_type is missing")
     if client_assertion_type != CLIENT_ASSERTION_TYPE_JWT:
@@ -352,7 +288,8 @@ def client_assertion_verify_secret_jwt(
     if not algorithm or (expected_alg and algorithm != expected_alg):
         raise ClientAuthError(400, "invalid_client", "invalid signature algorithm")
 
-    if current is None or _is_expired(current, now):
+    current_valid, rotated_valid = secrets_valid(current=current, rotated=rotated, now=now)
+    if not current_valid:  # no secret, or an expired current secret (which refuses both)
         raise _invalid_client()
     if algorithm not in HMAC_ALGORITHMS:
         raise _jwt_failed("Signature on JWT token by client secret failed validation")
@@ -370,7 +307,7 @@ def client_assertion_verify_secret_jwt(
     matched_row = None
     if verified(current):
         matched_row = current
-    elif rotated is not None and _rotated_valid(rotated, now) and verified(rotated):
+    elif rotated_valid and verified(rotated):
         matched_row = rotated
     if matched_row is None:
         raise _jwt_failed(BAD_SIGNATURE, wrong_credential_of=client)
@@ -432,6 +369,4 @@ __all__ = [
     "client_assertion_verify_secret_jwt",
     "client_auth_failures_mark",
     "client_authenticate",
-    "client_with_secrets",
-    "secret_mark_used",
 ]

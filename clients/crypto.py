@@ -1,8 +1,10 @@
-"""Client secrets at rest: generation, Fernet encryption and constant-time comparison."""
+"""Client secrets at rest (generation, Fernet encryption, constant-time comparison) and the one
+digest of stored bearer tokens."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
 import secrets
 import string
@@ -47,4 +49,9 @@ def secrets_equal(given: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-__all__ = ["InvalidToken", "decrypt", "encrypt", "generate_secret", "reencrypt", "secrets_equal"]
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest: how registration and initial access tokens are stored (never the token)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+__all__ = ["InvalidToken", "decrypt", "encrypt", "generate_secret", "reencrypt", "secrets_equal", "token_digest"]

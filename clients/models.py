@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 ACCESS_CONFIDENTIAL = "confidential"
 ACCESS_PUBLIC = "public"
@@ -50,7 +50,7 @@ class Client(models.Model):
     # Digest of the registration access token (the token itself is shown once).
     registration_token_digest = models.CharField(max_length=128, blank=True, default="")
     # Epoch seconds until which failed authentications of this client may be on record
-    # (``adminconsole.throttle``). It travels with the client row that every authentication reads
+    # (``realms.throttle``). It travels with the client row that every authentication reads
     # anyway (and that the per-worker cache refreshes at once when it changes), so a correct secret
     # reads the lockout state only while this is in the future: no query in the steady state.
     auth_failures_until = models.BigIntegerField(default=0)

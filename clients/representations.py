@@ -1,8 +1,8 @@
 """Keycloak's ClientRepresentation: rendering a client, and parsing what a caller sends.
 
 Used by the console, the Admin REST API and dynamic registration alike, so nothing here knows
-about HTTP. Rotation state is not a free-form attribute here: it lives in ``ClientSecret`` rows
-and is rendered as Keycloak's ``client.secret.*`` string attributes.
+about HTTP. Rotation state is not a free-form attribute here: it lives in the secret rows
+(``clients.secrets``, which also renders them as Keycloak's ``client.secret.*`` string attributes).
 """
 
 from __future__ import annotations
@@ -12,22 +12,23 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from clients import secrets as secret_store
-from clients.models import AUTHENTICATOR_CHOICES, Client, ClientSecret
+from clients.models import AUTHENTICATOR_CHOICES, Client
+from clients.secrets import (
+    ATTR_CREATION,
+    ATTR_EXPIRATION,
+    ATTR_ROTATED,
+    ATTR_ROTATED_CREATION,
+    ATTR_ROTATED_EXPIRATION,
+    MASK,
+    SECRET_ATTRIBUTES,
+)
 
-MASK = "**********"
-
-ATTR_CREATION = "client.secret.creation.time"
-ATTR_EXPIRATION = "client.secret.expiration.time"
-ATTR_ROTATED = "client.secret.rotated"
-ATTR_ROTATED_CREATION = "client.secret.rotated.creation.time"
-ATTR_ROTATED_EXPIRATION = "client.secret.rotated.expiration.time"
 ATTR_REMAINING = "client.secret.remaining.expiration.time"
 ATTR_ROTATION_ENABLED = "client.secret.rotation.enabled"
 
-# The five attributes rendered from the secret rows, in Keycloak's order.
-ROTATION_ATTRIBUTES = (ATTR_CREATION, ATTR_EXPIRATION, ATTR_ROTATED, ATTR_ROTATED_CREATION, ATTR_ROTATED_EXPIRATION)
 # Accepted on input but never stored: Keycloak never writes the first, the second is a request flag.
 DROPPED_ATTRIBUTES = (ATTR_REMAINING, ATTR_ROTATION_ENABLED)
 TIME_ATTRIBUTES = (ATTR_CREATION, ATTR_EXPIRATION, ATTR_ROTATED_CREATION, ATTR_ROTATED_EXPIRATION)
@@ -143,21 +144,7 @@ class ClientChanges:
 def rotation_attributes(client: Client, *, include_secret: bool) -> dict[str, str]:
     """Keycloak's ``client.secret.*`` attributes, rendered from the client's secret rows."""
     current, rotated = secret_store.secret_rows(client)
-    return _rotation_attributes(current, rotated, include_secret=include_secret)
-
-
-def _rotation_attributes(current: ClientSecret | None, rotated: ClientSecret | None, *, include_secret: bool) -> dict[str, str]:
-    attributes: dict[str, str] = {}
-    if current is not None:
-        attributes[ATTR_CREATION] = str(current.created_time)
-        if current.expiration_time is not None:
-            attributes[ATTR_EXPIRATION] = str(current.expiration_time)
-    if rotated is not None:
-        attributes[ATTR_ROTATED] = secret_store.secret_value(rotated) if include_secret else MASK
-        attributes[ATTR_ROTATED_CREATION] = str(rotated.created_time)
-        if rotated.expiration_time is not None:
-            attributes[ATTR_ROTATED_EXPIRATION] = str(rotated.expiration_time)
-    return attributes
+    return secret_store.secret_attributes(current=current, rotated=rotated, include_secret=include_secret)
 
 
 def client_representation(client: Client, *, include_secret: bool) -> dict:
@@ -168,8 +155,8 @@ def client_representation(client: Client, *, include_secret: bool) -> dict:
     Prefetch ``secrets`` when rendering many clients.
     """
     current, rotated = secret_store.secret_rows(client)
-    attributes = {key: value for key, value in (client.attributes or {}).items() if key not in ROTATION_ATTRIBUTES}
-    attributes.update(_rotation_attributes(current, rotated, include_secret=include_secret))
+    attributes = {key: value for key, value in (client.attributes or {}).items() if key not in SECRET_ATTRIBUTES}
+    attributes.update(secret_store.secret_attributes(current=current, rotated=rotated, include_secret=include_secret))
     representation = {
         "id": str(client.id),
         "clientId": client.client_id,
@@ -305,8 +292,6 @@ def _parse_field(key: str, kind: str, limit: int | None, value: Any) -> Any:
 
 
 def _valid_url(value: str, *, schemes: tuple[str, ...]) -> bool:
-    from urllib.parse import urlsplit
-
     if _CONTROL.search(value) or " " in value:
         return False
     if value.startswith("${") and "}" in value:  # Keycloak's ${authBaseUrl}-style placeholders
@@ -319,8 +304,6 @@ def _valid_url(value: str, *, schemes: tuple[str, ...]) -> bool:
 
 
 def _valid_redirect_uri(value: str) -> bool:
-    from urllib.parse import urlsplit
-
     if _CONTROL.search(value) or " " in value:
         return False
     if value in ("*", "+", "/*") or value.startswith("/") or value.startswith("${"):

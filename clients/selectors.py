@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from adminconsole import clock, permissions
-from adminconsole.actor import Actor
-from adminconsole.models import Realm
+from clients import crypto
 from clients import secrets as secret_store
 from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret, ServiceAccount
+from realms import clock, permissions
+from realms.actor import Actor
+from realms.models import Realm
 
 
 def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_secrets: bool = False) -> QuerySet[Client]:
@@ -28,7 +29,7 @@ def client_list(*, realm: Realm, search: str = "", exact: bool = False, with_sec
     if search:
         clients = clients.filter(client_id=search) if exact else clients.filter(client_id__icontains=search)
     if with_secrets:
-        clients = clients.prefetch_related("secrets")
+        clients = secret_store.secret_rows_prefetch(clients=clients)
     return clients
 
 
@@ -46,8 +47,10 @@ def client_get_by_client_id(*, realm: Realm, client_id: str) -> Client:
     return Client.objects.select_related("realm").get(realm=realm, client_id=client_id)
 
 
-def client_roles(*, client: Client) -> QuerySet[ClientRole]:
-    return ClientRole.objects.filter(client=client).order_by("name")
+def client_roles(*, client: Client, search: str = "") -> QuerySet[ClientRole]:
+    """The client's roles by name; ``search`` keeps those whose name holds it, case-insensitively."""
+    roles = ClientRole.objects.filter(client=client).order_by("name")
+    return roles.filter(name__icontains=search) if search else roles
 
 
 def client_role_get(*, client: Client, name: str) -> ClientRole:
@@ -129,11 +132,9 @@ def client_rotated_secret_value(*, client: Client, actor: Actor | None) -> str |
 def client_registration_token_valid(*, client: Client, token: str | None) -> bool:
     """Whether ``token`` is the client's current registration access token (digests compared
     in constant time)."""
-    from clients.services import registration_token_digest
-
     if not token or not client.registration_token_digest:
         return False
-    return hmac.compare_digest(registration_token_digest(token).encode(), client.registration_token_digest.encode())
+    return hmac.compare_digest(crypto.token_digest(token).encode(), client.registration_token_digest.encode())
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
     reveal = reveal and client_access_allowed(client=client, actor=actor)
     current, rotated = secret_store.secret_rows(client)
 
-    def view(row: ClientSecret | None, expired: bool) -> SecretView | None:
+    def view(row: ClientSecret | None) -> SecretView | None:
         if row is None:
             return None
         return SecretView(
@@ -182,13 +183,13 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
             created_time=row.created_time,
             expiration_time=row.expiration_time,
             last_used_time=row.last_used_time,
-            expired=expired,
+            expired=secret_store.secret_expired(secret=row, now=now),
         )
 
     return CredentialsView(
         authenticator=client.client_authenticator_type,
         # Bearer-only clients have no secret: no secret block and no Re-generate button.
         uses_secret=client.has_secret_type and client.client_authenticator_type in SECRET_AUTHENTICATORS,
-        current=view(current, secret_store.is_current_expired(current, now)),
-        rotated=view(rotated, secret_store.is_rotated_expired(rotated, now)),
+        current=view(current),
+        rotated=view(rotated),
     )

@@ -12,20 +12,14 @@ The console, the Admin REST API and dynamic registration all call these.
 from __future__ import annotations
 
 import copy
-import hashlib
 import secrets as token_source
 import uuid
 
 from django.db import IntegrityError, transaction
 
-from adminconsole import clock
-from adminconsole.actor import DYNAMIC_REGISTRATION, Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import Realm
 from clients import crypto
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
-from clients.selectors import client_access_require
 from clients.representations import (
     ATTR_CREATION,
     ATTR_EXPIRATION,
@@ -38,7 +32,12 @@ from clients.representations import (
     representation_apply,
     representation_parse,
 )
+from clients.selectors import client_access_require
 from policies.engine import Event, client_policies_trigger
+from realms import clock
+from realms.actor import DYNAMIC_REGISTRATION, Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 
 RESOURCE_CLIENT = "CLIENT"
 RESOURCE_CLIENT_ROLE = "CLIENT_ROLE"
@@ -87,7 +86,7 @@ def _client_path(client: Client, suffix: str = "") -> str:
 
 
 def client_create(*, realm: Realm, representation: dict, actor: Actor | None) -> Client:
-    """Keycloak's admin create (keycloak-behaviour §3.4): REGISTER, create, REGISTERED.
+    """Keycloak's admin create (docs/keycloak-behaviour.md §3.4): REGISTER, create, REGISTERED.
 
     A confidential client gets a generated secret unless one is given. No clean-up step.
     Raises ``RepresentationError``, ``ClientExists`` or the engine's ``ClientPolicyError``.
@@ -113,7 +112,7 @@ def client_create(*, realm: Realm, representation: dict, actor: Actor | None) ->
             raise ClientExists(f"Client {client_id} already exists", client_id) from exc
         now = clock.epoch()
         if changes.secret is not None:
-            # A supplied secret is stored as given (keycloak-behaviour §6.3).
+            # A supplied secret is stored as given (docs/keycloak-behaviour.md §6.3).
             secret_store.secret_replace_value(client, changes.secret, now=now)
         elif client.has_secret_type:
             secret_store.secret_set_current(client, now=now)
@@ -131,7 +130,7 @@ def client_create(*, realm: Realm, representation: dict, actor: Actor | None) ->
 
 
 def client_update(*, client: Client, representation: dict, actor: Actor | None) -> Client:
-    """Keycloak's admin update (keycloak-behaviour §3.3): UPDATE, merge, UPDATED, clean-up.
+    """Keycloak's admin update (docs/keycloak-behaviour.md §3.3): UPDATE, merge, UPDATED, clean-up.
 
     Partial: only the fields sent change; attributes merge. Public and bearer-only clients lose
     their secret; a confidential client without one gets one. ``client.secret.*`` attributes
@@ -146,9 +145,12 @@ def client_update(*, client: Client, representation: dict, actor: Actor | None) 
         client_policies_trigger(Event.UPDATE, realm=realm, client=client, representation=proposed, actor=actor)
         changes = representation_parse(proposed)
         new_client_id = changes.client_id
-        if new_client_id and new_client_id != client.client_id:
-            if Client.objects.filter(realm=realm, client_id=new_client_id).exclude(pk=client.pk).exists():
-                raise ClientExists("Client already exists", new_client_id)
+        if (
+            new_client_id
+            and new_client_id != client.client_id
+            and Client.objects.filter(realm=realm, client_id=new_client_id).exclude(pk=client.pk).exists()
+        ):
+            raise ClientExists("Client already exists", new_client_id)
         representation_apply(client, changes)
         try:
             with transaction.atomic():
@@ -209,38 +211,35 @@ def _apply_secret_attributes(client: Client, changes: ClientChanges, *, now: int
     sent = changes.secret_attributes
     if not sent:
         return
-    current = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT)
     if sent.get(ATTR_CREATION) is not None:
-        current.update(created_time=sent[ATTR_CREATION])
+        secret_store.secret_set_created(client=client, kind=ClientSecret.CURRENT, created_time=sent[ATTR_CREATION])
     if ATTR_EXPIRATION in sent:
         secret_store.secret_set_expiration(client, sent[ATTR_EXPIRATION])
-    rotated = ClientSecret.objects.filter(client=client, kind=ClientSecret.ROTATED)
     if (ATTR_ROTATED in sent and sent[ATTR_ROTATED] is None) or (
         ATTR_ROTATED_CREATION in sent and sent[ATTR_ROTATED_CREATION] is None
     ):
         secret_store.secret_remove_rotated(client)
         return
     if sent.get(ATTR_ROTATED) is not None:
-        value = crypto.encrypt(sent[ATTR_ROTATED])
-        if not rotated.update(value_encrypted=value, last_used_time=None):
-            ClientSecret.objects.create(
-                client=client,
-                kind=ClientSecret.ROTATED,
-                value_encrypted=value,
-                created_time=sent.get(ATTR_ROTATED_CREATION) or now,
-                expiration_time=sent.get(ATTR_ROTATED_EXPIRATION),
-            )
+        secret_store.secret_rotated_replace_value(
+            client=client,
+            value=sent[ATTR_ROTATED],
+            created_time=sent.get(ATTR_ROTATED_CREATION) or now,
+            expiration_time=sent.get(ATTR_ROTATED_EXPIRATION),
+        )
     if sent.get(ATTR_ROTATED_CREATION) is not None:
-        rotated.update(created_time=sent[ATTR_ROTATED_CREATION])
+        secret_store.secret_set_created(
+            client=client, kind=ClientSecret.ROTATED, created_time=sent[ATTR_ROTATED_CREATION]
+        )
     if ATTR_ROTATED_EXPIRATION in sent:
-        rotated.update(expiration_time=sent[ATTR_ROTATED_EXPIRATION])
+        secret_store.secret_set_expiration(client, sent[ATTR_ROTATED_EXPIRATION], kind=ClientSecret.ROTATED)
 
 
 # --- secrets ---------------------------------------------------------------------------------
 
 
 def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
-    """Keycloak's ``POST .../client-secret`` (keycloak-behaviour §3.2). Returns the new secret.
+    """Keycloak's ``POST .../client-secret`` (docs/keycloak-behaviour.md §3.2). Returns the new secret.
 
     Refused for public and bearer-only clients (``ClientHasNoSecret``).
 
@@ -302,10 +301,6 @@ def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> 
 # --- registration access token ---------------------------------------------------------------
 
 
-def registration_token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def registration_token_issue(client: Client) -> str:
     """A new opaque registration access token; only its SHA-256 digest is stored.
 
@@ -313,7 +308,7 @@ def registration_token_issue(client: Client) -> str:
     calls this right after creating a client). The previous token stops working.
     """
     token = token_source.token_urlsafe(48)
-    client.registration_token_digest = registration_token_digest(token)
+    client.registration_token_digest = crypto.token_digest(token)
     Client.objects.filter(pk=client.pk).update(registration_token_digest=client.registration_token_digest)
     return token
 
@@ -351,7 +346,7 @@ def _role_name(name: str) -> str:
 
 
 def client_role_create(*, client: Client, name: str, description: str = "", actor: Actor | None) -> ClientRole:
-    """A client role. Adding a role fires no client-policy event (keycloak-behaviour §4.2)."""
+    """A client role. Adding a role fires no client-policy event (docs/keycloak-behaviour.md §4.2)."""
     name = _role_name(name)
     description = description or ""
     if len(description) > 1024:

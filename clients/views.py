@@ -14,15 +14,15 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from adminconsole import permissions
-from adminconsole.actor import Actor
 from adminconsole.decorators import realm_view
-from adminconsole.htmx import redirect_htmx_aware, render_page
+from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
 from clients import selectors, services
 from clients.forms import ClientAuthenticatorForm, ClientCreateForm, ClientRoleForm, ClientSettingsForm
 from clients.models import Client, ClientRole
 from clients.representations import RepresentationError
 from policies.engine import ClientPolicyError
+from realms import permissions
+from realms.actor import Actor
 
 PER_PAGE = 10
 PER_PAGE_CHOICES = (10, 20, 50, 100)
@@ -72,11 +72,6 @@ def _refuses_privileged(tab: str):
         return wrapper
 
     return decorator
-
-
-def _failed(request) -> int:
-    """Status of a refused form: 400 for plain posts; htmx swaps only 2xx, so 200 there."""
-    return 200 if request.htmx else 400
 
 
 def _get_client(realm, id) -> Client:
@@ -168,7 +163,7 @@ def client_create(request, realm):
             else:
                 messages.success(request, "Client created successfully")
                 return redirect_htmx_aware(request, reverse("client-settings", kwargs={"realm": realm.name, "id": client.pk}))
-        status = _failed(request)
+        status = refused_status(request)
     context = {"realm": realm, "form": form, "nav": "clients"}
     return render_page(request, "clients/create.html", context, partial="create-form", status=status)
 
@@ -213,7 +208,7 @@ def client_settings(request, realm, id):
                     return redirect_htmx_aware(request, url)
                 form = ClientSettingsForm(client=client)
         if form.is_bound:
-            status = _failed(request)
+            status = refused_status(request)
     context = _detail_context(request, realm, client, "settings", form=form)
     return render_page(request, "clients/settings.html", context, partial="settings-form", status=status)
 
@@ -222,7 +217,7 @@ def client_settings(request, realm, id):
 @require_POST
 @_refuses_privileged("settings")
 def client_enabled(request, realm, id):
-    """The header's Enabled switch (console-labels §13): a plain POST of ``enabled``, back to the tab."""
+    """The header's Enabled switch (docs/console-labels.md §13): a plain POST of ``enabled``, back to the tab."""
     client = _get_client(realm, id)
     enabled = request.POST.get("enabled", "").lower() in ("true", "on", "1")
     try:
@@ -310,7 +305,7 @@ def client_authenticator_save(request, realm, id):
             return _credentials_done(request, realm, client)
     else:
         messages.error(request, "Client could not be updated: choose a client authenticator")
-    return _credentials_response(request, realm, client, form=form, status=_failed(request))
+    return _credentials_response(request, realm, client, form=form, status=refused_status(request))
 
 
 @never_cache
@@ -324,7 +319,7 @@ def client_secret_regenerate(request, realm, id):
     except (ClientPolicyError, services.ClientHasNoSecret) as exc:
         reason = exc.message if isinstance(exc, services.ClientHasNoSecret) else exc.error_description
         messages.error(request, f"Could not regenerate client secret due to: {reason}")
-        return _credentials_response(request, realm, client, status=_failed(request))
+        return _credentials_response(request, realm, client, status=refused_status(request))
     messages.success(request, "Client secret regenerated")
     return _credentials_done(request, realm, client)
 
@@ -384,7 +379,7 @@ def client_role_create(request, realm, id):
             else:
                 messages.success(request, "Role created")
                 return redirect_htmx_aware(request, reverse("client-roles", kwargs={"realm": realm.name, "id": client.pk}))
-        status = _failed(request)
+        status = refused_status(request)
     context = _detail_context(request, realm, client, "roles", form=form)
     return render(request, "clients/role_create.html", context, status=status)
 

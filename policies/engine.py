@@ -1,7 +1,8 @@
 """The client-policy engine: Keycloak's ``DefaultClientPolicyManager``, pure and synchronous.
 
 Services call ``client_policies_trigger(event, **context)`` where the context keys are the fields of
-``PolicyContext``. The engine:
+``PolicyContext``. What a condition or an executor receives and may do (``PolicyContext``,
+``Event``, ``Vote``, refusals, registration) is ``policies.providers.base``. The engine:
 
 1. takes the realm's *enabled* policies, in stored order (``PolicySet``, loaded once per request);
 2. asks each policy's conditions to vote ``YES`` / ``NO`` / ``ABSTAIN`` on the event;
@@ -9,8 +10,9 @@ Services call ``client_policies_trigger(event, **context)`` where the context ke
    condition says YES and none says NO; a policy without conditions never applies;
 3. for each applying policy, runs the executors of its profiles (by name, in listed order; a name
    without a profile is skipped), each executor in order, on the events it declares;
-4. raises ``ClientPolicyError`` from any condition or executor unchanged: the caller's transaction
-   rolls back, the console shows ``error_description``, the APIs answer
+4. raises ``ClientPolicyError`` from any condition or executor, with its ``event`` set to the
+   event that refused (registration answers 403 or 400 by it): the caller's transaction rolls
+   back, the console shows ``error_description``, the APIs answer
    ``{"error": ..., "error_description": ...}``;
 5. returns ``TriggerResult(rotation_enabled=...)``: whether a ``secret-rotation`` executor raised
    Keycloak's per-request "rotation enabled" flag. On an admin update or a regenerate the caller
@@ -36,7 +38,7 @@ token/authorization         ``AUTHORIZATION_REQUEST``, ``TOKEN_REQUEST`` (author
 ==========================  ============================================================================
 
 Where a change came from (``client-updater-context``) is read from ``actor``
-(``adminconsole.actor.Actor``): the console and the Admin API are ``ByAuthenticatedUser``; dynamic
+(``realms.actor.Actor``): the console and the Admin API are ``ByAuthenticatedUser``; dynamic
 registration maps its ``token_kind``: ``"initial-access-token"`` → ``ByInitialAccessToken``,
 ``"registration-access-token"`` → ``ByRegistrationAccessToken``, ``"bearer"`` with a user or client
 → ``ByAuthenticatedUser``, anything else → ``ByAnonymous``.
@@ -49,64 +51,29 @@ queries (one when no policy is enabled), whatever the number of clients. Pass th
 is loaded at most once. Saving or deleting a policy or profile model drops the request's cache;
 code that writes them with ``bulk_create``/``update`` calls ``policies_cache_invalidate()``.
 
-Time: one ``now`` (``adminconsole.clock.epoch()``) per trigger, shared by every executor.
+Time: one ``now`` (``realms.clock.epoch()``) per trigger, shared by every executor.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from adminconsole import clock
-from policies.errors import ClientPolicyError  # noqa: F401  (part of the engine's API)
+from django.db.models import Prefetch
+
+from policies import models
+from policies.errors import ClientPolicyError
+from policies.providers import CONDITIONS, EXECUTORS, ConditionType, ExecutorType
+from policies.providers.base import Event, PolicyContext, Vote
 
 logger = logging.getLogger(__name__)
 
-
-class Event(StrEnum):
-    REGISTER = "REGISTER"
-    REGISTERED = "REGISTERED"
-    UPDATE = "UPDATE"
-    UPDATED = "UPDATED"
-    VIEW = "VIEW"
-    UNREGISTER = "UNREGISTER"
-    AUTHORIZATION_REQUEST = "AUTHORIZATION_REQUEST"
-    TOKEN_REQUEST = "TOKEN_REQUEST"
-    SERVICE_ACCOUNT_TOKEN_REQUEST = "SERVICE_ACCOUNT_TOKEN_REQUEST"
-    TOKEN_REFRESH = "TOKEN_REFRESH"
-    TOKEN_INTROSPECT = "TOKEN_INTROSPECT"
-
-
-YES = "YES"
-NO = "NO"
-ABSTAIN = "ABSTAIN"
-
-
-@dataclass
-class PolicyContext:
-    event: Event
-    realm: Any
-    client: Any = None  # the stored client (None on REGISTER)
-    representation: dict | None = None  # the proposed Keycloak ClientRepresentation
-    actor: Any = None  # adminconsole.actor.Actor: source (console/admin-api/dynamic-registration), token kind
-    old_secret: str | None = None  # set only for the regenerate-secret context
-    regenerate: bool = False
-    rotation_enabled: bool = False
-    extra: dict = field(default_factory=dict)
-    now: int | None = None  # epoch seconds; the trigger fills it from the one clock
-
-    @property
-    def is_dynamic_registration(self) -> bool:
-        return getattr(self.actor, "source", None) == "dynamic-registration"
-
-    @property
-    def is_dcr_update(self) -> bool:
-        """Keycloak's DynamicClientUpdatedContext: UPDATED fired by a dynamic-registration update."""
-        return self.event == Event.UPDATED and self.is_dynamic_registration and not self.regenerate
+# The votes by their old names (kept for callers and tests that compare with them).
+YES, NO, ABSTAIN = Vote.YES, Vote.NO, Vote.ABSTAIN
 
 
 @dataclass
@@ -122,7 +89,7 @@ class TriggerResult:
 @dataclass(frozen=True)
 class LoadedPolicy:
     name: str
-    conditions: tuple  # ConditionType instances, in order
+    conditions: tuple[ConditionType, ...]  # in order
     profile_names: tuple[str, ...]
 
 
@@ -132,13 +99,13 @@ class PolicySet:
 
     realm_id: Any
     policies: tuple[LoadedPolicy, ...] = ()
-    profiles: dict = field(default_factory=dict)  # name -> tuple of ExecutorType instances
+    profiles: dict[str, tuple[ExecutorType, ...]] = field(default_factory=dict)  # by profile name
 
-    def executors_of(self, profile_name: str) -> tuple:
+    def executors_of(self, profile_name: str) -> tuple[ExecutorType, ...]:
         return self.profiles.get(profile_name, ())
 
 
-def _instantiate(registry: dict, provider_id: str, configuration, what: str, owner: str):
+def _instantiate(registry: Mapping[str, type], provider_id: str, configuration: Any, what: str, owner: str):
     cls = registry.get(provider_id)
     if cls is None:
         # Keycloak fails with a 500 here; stored profiles are validated on save, so this only
@@ -157,19 +124,14 @@ def policies_load(realm) -> PolicySet:
 
     A fixed number of queries: 1 when no policy is enabled, otherwise 4.
     """
-    from django.db.models import Prefetch
-
-    from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfileExecutor
-    from policies.providers import CONDITIONS, EXECUTORS
-
     realm_id = getattr(realm, "pk", realm)
     rows = list(
-        ClientPolicy.objects.filter(realm_id=realm_id, enabled=True)
+        models.ClientPolicy.objects.filter(realm_id=realm_id, enabled=True)
         .exclude(name="")
         .order_by("position", "id")
         .prefetch_related(
-            Prefetch("conditions", queryset=ClientPolicyCondition.objects.order_by("position", "id")),
-            Prefetch("profile_refs", queryset=ClientPolicyProfile.objects.order_by("position", "id")),
+            Prefetch("conditions", queryset=models.ClientPolicyCondition.objects.order_by("position", "id")),
+            Prefetch("profile_refs", queryset=models.ClientPolicyProfile.objects.order_by("position", "id")),
         )
     )
     if not rows:
@@ -193,7 +155,7 @@ def policies_load(realm) -> PolicySet:
     # A profile without executors does nothing, exactly like a missing one: one query suffices.
     profiles: dict[str, list] = {}
     rows = (
-        ClientProfileExecutor.objects.filter(profile__realm_id=realm_id, profile__name__in=wanted)
+        models.ClientProfileExecutor.objects.filter(profile__realm_id=realm_id, profile__name__in=wanted)
         .select_related("profile")
         .order_by("profile_id", "position", "id")
     )
@@ -240,52 +202,13 @@ def policies_for(realm) -> PolicySet:
     return loaded
 
 
-class PolicyScopeMiddleware:
-    """Opens ``policies_request_scope()`` around every request."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        with policies_request_scope():
-            return self.get_response(request)
-
-
-def _connect_invalidation() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from policies import models
-
-    for model in (
-        models.ClientPolicy,
-        models.ClientPolicyCondition,
-        models.ClientPolicyProfile,
-        models.ClientProfile,
-        models.ClientProfileExecutor,
-    ):
-        for signal in (post_save, post_delete):
-            signal.connect(_invalidate_on_change, sender=model, dispatch_uid=f"policies-cache-{model.__name__}-{signal}")
-
-
-def _invalidate_on_change(**_kwargs) -> None:
-    policies_cache_invalidate()
-
-
-_connect_invalidation()
-
-
 # --------------------------------------------------------------------------------------------
 # Evaluation
 
 
-def _vote(condition, context: PolicyContext) -> str:
-    vote = condition.vote(context)
-    if condition.is_negative:
-        if vote == YES:
-            return NO
-        if vote == NO:
-            return YES
-    return vote
+def _vote(condition: ConditionType, context: PolicyContext) -> Vote:
+    vote = Vote(condition.vote(context))
+    return vote.negated() if condition.is_negative else vote
 
 
 def policy_applies(policy: LoadedPolicy, context: PolicyContext) -> bool:
@@ -293,19 +216,20 @@ def policy_applies(policy: LoadedPolicy, context: PolicyContext) -> bool:
     satisfied = False
     for condition in policy.conditions:
         vote = _vote(condition, context)
-        if vote == NO:
+        if vote == Vote.NO:
             return False
-        if vote == YES:
+        if vote == Vote.YES:
             satisfied = True
     return satisfied
 
 
-def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = None, **context) -> TriggerResult:
+def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = None, **context: Any) -> TriggerResult:
     """Run the realm's enabled policies for ``event``.
 
     ``context`` holds ``PolicyContext`` fields (``realm``, ``client``, ``representation``,
     ``actor``, ``old_secret``, ``regenerate``, ``extra``, ``now``). ``realm`` may be omitted when
-    ``client`` is given. Raises ``ClientPolicyError``; the caller's transaction rolls back.
+    ``client`` is given. Raises ``ClientPolicyError`` with its ``event`` set to the one that
+    refused; the caller's transaction rolls back.
     """
     event = Event(event)
     if context.get("realm") is None:
@@ -313,9 +237,9 @@ def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = 
         if client is None:
             raise ValueError("client_policies_trigger needs a realm or a client")
         context["realm"] = client.realm
+    if context.get("now") is None:
+        context.pop("now", None)  # the one clock, read once for the whole trigger
     ctx = PolicyContext(event=event, **context)
-    if ctx.now is None:
-        ctx.now = clock.epoch()
     loaded = policies if policies is not None else policies_for(ctx.realm)
 
     applied = []
@@ -326,19 +250,20 @@ def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = 
         for profile_name in policy.profile_names:
             for executor in loaded.executors_of(profile_name):
                 if event in executor.events:
-                    executor.execute(ctx)
+                    with ClientPolicyError.raised_on(event):
+                        executor.execute(ctx)
     return TriggerResult(rotation_enabled=ctx.rotation_enabled, applied_policies=tuple(applied))
 
 
 __all__ = [
     "ABSTAIN",
+    "Vote",
     "NO",
     "YES",
     "ClientPolicyError",
     "Event",
     "LoadedPolicy",
     "PolicyContext",
-    "PolicyScopeMiddleware",
     "PolicySet",
     "TriggerResult",
     "client_policies_trigger",

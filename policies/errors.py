@@ -6,8 +6,13 @@ same ``message``; the Admin REST API answers ``status`` with ``body`` (Keycloak'
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-class PolicyValidationError(Exception):
+from realms.errors import ApiError, OAuthError
+
+
+class PolicyValidationError(ApiError):
     """A refused client-profiles or client-policies change; nothing was stored.
 
     * ``message``: Keycloak's text (``errorMessage`` on the wire, the ``{{error}}`` of the alerts).
@@ -21,14 +26,11 @@ class PolicyValidationError(Exception):
       itself would refuse (unknown field, wrong JSON type).
     """
 
-    status = 400
-
     def __init__(self, message: str, field: str | None = None, *, detail: str | None = None, body: dict | None = None):
-        super().__init__(message)
+        super().__init__(400, body if body is not None else {"errorMessage": message})
         self.message = message
         self.field = field
         self.detail = detail or message
-        self.body = body if body is not None else {"errorMessage": message}
 
 
 def representation_error(representation: str, detail: str) -> PolicyValidationError:
@@ -51,13 +53,25 @@ class PolicyNotFound(Exception):
     """The profile, policy, executor or condition named by the console no longer exists."""
 
 
-class ClientPolicyError(Exception):
-    """A refusal by a condition or executor; Keycloak answers {"error", "error_description"}."""
+class ClientPolicyError(OAuthError):
+    """A refusal by a condition or executor: 400 ``{"error", "error_description"}``.
 
-    def __init__(self, error: str, error_description: str):
-        super().__init__(error_description)
-        self.error = error
-        self.error_description = error_description
+    ``event`` is the client-policy event that was refused, set by the engine (``raised_on``), so a
+    face that answers differently per event (dynamic registration: 403 before the change, 400
+    after it) reads it here.
+    """
 
-    def as_dict(self) -> dict:
-        return {"error": self.error, "error_description": self.error_description}
+    def __init__(self, error: str, error_description: str, *, event: str | None = None):
+        super().__init__(400, error, error_description)
+        self.event = event
+
+    @staticmethod
+    @contextmanager
+    def raised_on(event: str) -> Iterator[None]:
+        """Label a refusal raised inside the block with ``event`` (unless it already names one)."""
+        try:
+            yield
+        except ClientPolicyError as exc:
+            if exc.event is None:
+                exc.event = event
+            raise

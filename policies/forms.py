@@ -185,7 +185,7 @@ class ConfigFieldset:
         if kind in ("multiselect", "stringlist"):
             return data.getlist(name)
         if kind == "keyvalue":
-            return list(zip(data.getlist(f"{name}-key"), data.getlist(f"{name}-value")))
+            return list(zip(data.getlist(f"{name}-key"), data.getlist(f"{name}-value"), strict=False))
         if kind == "bool":
             return _truthy(data.get(name))
         return (data.get(name) or "").strip()

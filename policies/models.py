@@ -4,7 +4,7 @@ import json
 
 from django.db import models
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 
 class VerbatimJSONField(models.TextField):
@@ -39,7 +39,7 @@ class ClientProfile(models.Model):
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_profiles")
     name = models.CharField(max_length=255)
-    description = models.TextField(null=True, blank=True)
+    description = models.TextField(null=True, blank=True)  # noqa: DJ001  (absent and "" differ on the wire)
     position = models.PositiveIntegerField(default=0)
     # False when the representation had no "executors" key, so that it comes back without one.
     executors_listed = models.BooleanField(default=True)
@@ -68,7 +68,7 @@ class ClientPolicy(models.Model):
 
     realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="client_policies")
     name = models.CharField(max_length=255)
-    description = models.TextField(null=True, blank=True)
+    description = models.TextField(null=True, blank=True)  # noqa: DJ001  (absent and "" differ on the wire)
     enabled = models.BooleanField(default=False)
     position = models.PositiveIntegerField(default=0)
     # False when the representation had no "conditions" / "profiles" key (they come back absent).

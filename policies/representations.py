@@ -1,6 +1,6 @@
 """Keycloak's client-profiles / client-policies JSON, to and from the ORM.
 
-Shapes (keycloak-behaviour.md §3.5), null fields omitted::
+Shapes (docs/keycloak-behaviour.md §3.5), null fields omitted::
 
     {"profiles": [{"name", "description"?, "executors": [{"executor", "configuration"?}]}]}
     {"policies": [{"name", "description"?, "enabled", "conditions": [{"condition", "configuration"?}],
@@ -20,7 +20,13 @@ from typing import Any
 from django.db.models import Prefetch
 
 from policies.errors import PolicyValidationError, representation_error, unrecognized_field, wrong_type
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
+from policies.models import (
+    ClientPolicy,
+    ClientPolicyCondition,
+    ClientPolicyProfile,
+    ClientProfile,
+    ClientProfileExecutor,
+)
 
 PROFILES_REP = "ClientProfilesRepresentation"
 PROFILE_REP = "ClientProfileRepresentation"
@@ -242,7 +248,7 @@ def policies_queryset(realm):
 
 
 def profiles_representation(realm, include_global: bool = False) -> dict:
-    """``GET .../client-policies/profiles``: the realm's profiles (no global ones ship, decision g)."""
+    """``GET .../client-policies/profiles``: the realm's profiles (no global ones ship, docs/differences.md (g))."""
     rep: dict[str, Any] = {"profiles": [profile_to_representation(p) for p in profiles_queryset(realm)]}
     if include_global:
         rep["globalProfiles"] = []
@@ -250,7 +256,7 @@ def profiles_representation(realm, include_global: bool = False) -> dict:
 
 
 def policies_representation(realm, include_global: bool = False) -> dict:
-    """``GET .../client-policies/policies``: the realm's policies (no global ones ship, decision g)."""
+    """``GET .../client-policies/policies``: the realm's policies (no global ones ship, docs/differences.md (g))."""
     rep: dict[str, Any] = {"policies": [policy_to_representation(p) for p in policies_queryset(realm)]}
     if include_global:
         rep["globalPolicies"] = []

@@ -1,6 +1,6 @@
 """Client profiles and client policies: every change is one transaction that locks the realm first.
 
-Two kinds of writers share one set of rules (keycloak-behaviour.md §3.5, product decisions b, c, g):
+Two kinds of writers share one set of rules (docs/keycloak-behaviour.md §3.5, docs/differences.md (b, c, g)):
 
 * full-document replacement, Keycloak's ``PUT .../client-policies/profiles|policies``, used by the
   Admin REST API, the console's JSON editor, realm import and ``manage.py import_client_policies``:
@@ -13,15 +13,20 @@ A refusal raises ``PolicyValidationError`` with Keycloak's message and nothing i
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 
-from adminconsole.actor import Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import Realm
+from policies.engine import policies_cache_invalidate
 from policies.errors import PolicyNotFound, PolicyValidationError
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
+from policies.models import (
+    ClientPolicy,
+    ClientPolicyCondition,
+    ClientPolicyProfile,
+    ClientProfile,
+    ClientProfileExecutor,
+)
 from policies.providers import CONDITIONS, EXECUTORS, ConfigError
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
 from policies.representations import (  # noqa: F401  (re-exported: the API and realm import use these)
@@ -37,6 +42,9 @@ from policies.representations import (  # noqa: F401  (re-exported: the API and 
     profile_to_representation,
     profiles_representation,
 )
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import Realm
 
 __all__ = [
     "PolicyNotFound",
@@ -77,7 +85,7 @@ def _config_detail(provider, exc: ConfigError) -> str:
 def executor_validate(executor: Any, configuration: Any) -> dict:
     """An executor entry: a registered provider id and a configuration its type accepts.
 
-    Returns the effective configuration (defaults filled in, decision c). Keycloak has one
+    Returns the effective configuration (defaults filled in, docs/differences.md (c)). Keycloak has one
     message for every failure; ``detail`` says what exactly is wrong, for the console.
     """
     provider = EXECUTORS.get(executor) if isinstance(executor, str) else None
@@ -126,7 +134,7 @@ def profiles_validate(document: ProfilesDocument) -> None:
             raise PolicyValidationError(PROFILE_NAME_DUPLICATED, "name")
         seen.add(spec.name)
     if document.global_profiles:
-        # No global profiles ship (decision g): only an empty list is "identical to the built-ins".
+        # No global profiles ship (docs/differences.md (g)): only an empty list is "identical to the built-ins".
         raise PolicyValidationError(GLOBAL_PROFILES_READ_ONLY)
     for spec in document.profiles:
         for entry in spec.executor_list:
@@ -162,8 +170,6 @@ def _lock_realm(realm: Realm) -> Realm:
 
 def _invalidate_engine_cache() -> None:
     # bulk_create and update() send no model signals: tell the engine its request cache is stale.
-    from policies.engine import policies_cache_invalidate
-
     policies_cache_invalidate()
 
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import shutil
 import tempfile
 
 import pytest
+
+from tests import permissions
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
 # around it are still synchronous and safe.
@@ -36,8 +40,8 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def master(db):
-    from adminconsole import services
-    from adminconsole.models import Realm
+    from realms import services
+    from realms.models import Realm
 
     return Realm.objects.filter(name="master").first() or services.realm_create(name="master", access_token_lifespan=60)
 
@@ -53,20 +57,50 @@ def admin_client(client, admin_user):
     return client
 
 
+# The console roles of a view-only administrator: reads every page, changes nothing.
+VIEWER_ROLES = list(permissions.VIEWER_ROLES)
+
+
 def make_user(django_user_model, username: str, roles: list[str]):
+    """A console user holding exactly ``roles`` (realm-management role names), password ADMIN_PASSWORD."""
     from django.contrib.auth.models import Permission
 
-    from adminconsole.permissions import codename
+    from realms.permissions import codename
 
     user = django_user_model.objects.create_user(username=username, password=ADMIN_PASSWORD)
-    perms = Permission.objects.filter(content_type__app_label="adminconsole", codename__in=[codename(r) for r in roles])
+    perms = Permission.objects.filter(content_type__app_label="realms", codename__in=[codename(r) for r in roles])
     user.user_permissions.set(perms)
     return user
 
 
 @pytest.fixture
+def console_client(client, db, django_user_model):
+    """``console_client(roles=[...])`` signs a new console user holding exactly those roles in
+    on the test client and returns it: the one way tests sign in someone other than the
+    bootstrap administrator (``admin_client``).
+
+    ``username=`` names the user (events and tokens show it); ``client=`` signs in on another
+    ``django.test.Client``, for a test that needs two people at once.
+    """
+    made = itertools.count()
+
+    def sign_in(roles, *, username: str | None = None, client=client):
+        client.force_login(make_user(django_user_model, username or f"console-user-{next(made)}", list(roles)))
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def permission_matrix(console_client):
+    """``permission_matrix(calls, anonymous=..., outsider=..., viewer=..., manager=..., manager_roles=[...])``:
+    see tests/permissions.py."""
+    return functools.partial(permissions.assert_permission_matrix, console_client)
+
+
+@pytest.fixture
 def viewer_user(db, django_user_model):
-    return make_user(django_user_model, "viewer", ["view-realm", "view-clients"])
+    return make_user(django_user_model, "viewer", VIEWER_ROLES)
 
 
 @pytest.fixture
@@ -97,12 +131,17 @@ def page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def console_page(page, admin_user, master):
-    """A browser page signed in as the bootstrap administrator, on realm master."""
-    page.goto("/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+def browser_sign_in(page, username: str = "admin", password: str = ADMIN_PASSWORD, *, start: str = "/"):
+    """Sign in through the login form, as a person does; returns on realm master's console."""
+    page.goto(start)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/console/master/**")
     return page
+
+
+@pytest.fixture
+def console_page(page, admin_user, master):
+    """A browser page signed in as the bootstrap administrator, on realm master."""
+    return browser_sign_in(page)

@@ -2,10 +2,10 @@
 
 Tokens are access tokens issued by realm ``master``'s token endpoint (password grant with
 ``admin-cli`` for administrators, client_credentials for a service account that was granted admin
-roles). They are verified by ``clients.oidc.tokens.access_token_verify`` (signature, expiry,
+roles). They are verified by ``oidc.tokens.access_token_verify`` (signature, expiry,
 issuer). As in Keycloak, a role counts only when the token carries it
 (``resource_access["realm-management"].roles``) *and* its user still holds it now
-(``adminconsole.permissions``, the console's model), so revoking a permission takes effect at once.
+(``realms.permissions``, the console's model), so revoking a permission takes effect at once.
 A token of an ended session, or of a disabled or deleted user or client, is refused (401).
 """
 
@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from django.db import InterfaceError, OperationalError
 from ninja.security import HttpBearer
 
-from adminconsole import permissions
-from adminconsole.actor import ADMIN_API, Actor, client_ip
 from adminconsole.api.errors import forbidden, unauthorized
+from oidc.sessions import token_holder
+from oidc.tokens import access_token_verify
+from realms import permissions
+from realms.actor import ADMIN_API, Actor, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,6 @@ class AdminAuth:
 
 def verify_access_token(token: str) -> dict:
     """The token's claims; raises on a bad signature, expiry or issuer (any exception = invalid)."""
-    from clients.oidc.tokens import access_token_verify
-
     claims = access_token_verify(token)
     if not isinstance(claims, dict):
         raise ValueError("no claims")
@@ -108,8 +108,6 @@ class BearerAuth(HttpBearer):
         except Exception:  # any refusal by the verifier means "invalid token"
             logger.info("Admin API: refused bearer token from %s", client_ip(request))
             raise unauthorized(invalid_token=True) from None
-        from clients.oidc.sessions import token_holder
-
         # The token's session, user and client must still be live (logout, deactivation and
         # deletion take effect at once); a service account acts as the user bound to its client.
         holder = token_holder(claims)

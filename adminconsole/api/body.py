@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 
 from adminconsole.api.errors import ApiError, cannot_parse, invalid_json, oauth_error
-from adminconsole.json_input import JSONInputError, json_parse
+from realms.json_input import JSONInputError, json_parse
 
 MAX_STRING = 65_535  # longer strings than any column or attribute holds are refused
 INT32 = (-(2**31), 2**31 - 1)

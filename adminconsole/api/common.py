@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from adminconsole.api.errors import ApiError
-from adminconsole.models import Realm
+from realms import selectors
+from realms.models import Realm
 
 _REQUEST_SCHEMAS: dict[str, type[BaseModel] | dict] = {}
 
@@ -33,7 +34,7 @@ def body_doc(model: type[BaseModel] | tuple[str, dict], *, required: bool = Fals
 
 
 def realm_get(name: str) -> Realm:
-    realm = Realm.objects.filter(name=name).first()
+    realm = selectors.realm_find(name=name)
     if realm is None:
         raise ApiError(404, {"error": "Realm not found."})
     return realm

@@ -1,28 +1,25 @@
-"""Keycloak's wire shapes for Admin REST API answers (keycloak-behaviour.md §10).
+"""Keycloak's wire shapes for Admin REST API answers (docs/keycloak-behaviour.md §10).
 
-Error bodies are compact JSON (``separators=(",", ":")``) with exactly Keycloak's keys, because
-Keycloak's own clients and their test suites anchor whole bodies.
+Error bodies are compact JSON (``realms.http.json_response``) with exactly Keycloak's keys,
+because Keycloak's own clients and their test suites anchor whole bodies. The two shapes are the
+kernel's error bases (``realms.errors``): ``ApiError`` for ``{"errorMessage"}`` / ``{"error"}``,
+``OAuthError`` for ``{"error","error_description"}``; the handlers in ``adminconsole.api.instance``
+answer them. The functions below build the answers Keycloak gives most often.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from django.http import HttpResponse
+
+from realms.errors import ApiError, OAuthError
+from realms.http import json_response
 
 SERVER_LOG = "For more on this error consult the server log."
 
-
-def compact(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
-def json_response(obj: Any, status: int = 200, **headers: str) -> HttpResponse:
-    response = HttpResponse(compact(obj), status=status, content_type="application/json")
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
+__all__ = [
+    "SERVER_LOG", "ApiError", "OAuthError", "cannot_parse", "error_message", "forbidden", "invalid_json",
+    "json_response", "no_content", "not_found", "oauth_error", "unauthorized",
+]
 
 
 def no_content() -> HttpResponse:
@@ -32,36 +29,17 @@ def no_content() -> HttpResponse:
     return response
 
 
-class ApiError(Exception):
-    """An answer in one of Keycloak's error shapes; raised anywhere below a handler."""
-
-    def __init__(self, status: int, body: dict, headers: dict | None = None):
-        super().__init__(body)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-
-    def response(self) -> HttpResponse:
-        response = json_response(self.body, status=self.status)
-        for name, value in self.headers.items():
-            response[name] = value
-        return response
-
-
 def error_message(status: int, message: str) -> ApiError:
     """``{"errorMessage": ...}`` (Keycloak's ErrorResponse.error / .exists)."""
     return ApiError(status, {"errorMessage": message})
 
 
-def oauth_error(status: int, error: str, description: str | None = None) -> ApiError:
+def oauth_error(status: int, error: str, description: str | None = None) -> OAuthError:
     """``{"error": ..., "error_description": ...}`` (ErrorResponseException, ClientPolicyException)."""
-    body = {"error": error}
-    if description is not None:
-        body["error_description"] = description
-    return ApiError(status, body)
+    return OAuthError(status, error, description)
 
 
-def not_found(message: str, *, describe: bool = True) -> ApiError:
+def not_found(message: str, *, describe: bool = True) -> OAuthError:
     """JAX-RS NotFoundException: Keycloak 24+ appends the server-log description."""
     return oauth_error(404, message, SERVER_LOG if describe else None)
 
@@ -82,5 +60,5 @@ def forbidden() -> ApiError:
     return ApiError(403, {"error": "HTTP 403 Forbidden"})
 
 
-def cannot_parse() -> ApiError:
+def cannot_parse() -> OAuthError:
     return oauth_error(400, "invalid_request", "Cannot parse the JSON")

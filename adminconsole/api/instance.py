@@ -1,6 +1,6 @@
 """The Admin REST API: one django-ninja instance mounted at ``/admin/`` (Keycloak's paths).
 
-Routers live beside their apps (``adminconsole/api/realms.py``, ``clients/api/``,
+Routers live beside their apps (``realms/api/``, ``clients/api/``,
 ``policies/api/``); this module owns what they share: bearer auth, the error shapes, and the
 OpenAPI document served at ``/admin/openapi.json`` (browsable at ``/admin/docs``).
 """
@@ -18,12 +18,19 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from adminconsole.api.auth import BearerAuth
 from adminconsole.api.common import _REQUEST_SCHEMAS, body_doc  # noqa: F401  (body_doc re-exported)
-from adminconsole.api.errors import ApiError, SERVER_LOG, error_message, forbidden, json_response, oauth_error, unauthorized
+from adminconsole.api.errors import (
+    SERVER_LOG,
+    error_message,
+    forbidden,
+    json_response,
+    oauth_error,
+    unauthorized,
+)
+from adminconsole.errors import unavailable_response
 from clients.representations import RepresentationError
 from clients.selectors import ClientAccessDenied
 from clients.services import ClientExists, ClientHasNoSecret, ClientRoleExists
-from policies.engine import ClientPolicyError
-from policies.errors import PolicyValidationError
+from realms.errors import ApiError, OAuthError
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +88,15 @@ api = KeycloakAdminAPI(
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
+    """``{"errorMessage": ...}`` or ``{"error": ...}``; a refused client-profiles or client-policies
+    document (``PolicyValidationError``) is one."""
+    return exc.response()
+
+
+@api.exception_handler(OAuthError)
+def _oauth_error(request, exc: OAuthError):
+    """``{"error", "error_description"}``; a refusal by a client policy (``ClientPolicyError``,
+    400) is one."""
     return exc.response()
 
 
@@ -104,18 +120,6 @@ def _authentication_error(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     return oauth_error(exc.status_code, str(exc)).response()
-
-
-@api.exception_handler(ClientPolicyError)
-def _client_policy_error(request, exc: ClientPolicyError):
-    """A refusal by a client policy: Keycloak's 400 ``{"error","error_description"}``."""
-    return oauth_error(400, exc.error, exc.error_description).response()
-
-
-@api.exception_handler(PolicyValidationError)
-def _policy_validation_error(request, exc: PolicyValidationError):
-    """A refused client-profiles / client-policies document: ``{"errorMessage": ...}`` (or Jackson's shape)."""
-    return json_response(exc.body, status=exc.status)
 
 
 @api.exception_handler(RepresentationError)
@@ -156,8 +160,6 @@ def _not_found(request, exc):
 @api.exception_handler(InterfaceError)
 def _database_unavailable(request, exc):
     """The database is unreachable: 503 with Retry-After (adminconsole.errors), not a 500."""
-    from adminconsole.errors import unavailable_response
-
     return unavailable_response(request)
 
 
@@ -177,13 +179,13 @@ def method_not_allowed(response):
 
 # --- routers ---------------------------------------------------------------------------------------
 
-from adminconsole.api import realms  # noqa: E402
+from realms.api.endpoints import router as realms_router  # noqa: E402
 
-api.add_router("", realms.router)
+api.add_router("", realms_router)
 
 from clients.api.endpoints import router as clients_router  # noqa: E402
 from policies.api.endpoints import router as policies_router  # noqa: E402
 
 api.add_router("", clients_router)
 api.add_router("", policies_router)
-api.add_router("", "adminconsole.api.events.router")  # GET /admin/realms/{realm}/admin-events
+api.add_router("", "realms.api.events.router")  # GET /admin/realms/{realm}/admin-events

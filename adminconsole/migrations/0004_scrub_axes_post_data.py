@@ -7,7 +7,7 @@ written (``adminconsole.security.ConsoleAxesHandler``); this cleans the rows alr
 
 from django.db import migrations
 
-from adminconsole.sensitive import access_attempts_scrub
+from realms.sensitive import access_attempts_scrub
 
 
 def scrub(apps, schema_editor):

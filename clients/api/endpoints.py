@@ -1,6 +1,6 @@
 """Admin REST API: clients, their secrets, registration access token and client roles.
 
-Keycloak's paths under ``/admin/realms/{realm}/clients`` (keycloak-behaviour.md §3, api-compat.md
+Keycloak's paths under ``/admin/realms/{realm}/clients`` (docs/keycloak-behaviour.md §3, docs/api-compat.md
 §3). Handlers are thin: parse, check the role, call ``clients.services`` / ``clients.selectors``,
 render with ``clients.representations``. Refusals keep Keycloak's shapes (see
 ``adminconsole.api.instance`` for the exception → body mapping).
@@ -8,16 +8,14 @@ render with ``clients.representations``. Refusals keep Keycloak's shapes (see
 
 from __future__ import annotations
 
-from typing import Optional
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from ninja import Query, Router
 
-from adminconsole import permissions
 from adminconsole.api import body as b
-from adminconsole.api.errors import ApiError, json_response, no_content, not_found, oauth_error
 from adminconsole.api.common import authorized_realm, body_doc
+from adminconsole.api.errors import ApiError, json_response, no_content, not_found, oauth_error
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -29,11 +27,13 @@ from adminconsole.api.schemas import (
     RoleRepresentation,
     RoleRepresentationIn,
 )
-from adminconsole.selectors import MAX_RESULTS, page
 from clients import selectors, services
 from clients.api.schemas import client_request_schema
 from clients.models import Client, ClientRole
 from clients.representations import client_representation
+from oidc.services import initial_access_token_create
+from realms import permissions
+from realms.selectors import MAX_RESULTS, page
 
 router = Router(tags=["Clients"])
 
@@ -76,7 +76,7 @@ def _may_see_secret(auth, client: Client, actor) -> bool:
     return auth.has(permissions.MANAGE_CLIENTS) and selectors.client_access_allowed(client=client, actor=actor)
 
 
-def _page(items, first: Optional[int], max_: Optional[int]):
+def _page(items, first: int | None, max_: int | None):
     """Keycloak's ``first``/``max``: without ``max``, every row (as Keycloak); with it, at most MAX_RESULTS."""
     if max_ is not None:
         return items[page(first or 0, max_)]
@@ -97,10 +97,10 @@ def _page(items, first: Optional[int], max_: Optional[int]):
 def clients_list(
     request,
     realm: str,
-    clientId: Optional[str] = Query(None, max_length=255),
+    clientId: str | None = Query(None, max_length=255),
     search: bool = False,
-    first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
-    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
+    first: int | None = Query(None, ge=0, le=INT32_MAX),
+    max_: int | None = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
 ):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
     clients = selectors.client_list(realm=realm_obj, search=clientId or "", exact=not search, with_secrets=True)
@@ -249,14 +249,12 @@ def client_roles_list(
     request,
     realm: str,
     id: str,
-    search: Optional[str] = Query(None, max_length=255),
-    first: Optional[int] = Query(None, ge=0, le=INT32_MAX),
-    max_: Optional[int] = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
+    search: str | None = Query(None, max_length=255),
+    first: int | None = Query(None, ge=0, le=INT32_MAX),
+    max_: int | None = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
 ):
     auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
-    roles = selectors.client_roles(client=client)
-    if search:
-        roles = roles.filter(name__icontains=search)
+    roles = selectors.client_roles(client=client, search=search or "")
     return json_response([role_representation(role, client) for role in _page(roles, first, max_)])
 
 
@@ -314,8 +312,6 @@ def client_roles_delete(request, realm: str, id: str, role_name: str):
     openapi_extra=body_doc(ClientInitialAccessCreate),
 )
 def clients_initial_access_create(request, realm: str):
-    from clients.oidc.services import initial_access_token_create
-
     auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_CLIENTS)
     rep = "ClientInitialAccessCreatePresentation"
     body = b.json_object(request, rep) or {}

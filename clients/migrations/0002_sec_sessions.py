@@ -27,6 +27,9 @@ def bind_existing_service_accounts(apps, schema_editor):
             realm__name="master", client_id=user.username[len(PREFIX):], service_accounts_enabled=True,
             public_client=False, bearer_only=False,
         ).first()
+        # A client made after the user cannot be the one the operator granted the roles to.
+        if client is not None and client.created_at > user.date_joined:
+            continue
         if client is not None and not ServiceAccount.objects.filter(client=client).exists():
             ServiceAccount.objects.create(client=client, user=user)
 

@@ -2,17 +2,16 @@
 
 Thin handlers over ``policies.services`` (writes, with Keycloak's validation and messages) and
 ``policies.representations`` (reads). A refusal is 400 ``{"errorMessage": ...}`` and stores nothing
-(keycloak-behaviour.md §3.5).
+(docs/keycloak-behaviour.md §3.5).
 """
 
 from __future__ import annotations
 
 from ninja import Query, Router
 
-from adminconsole import permissions
 from adminconsole.api import body as b
-from adminconsole.api.errors import json_response, no_content
 from adminconsole.api.common import authorized_realm, body_doc
+from adminconsole.api.errors import json_response, no_content
 from adminconsole.api.schemas import (
     ERRORS_READ,
     ERRORS_WRITE,
@@ -22,6 +21,7 @@ from adminconsole.api.schemas import (
     ClientProfilesUpdate,
 )
 from policies import representations, services
+from realms import permissions
 
 router = Router(tags=["Client policies"])
 

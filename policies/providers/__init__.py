@@ -5,6 +5,7 @@ Adding a type is adding one class in ``executors.py`` or ``conditions.py`` decor
 is built from them), validation, and the events it handles.
 """
 
+from policies.providers import conditions, executors  # noqa: F401,E402  (registers the types)
 from policies.providers.base import (  # noqa: F401
     CONDITIONS,
     EXECUTORS,
@@ -15,4 +16,3 @@ from policies.providers.base import (  # noqa: F401
     condition_type,
     executor_type,
 )
-from policies.providers import conditions, executors  # noqa: F401,E402  (registers the types)

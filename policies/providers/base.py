@@ -1,10 +1,132 @@
-"""The provider registry: declarations shared by the console, the JSON editor, the API and the engine."""
+"""The provider contract: what an executor or a condition receives, may do, and must declare.
+
+An executor type or a condition type is ONE class in ONE module, registered by a decorator
+(``@executor_type`` / ``@condition_type``) under its Keycloak provider id. Everything else follows
+from the declaration: the console's type select and configuration form (``policies.forms``), the
+JSON editor and the Admin REST API (``policies.services`` validate through ``validate``), and the
+engine (``policies.engine``), which instantiates the stored configurations and calls ``vote`` /
+``execute``. The README's "Adding an executor or a condition" shows a complete example.
+
+What a type declares (class attributes):
+
+* ``provider_id`` — Keycloak's id, stored in the profile or policy; the registry key.
+* ``label``, ``help_text`` (and optionally ``description`` for conditions) — the console's words.
+* ``fields`` — a tuple of ``Field``: one control each in the console's form. ``Field.kind`` picks
+  the control ("seconds", "select", "multiselect", "stringlist", "bool", "keyvalue"),
+  ``default`` pre-fills it and fills a stored configuration that omits the key.
+  ``@condition_type`` adds the *Negative Logic* switch first, unless ``negative_logic = False``.
+* ``events`` — a frozenset of ``Event``: the engine calls an executor only on these. A condition's
+  ``events`` documents where it votes; it is asked on every event and answers ``Vote.ABSTAIN``
+  where it has no opinion.
+* ``validate(configuration) -> dict`` (classmethod) — check a configuration and return the
+  effective one; call ``super().validate`` first (it refuses a non-object, fills the defaults and,
+  for conditions, checks ``is-negative-logic``). Refuse with ``ConfigError(message, field_key)``;
+  the services turn it into Keycloak's refusal and the console shows it next to that field.
+  ``string_list`` and ``parse_seconds`` check the usual shapes. The engine validates again when it
+  loads a stored configuration and skips (with a warning) an entry that no longer validates.
+
+What a type does at run time:
+
+* A condition implements ``vote(context: PolicyContext) -> Vote`` — ``YES``, ``NO`` or ``ABSTAIN``,
+  before negative logic (the engine applies it). It only reads: the context, the client, and the
+  database (e.g. the client's roles). It never writes and never raises to refuse.
+* An executor implements ``execute(context: PolicyContext) -> None``. It may:
+
+  - refuse the operation by raising ``ClientPolicyError(error, error_description)``: the whole
+    operation rolls back, the console shows ``error_description``, the APIs answer
+    ``{"error", "error_description"}``; the engine records the refusing event on the error;
+  - on ``REGISTER`` / ``UPDATE``, amend ``context.representation`` (the proposed client) in place;
+    the service parses it again after the trigger;
+  - set ``context.rotation_enabled = True`` (the one context field it may assign);
+  - write secret rows, only through ``clients.secrets`` (the ``secret-rotation`` executor does);
+    the caller holds the client's row lock and the transaction.
+
+  Any other exception is a bug: it propagates as a server error.
+
+Time: ``context.now`` (whole epoch seconds), one value per trigger; never read the clock.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from realms import clock
+from realms.actor import DYNAMIC_REGISTRATION, Actor
+
+if TYPE_CHECKING:
+    from clients.models import Client
+    from realms.models import Realm
+
+
+class Event(StrEnum):
+    """Keycloak's client-policy events that this product fires (``ClientPolicyEvent``)."""
+
+    REGISTER = "REGISTER"
+    REGISTERED = "REGISTERED"
+    UPDATE = "UPDATE"
+    UPDATED = "UPDATED"
+    VIEW = "VIEW"
+    UNREGISTER = "UNREGISTER"
+    AUTHORIZATION_REQUEST = "AUTHORIZATION_REQUEST"
+    TOKEN_REQUEST = "TOKEN_REQUEST"
+    SERVICE_ACCOUNT_TOKEN_REQUEST = "SERVICE_ACCOUNT_TOKEN_REQUEST"
+    TOKEN_REFRESH = "TOKEN_REFRESH"
+    TOKEN_INTROSPECT = "TOKEN_INTROSPECT"
+
+
+class Vote(StrEnum):
+    """A condition's answer, before negative logic."""
+
+    YES = "YES"
+    NO = "NO"
+    ABSTAIN = "ABSTAIN"
+
+    def negated(self) -> Vote:
+        """Negative logic: YES and NO swap, ABSTAIN stays."""
+        return {Vote.YES: Vote.NO, Vote.NO: Vote.YES}.get(self, self)
+
+
+@dataclass
+class PolicyContext:
+    """What the engine hands every condition and executor of one trigger.
+
+    Read-only for providers, with two exceptions (see the module's docstring): an executor may
+    amend ``representation`` in place and may set ``rotation_enabled``.
+    """
+
+    event: Event
+    # The trigger always sets it; a unit test of one provider may leave it None.
+    realm: Realm | None
+    # The stored client: None on REGISTER (there is none yet); on UPDATE the client before the
+    # change; on REGISTERED/UPDATED and the request events the stored client.
+    client: Client | None = None
+    # The proposed Keycloak ClientRepresentation (REGISTER/UPDATE), or the event payload
+    # (REGISTERED/UPDATED); None where there is none.
+    representation: dict[str, Any] | None = None
+    # Who acts and from where: source (console/admin-api/dynamic-registration), token kind.
+    actor: Actor | None = None
+    # The regenerate-secret context only: the secret before the Re-generate, and the flag.
+    old_secret: str | None = None
+    regenerate: bool = False
+    # Keycloak's per-request "rotation enabled" flag, raised by a secret-rotation executor.
+    rotation_enabled: bool = False
+    # Request details for request events, e.g. {"grant_type": "client_credentials"}.
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Epoch seconds: one value per trigger, shared by every provider.
+    now: int = field(default_factory=clock.epoch)
+
+    @property
+    def is_dynamic_registration(self) -> bool:
+        return getattr(self.actor, "source", None) == DYNAMIC_REGISTRATION
+
+    @property
+    def is_dcr_update(self) -> bool:
+        """Keycloak's DynamicClientUpdatedContext: UPDATED fired by a dynamic-registration update."""
+        return self.event == Event.UPDATED and self.is_dynamic_registration and not self.regenerate
+
 
 # Keycloak's generic refusal for any invalid executor (no executor-specific text exists).
 INVALID_EXECUTOR_MESSAGE = (
@@ -64,7 +186,7 @@ class ProviderType:
     def validate(cls, configuration: Any) -> dict:
         """Check a configuration and return the effective one (defaults filled in).
 
-        Raises ConfigError. ``None`` and ``{}`` mean "all defaults" (product decision c).
+        Raises ConfigError. ``None`` and ``{}`` mean "all defaults" (docs/differences.md (c)).
         """
         if configuration is None:
             configuration = {}
@@ -74,30 +196,46 @@ class ProviderType:
 
 
 class ExecutorType(ProviderType):
-    events: ClassVar[frozenset[str]] = frozenset()
+    """An executor: acts on the events it declares (see the module's docstring for what it may do)."""
+
+    events: ClassVar[frozenset[Event]] = frozenset()
 
     def __init__(self, configuration: dict | None):
         self.configuration = self.validate(configuration)
 
-    def execute(self, context) -> None:  # implemented by the engine's types
+    def execute(self, context: PolicyContext) -> None:
+        """Act on ``context``; raise ``ClientPolicyError`` to refuse the operation."""
         raise NotImplementedError
 
 
 class ConditionType(ProviderType):
-    events: ClassVar[frozenset[str]] = frozenset()
+    """A condition: votes on every event, read-only (see the module's docstring)."""
+
+    events: ClassVar[frozenset[Event]] = frozenset()
     negative_logic: ClassVar[bool] = True  # offers the "Negative Logic" switch
 
     def __init__(self, configuration: dict | None):
         self.configuration = self.validate(configuration)
 
+    @classmethod
+    def validate(cls, configuration: Any) -> dict:
+        effective = super().validate(configuration)
+        if cls.negative_logic:
+            value = effective.get(NEGATIVE_LOGIC_FIELD.key, False)
+            if value not in (True, False, "true", "false", "True", "False"):
+                raise ConfigError("is-negative-logic must be a boolean", NEGATIVE_LOGIC_FIELD.key)
+        return effective
+
     @property
     def is_negative(self) -> bool:
-        return bool(self.configuration.get("is-negative-logic") in (True, "true", "True"))
+        return bool(self.configuration.get(NEGATIVE_LOGIC_FIELD.key) in (True, "true", "True"))
 
-    def vote(self, context) -> str:  # "YES" | "NO" | "ABSTAIN", before negative logic
+    def vote(self, context: PolicyContext) -> Vote:
+        """The condition's answer on ``context``, before negative logic. Never writes, never refuses."""
         raise NotImplementedError
 
 
+# The registries, by provider id, in registration order (the order the console's selects offer).
 EXECUTORS: dict[str, type[ExecutorType]] = {}
 CONDITIONS: dict[str, type[ConditionType]] = {}
 
@@ -110,16 +248,61 @@ NEGATIVE_LOGIC_FIELD = Field(
 )
 
 
-def executor_type(cls):
+def executor_type(cls: type[ExecutorType]) -> type[ExecutorType]:
+    """Class decorator: register an executor type under its ``provider_id``."""
     EXECUTORS[cls.provider_id] = cls
     return cls
 
 
-def condition_type(cls):
+def condition_type(cls: type[ConditionType]) -> type[ConditionType]:
+    """Class decorator: register a condition type under its ``provider_id`` (with the Negative
+    Logic field first, unless ``negative_logic = False``)."""
     if cls.negative_logic and not any(f.key == NEGATIVE_LOGIC_FIELD.key for f in cls.fields):
         cls.fields = (NEGATIVE_LOGIC_FIELD, *cls.fields)
     CONDITIONS[cls.provider_id] = cls
     return cls
+
+
+def provider_unregister(cls: type[ProviderType]) -> None:
+    """Remove a registered type (for tests that register an example type)."""
+    registry: dict = EXECUTORS if issubclass(cls, ExecutorType) else CONDITIONS
+    if registry.get(cls.provider_id) is cls:
+        del registry[cls.provider_id]
+
+
+# --- helpers for validate() and vote() -------------------------------------------------------
+
+
+def truthy(value: Any) -> bool:
+    """Keycloak's booleans in representations and configurations: ``true`` or ``"true"``."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def string_list(effective: dict, key: str, options: tuple[str, ...] | None = None) -> None:
+    """Check (in place) that ``effective[key]``, when present, is a list of strings, from
+    ``options`` when given; a single string becomes a one-element list."""
+    value = effective.get(key)
+    if value is None:
+        return
+    if isinstance(value, str):
+        value = [value]
+        effective[key] = value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of strings", key)
+    if options is not None:
+        unknown = [v for v in value if v not in options]
+        if unknown:
+            raise ConfigError(f"{key} has unknown value {unknown[0]}", key)
+
+
+def listed(configuration: dict, key: str) -> list:
+    """A configured list (a single string counts as a one-element list; absent: empty)."""
+    value = configuration.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
 
 
 # The longest period any "seconds" field accepts: 100 years. Expiries are stored as epoch seconds

@@ -1,75 +1,47 @@
-"""Condition types. Declarations and validation here; behaviour (``vote``) is the engine's."""
+"""Condition types: one class each, registered with ``@condition_type`` (contract: ``base``)."""
 
 from __future__ import annotations
 
-from adminconsole.json_input import json_parse
-from policies.providers.base import ConditionType, ConfigError, Field, condition_type
+from clients.models import ClientRole
+from policies.providers.base import (
+    ConditionType,
+    ConfigError,
+    Event,
+    Field,
+    PolicyContext,
+    Vote,
+    condition_type,
+    listed,
+    string_list,
+    truthy,
+)
+from realms.actor import ADMIN_API, CONSOLE, DYNAMIC_REGISTRATION, Actor
+from realms.json_input import json_parse
 
 ACCESS_TYPES = ("confidential", "public", "bearer-only")
 UPDATER_SOURCES = ("ByAuthenticatedUser", "ByAnonymous", "ByInitialAccessToken", "ByRegistrationAccessToken")
 
 
-def _string_list(effective: dict, key: str, options: tuple[str, ...] | None = None) -> None:
-    value = effective.get(key)
-    if value is None:
-        return
-    if isinstance(value, str):
-        value = [value]
-        effective[key] = value
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of strings", key)
-    if options is not None:
-        unknown = [v for v in value if v not in options]
-        if unknown:
-            raise ConfigError(f"{key} has unknown value {unknown[0]}", key)
-
-
-# Events on which a condition judges the client of the request (keycloak-behaviour.md §4.1).
+# Events on which a condition judges the client of the request (docs/keycloak-behaviour.md §4.1).
 ACCESS_TYPE_CLIENT_EVENTS = frozenset(
     {
-        "AUTHORIZATION_REQUEST",
-        "TOKEN_REQUEST",
-        "SERVICE_ACCOUNT_TOKEN_REQUEST",
-        "TOKEN_REFRESH",
-        "TOKEN_INTROSPECT",
-        "UPDATE",
-        "UPDATED",
-        "REGISTERED",
+        Event.AUTHORIZATION_REQUEST,
+        Event.TOKEN_REQUEST,
+        Event.SERVICE_ACCOUNT_TOKEN_REQUEST,
+        Event.TOKEN_REFRESH,
+        Event.TOKEN_INTROSPECT,
+        Event.UPDATE,
+        Event.UPDATED,
+        Event.REGISTERED,
     }
 )
 # Every event whose context exposes a client model: all but REGISTER (§4.2, §4.5).
-CLIENT_MODEL_EVENTS = frozenset(
-    {
-        "REGISTERED",
-        "UPDATE",
-        "UPDATED",
-        "VIEW",
-        "UNREGISTER",
-        "AUTHORIZATION_REQUEST",
-        "TOKEN_REQUEST",
-        "SERVICE_ACCOUNT_TOKEN_REQUEST",
-        "TOKEN_REFRESH",
-        "TOKEN_INTROSPECT",
-    }
-)
-ALL_EVENTS = CLIENT_MODEL_EVENTS | {"REGISTER"}
-UPDATER_EVENTS = frozenset({"REGISTER", "UPDATE", "REGISTERED", "UPDATED"})
+CLIENT_MODEL_EVENTS = frozenset(Event) - {Event.REGISTER}
+ALL_EVENTS = frozenset(Event)
+UPDATER_EVENTS = frozenset({Event.REGISTER, Event.UPDATE, Event.REGISTERED, Event.UPDATED})
 
 
-def _truthy(value) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _listed(configuration: dict, key: str) -> list:
-    value = configuration.get(key)
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
-def updater_source(actor) -> str:
+def updater_source(actor: Actor | None) -> str:
     """Where a create/update came from, as client-updater-context names it (§4.4).
 
     The console and the Admin REST API always act for an authenticated administrator. Dynamic
@@ -79,9 +51,9 @@ def updater_source(actor) -> str:
     if actor is None:
         return "ByAnonymous"
     source = getattr(actor, "source", None)
-    if source in ("console", "admin-api"):
+    if source in (CONSOLE, ADMIN_API):
         return "ByAuthenticatedUser"
-    if source == "dynamic-registration":
+    if source == DYNAMIC_REGISTRATION:
         kind = getattr(actor, "token_kind", None)
         if kind == "initial-access-token":
             return "ByInitialAccessToken"
@@ -94,12 +66,6 @@ def updater_source(actor) -> str:
     if getattr(actor, "username", None) or getattr(actor, "user_id", None) or getattr(actor, "client_id", None):
         return "ByAuthenticatedUser"
     return "ByAnonymous"
-
-
-def _negative_logic(effective: dict) -> None:
-    value = effective.get("is-negative-logic", False)
-    if value not in (True, False, "true", "false", "True", "False"):
-        raise ConfigError("is-negative-logic must be a boolean", "is-negative-logic")
 
 
 @condition_type
@@ -134,33 +100,32 @@ class ClientAccessTypeCondition(ConditionType):
     def defaults(cls) -> dict:
         return {}  # a stored condition without "type" never matches; the console pre-selects confidential
 
-    events = frozenset(ACCESS_TYPE_CLIENT_EVENTS | {"REGISTER"})
+    events = ACCESS_TYPE_CLIENT_EVENTS | {Event.REGISTER}
 
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
-        _negative_logic(effective)
-        _string_list(effective, "type", ACCESS_TYPES)
+        string_list(effective, "type", ACCESS_TYPES)
         return effective
 
-    def vote(self, context) -> str:
-        if context.event == "REGISTER":
+    def vote(self, context: PolicyContext) -> Vote:
+        if context.event == Event.REGISTER:
             rep = context.representation
             if not isinstance(rep, dict):
-                return "NO"
-            if _truthy(rep.get("publicClient")):
+                return Vote.NO
+            if truthy(rep.get("publicClient")):
                 access = "public"
-            elif _truthy(rep.get("bearerOnly")):
+            elif truthy(rep.get("bearerOnly")):
                 access = "bearer-only"
             else:
                 access = "confidential"
         elif context.event in ACCESS_TYPE_CLIENT_EVENTS:
             if context.client is None:
-                return "NO"
+                return Vote.NO
             access = context.client.access_type
         else:
-            return "ABSTAIN"
-        return "YES" if access in _listed(self.configuration, "type") else "NO"
+            return Vote.ABSTAIN
+        return Vote.YES if access in listed(self.configuration, "type") else Vote.NO
 
 
 @condition_type
@@ -191,25 +156,22 @@ class ClientRolesCondition(ConditionType):
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
-        _negative_logic(effective)
-        _string_list(effective, "roles")
+        string_list(effective, "roles")
         return effective
 
-    def vote(self, context) -> str:
+    def vote(self, context: PolicyContext) -> Vote:
         if context.event not in CLIENT_MODEL_EVENTS:
-            return "ABSTAIN"  # REGISTER: the client does not exist yet
+            return Vote.ABSTAIN  # REGISTER: the client does not exist yet
         client = context.client
-        roles = _listed(self.configuration, "roles")
+        roles = listed(self.configuration, "roles")
         if client is None or not roles:
-            return "NO"
+            return Vote.NO
         prefetched = getattr(client, "_prefetched_objects_cache", {}).get("roles")
         if prefetched is not None:
             matched = any(role.name in roles for role in prefetched)
         else:
-            from clients.models import ClientRole
-
             matched = ClientRole.objects.filter(client=client, name__in=roles).exists()
-        return "YES" if matched else "NO"
+        return Vote.YES if matched else Vote.NO
 
 
 @condition_type
@@ -222,8 +184,8 @@ class AnyClientCondition(ConditionType):
     fields = ()
     events = ALL_EVENTS
 
-    def vote(self, context) -> str:
-        return "YES"
+    def vote(self, context: PolicyContext) -> Vote:
+        return Vote.YES
 
 
 @condition_type
@@ -261,14 +223,13 @@ class ClientUpdaterContextCondition(ConditionType):
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
-        _negative_logic(effective)
-        _string_list(effective, "update-client-source", UPDATER_SOURCES)
+        string_list(effective, "update-client-source", UPDATER_SOURCES)
         return effective
 
-    def vote(self, context) -> str:
+    def vote(self, context: PolicyContext) -> Vote:
         if context.event not in UPDATER_EVENTS:
-            return "ABSTAIN"
-        return "YES" if updater_source(context.actor) in _listed(self.configuration, "update-client-source") else "NO"
+            return Vote.ABSTAIN
+        return Vote.YES if updater_source(context.actor) in listed(self.configuration, "update-client-source") else Vote.NO
 
 
 @condition_type
@@ -306,7 +267,6 @@ class ClientAttributesCondition(ConditionType):
     @classmethod
     def validate(cls, configuration):
         effective = super().validate(configuration)
-        _negative_logic(effective)
         try:
             pairs = cls.pairs(effective.get("attributes"))
         except (ValueError, TypeError) as exc:
@@ -317,24 +277,24 @@ class ClientAttributesCondition(ConditionType):
 
     events = CLIENT_MODEL_EVENTS
 
-    def vote(self, context) -> str:
+    def vote(self, context: PolicyContext) -> Vote:
         if context.event not in CLIENT_MODEL_EVENTS:
-            return "ABSTAIN"  # REGISTER included
+            return Vote.ABSTAIN  # REGISTER included
         client = context.client
         if client is None:
-            return "NO"
+            return Vote.NO
         try:
             pairs = self.pairs(self.configuration.get("attributes"))
         except (ValueError, TypeError):
-            return "NO"
+            return Vote.NO
         if not pairs:
-            return "NO"
+            return Vote.NO
         wanted: dict[str, str] = {}
         for pair in pairs:
             key, value = pair.get("key"), pair.get("value")
             if key in (None, "") or value in (None, "") or key in wanted:
-                return "NO"  # a null key, an empty value, or a key listed twice
+                return Vote.NO  # a null key, an empty value, or a key listed twice
             wanted[key] = value
         attributes = client.attributes or {}
         matched = all(attributes.get(key) == value for key, value in wanted.items())
-        return "YES" if matched else "NO"
+        return Vote.YES if matched else Vote.NO

@@ -1,25 +1,22 @@
-"""Executor types. Declarations and validation here; behaviour (``execute``) is the engine's."""
+"""Executor types: one class each, registered with ``@executor_type`` (contract: ``base``)."""
 
 from __future__ import annotations
 
+from clients import secrets as secret_store
+from clients.models import Client
 from policies.errors import ClientPolicyError
-from policies.providers.base import ConfigError, ExecutorType, Field, executor_type, parse_seconds
+from policies.providers.base import (
+    ConfigError,
+    Event,
+    ExecutorType,
+    Field,
+    PolicyContext,
+    executor_type,
+    parse_seconds,
+    truthy,
+)
 
 AUTHENTICATORS = ("client-secret", "client-secret-jwt", "client-jwt", "client-x509")
-
-
-def _fresh_secret_rows(client):
-    """(current, rotated) read from the database, dropping a stale ``prefetch_related`` copy."""
-    from clients import secrets as store
-
-    cache = getattr(client, "_prefetched_objects_cache", None)
-    if cache:
-        cache.pop("secrets", None)
-    return store.secret_rows(client)
-
-
-def _truthy(value) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 @executor_type
@@ -30,7 +27,7 @@ class SecretRotationExecutor(ExecutorType):
         "The executor verifies that secret rotation is enabled for the client. If rotation is "
         "enabled, it provides validation of secrets and performs rotation if necessary."
     )
-    events = frozenset({"REGISTERED", "UPDATED", "AUTHORIZATION_REQUEST", "TOKEN_REQUEST"})
+    events = frozenset({Event.REGISTERED, Event.UPDATED, Event.AUTHORIZATION_REQUEST, Event.TOKEN_REQUEST})
     fields = (
         Field(
             key="expiration-period",
@@ -98,36 +95,22 @@ class SecretRotationExecutor(ExecutorType):
     def remaining_rotation_period(self) -> int:
         return self.configuration["_seconds"][2]
 
-    # -- behaviour (keycloak-behaviour.md §1.5-§1.8) --------------------------------------------
+    # -- behaviour (docs/keycloak-behaviour.md §1.5-§1.8) --------------------------------------------
 
-    def execute(self, context) -> None:
+    def execute(self, context: PolicyContext) -> None:
         client = context.client
         if client is None or not client.has_secret_type:
             return  # public and bearer-only clients: nothing, not even the flag (§1.5)
         context.rotation_enabled = True
-        if context.event in ("AUTHORIZATION_REQUEST", "TOKEN_REQUEST"):
-            self._first_use(client, context.now)
-        elif context.event in ("REGISTERED", "UPDATED"):
+        if context.event in (Event.AUTHORIZATION_REQUEST, Event.TOKEN_REQUEST):
+            # No expiration yet: the countdown starts now.
+            secret_store.secret_expiration_start(client=client, expiration_time=context.now + self.expiration_period)
+        elif context.event in (Event.REGISTERED, Event.UPDATED):
             self._create_or_update(context, client)
 
-    def _first_use(self, client, now: int) -> None:
-        """No expiration yet: the countdown starts now. Conditional, so concurrent requests agree."""
-        from django.db.models import Q
-
-        from clients.models import ClientSecret
-
-        ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).filter(
-            Q(expiration_time__isnull=True) | Q(expiration_time__lte=0)
-        ).update(expiration_time=now + self.expiration_period)
-
-    def _create_or_update(self, context, client) -> None:
-        from clients import secrets as store
-        from clients.models import ClientSecret
-
+    def _create_or_update(self, context: PolicyContext, client: Client) -> None:
         now = context.now
-        current, _rotated = _fresh_secret_rows(client)
-        expiration = current.expiration_time if current else None
-        has_expiration = bool(expiration and expiration > 0)
+        current, _rotated = secret_store.secret_rows_fresh(client=client)
 
         if context.regenerate:
             # a. The endpoint already generated the new secret; the context carries the old one.
@@ -135,58 +118,48 @@ class SecretRotationExecutor(ExecutorType):
             if not old or not old.strip():
                 return
             self._store_rotated(client, old, now)
-            ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
-                created_time=now, expiration_time=now + self.expiration_period
+            secret_store.secret_current_set_times(
+                client=client, created_time=now, expiration_time=now + self.expiration_period
             )
-        elif not has_expiration:
+        elif not secret_store.secret_has_expiration(secret=current):
             # b. First time the policy sees the client: only the expiration.
-            store.secret_set_expiration(client, now + self.expiration_period)
-        elif expiration < now or (
-            context.is_dcr_update and now >= expiration - self.remaining_rotation_period
+            secret_store.secret_set_expiration(client, now + self.expiration_period)
+        elif secret_store.secret_expired(secret=current, now=now) or (
+            context.is_dcr_update and now >= current.expiration_time - self.remaining_rotation_period
         ):
             # c. Typical rotation: expired, or a DCR update inside the remaining window.
-            self._store_rotated(client, store.secret_value(current), now)
-            store.secret_set_current(client, None, now=now)
-            store.secret_set_expiration(client, now + self.expiration_period)
+            self._store_rotated(client, secret_store.secret_value(current), now)
+            secret_store.secret_set_current(client, None, now=now)
+            secret_store.secret_set_expiration(client, now + self.expiration_period)
         else:
             return
         self._copy_to_representation(context, client)
 
-    def _store_rotated(self, client, old_value: str, now: int) -> None:
+    def _store_rotated(self, client: Client, old_value: str, now: int) -> None:
         """The rotated-secret rule: keep the old secret for rotated-expiration-period, or drop it."""
-        from clients import secrets as store
-
         if self.rotated_expiration_period > 0:
-            store.secret_store_rotated(
+            secret_store.secret_store_rotated(
                 client, old_value, now=now, expiration_time=now + self.rotated_expiration_period
             )
         else:
-            store.secret_remove_rotated(client)
+            secret_store.secret_remove_rotated(client)
 
     @staticmethod
-    def _copy_to_representation(context, client) -> None:
+    def _copy_to_representation(context: PolicyContext, client: Client) -> None:
         """Keycloak copies the rotation attributes into the proposed representation (event payload)."""
         rep = context.representation
         if not isinstance(rep, dict):
             return
-        from clients import secrets as store
-
-        current, rotated = _fresh_secret_rows(client)
+        current, rotated = secret_store.secret_rows_fresh(client=client)
         attributes = rep.get("attributes")
         if not isinstance(attributes, dict):
             attributes = rep["attributes"] = {}
-        values = {
-            "client.secret.creation.time": current.created_time if current else None,
-            "client.secret.expiration.time": current.expiration_time if current else None,
-            "client.secret.rotated": store.secret_value(rotated) if rotated else None,
-            "client.secret.rotated.creation.time": rotated.created_time if rotated else None,
-            "client.secret.rotated.expiration.time": rotated.expiration_time if rotated else None,
-        }
-        for key, value in values.items():
-            if value in (None, ""):
+        values = secret_store.secret_attributes(current=current, rotated=rotated, include_secret=True)
+        for key in secret_store.SECRET_ATTRIBUTES:
+            if values.get(key) in (None, ""):
                 attributes.pop(key, None)
             else:
-                attributes[key] = str(value)
+                attributes[key] = values[key]
 
 
 @executor_type
@@ -195,17 +168,18 @@ class ConfidentialClientExecutor(ExecutorType):
     label = "Confidential Client"
     help_text = "It makes the client enable client authentication."
     # Keycloak checks the requests; the product also refuses to create or update a public client.
-    events = frozenset({"REGISTER", "UPDATE", "AUTHORIZATION_REQUEST", "TOKEN_REQUEST", "SERVICE_ACCOUNT_TOKEN_REQUEST"})
+    events = frozenset(
+        {Event.REGISTER, Event.UPDATE, Event.AUTHORIZATION_REQUEST, Event.TOKEN_REQUEST, Event.SERVICE_ACCOUNT_TOKEN_REQUEST}
+    )
     fields = ()
 
-    def execute(self, context) -> None:
-
-        if context.event in ("REGISTER", "UPDATE"):
+    def execute(self, context: PolicyContext) -> None:
+        if context.event in (Event.REGISTER, Event.UPDATE):
             rep = context.representation if isinstance(context.representation, dict) else {}
             public = rep.get("publicClient")
             if public is None and context.client is not None:
                 public = context.client.public_client
-            if _truthy(public):
+            if truthy(public):
                 raise ClientPolicyError("invalid_client_metadata", "Invalid client metadata: invalid client access type")
             return
         client = context.client
@@ -222,7 +196,7 @@ class SecureClientAuthenticatorExecutor(ExecutorType):
         "It validates the client authentication method (client authenticator) on client registration "
         "and update, and sets the default client authenticator when none is chosen."
     )
-    events = frozenset({"REGISTER", "UPDATE", "TOKEN_REQUEST", "TOKEN_REFRESH", "TOKEN_INTROSPECT"})
+    events = frozenset({Event.REGISTER, Event.UPDATE, Event.TOKEN_REQUEST, Event.TOKEN_REFRESH, Event.TOKEN_INTROSPECT})
     fields = (
         Field(
             key="allowed-client-authenticators",
@@ -276,9 +250,8 @@ class SecureClientAuthenticatorExecutor(ExecutorType):
             allowed = [allowed]
         return list(allowed or [])
 
-    def execute(self, context) -> None:
-
-        if context.event in ("REGISTER", "UPDATE"):
+    def execute(self, context: PolicyContext) -> None:
+        if context.event in (Event.REGISTER, Event.UPDATE):
             rep = context.representation if isinstance(context.representation, dict) else None
             stored = context.client
             default = self.configuration.get("default-client-authenticator") or None
@@ -289,7 +262,7 @@ class SecureClientAuthenticatorExecutor(ExecutorType):
             public = (rep or {}).get("publicClient")
             if public is None and stored is not None:
                 public = stored.public_client
-            if _truthy(public):
+            if truthy(public):
                 return  # public clients are allowed (confidential-client checks the access type)
             effective = (rep or {}).get("clientAuthenticatorType") or (
                 stored.client_authenticator_type if stored is not None else "client-secret"

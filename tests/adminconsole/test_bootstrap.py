@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.models import Realm
+from realms.models import Realm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,3 +38,16 @@ def test_sign_out(console_page):
     console_page.wait_for_url("**/login")
     console_page.goto("/console/master/realm-settings/")
     assert "/login" in console_page.url
+
+
+def test_general_tab_shows_a_field_error_after_an_htmx_save(console_page):
+    """A refused htmx post answers 200 with the form, so htmx swaps the field error in."""
+    page = console_page
+    page.goto("/console/master/realm-settings/")
+    display_name = page.get_by_label("Display name")
+    display_name.evaluate("el => el.removeAttribute('maxlength')")  # the server's check, not the browser's
+    display_name.fill("x" * 300)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Ensure this value has at most 255 characters (it has 300).").wait_for()
+    page.get_by_text("Realm could not be updated: please correct the errors below").wait_for()
+    assert Realm.objects.get(name="master").display_name == ""

@@ -1,4 +1,4 @@
-"""Bearer authentication and permissions of the Admin REST API (api-compat R8, keycloak-behaviour §9)."""
+"""Bearer authentication and permissions of the Admin REST API (docs/api-compat.md R8, docs/keycloak-behaviour.md §9)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from adminconsole.models import AdminEvent
 from clients.models import Client
 from clients.services import client_create
+from realms.models import AdminEvent
 from tests.api.conftest import Api, compact, password_token
 
 UNAUTHORIZED = compact({"error": "HTTP 401 Unauthorized"})
@@ -71,8 +71,8 @@ def test_expired_token_is_401_then_a_new_token_works(client, master, admin_user)
 
 
 def test_token_of_another_realm_is_401(api, client):
-    from clients.oidc.tokens import access_token_issue
-    from adminconsole.models import Realm
+    from oidc.tokens import access_token_issue
+    from realms.models import Realm
 
     api.post("/admin/realms", {"realm": "other"})
     other = Realm.objects.get(name="other")
@@ -124,7 +124,7 @@ def test_view_clients_reads_but_cannot_write_or_see_secrets(api, api_as, master)
         viewer.get(f"{base}/client-secret"),  # manage-clients since Keycloak 26.7 (§3.1)
         viewer.get(f"{base}/client-secret/rotated"),
         viewer.post(f"{base}/client-secret"),
-        viewer.delete(f"{base}/client-secret/rotated"),  # Keycloak answers 500 here; we 403 (decision d)
+        viewer.delete(f"{base}/client-secret/rotated"),  # Keycloak answers 500 here; we 403 (docs/differences.md (d))
         viewer.post(f"{base}/registration-access-token", {}),
         viewer.put(base, {"name": "x"}),
         viewer.delete(base),

@@ -1,4 +1,4 @@
-"""Client-policies endpoints (keycloak-behaviour §3.5, api-compat §4)."""
+"""Client-policies endpoints (docs/keycloak-behaviour.md §3.5, docs/api-compat.md §4)."""
 
 from __future__ import annotations
 

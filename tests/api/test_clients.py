@@ -1,4 +1,4 @@
-"""Client, secret, registration-token and role endpoints (api-compat R16–R21e, keycloak-behaviour §3)."""
+"""Client, secret, registration-token and role endpoints (docs/api-compat.md R16–R21e, docs/keycloak-behaviour.md §3)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 
-from adminconsole.models import AdminEvent
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from clients.services import client_create
 from policies.services import policies_replace, profiles_replace
+from realms.models import AdminEvent
 from tests.api.conftest import compact
 
 BASE = "/admin/realms/master/clients"

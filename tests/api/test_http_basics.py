@@ -1,4 +1,4 @@
-"""HTTP basics every endpoint shares (api-compat R2, R5, R6, R9, R28–R32) and the OpenAPI document."""
+"""HTTP basics every endpoint shares (docs/api-compat.md R2, R5, R6, R9, R28–R32) and the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_malformed_json_is_400_cannot_parse(api, app, raw):
 def test_huge_numbers_never_500(api, app):
     huge = "9" * 5000  # beyond Python's int-from-string limit
     for method, path in body_endpoints(app):
-        response = getattr(api, method)(path, '{"count": %s, "accessTokenLifespan": %s}' % (huge, huge))
+        response = getattr(api, method)(path, f'{{"count": {huge}, "accessTokenLifespan": {huge}}}')
         assert response.status_code == 400, (method, path)
 
 
@@ -182,7 +182,7 @@ def test_docs_page_is_served_offline(client, db):
 @pytest.mark.parametrize("text", ['"\\ud874x"', '"a\\udc00"'])
 def test_lone_surrogates_are_refused_not_stored(api, app, text):
     for method, path in body_endpoints(app):
-        response = getattr(api, method)(path, '{"realm": %s, "clientId": %s, "name": %s}' % (text, text, text))
+        response = getattr(api, method)(path, f'{{"realm": {text}, "clientId": {text}, "name": {text}}}')
         assert response.status_code == 400, (method, path)
         assert response.content == CANNOT_PARSE
 

@@ -108,8 +108,8 @@ def test_admin_client_password_grant(live_server, master, admin_user):
 def test_admin_client_service_account_in_another_realm(live_server, master, admin_user):
     """client_credentials (Basic auth, as the admin-client sends it) for a service account granted
     manage-clients and manage-realm, working in a realm of its own."""
-    from adminconsole import services
     from clients.services import client_create
+    from realms import services
 
     services.realm_create(name="tenant")
     client_create(

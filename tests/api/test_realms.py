@@ -1,11 +1,11 @@
-"""Realm endpoints: /admin/realms (api-compat §3, keycloak-behaviour §8.1)."""
+"""Realm endpoints: /admin/realms (docs/api-compat.md §3, docs/keycloak-behaviour.md §8.1)."""
 
 from __future__ import annotations
 
 import pytest
 
-from adminconsole.models import Realm
 from policies.models import ClientPolicy, ClientProfile
+from realms.models import Realm
 from tests.api.conftest import compact
 
 PROFILES = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from adminconsole import clock
-from adminconsole.models import AdminEvent
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from clients.services import client_create
+from realms import clock
+from realms.models import AdminEvent
 from tests.api.conftest import compact
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ClientFactory

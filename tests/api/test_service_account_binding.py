@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 
 from clients.models import Client, ServiceAccount
-from clients.oidc.services import initial_access_token_create
+from oidc.services import initial_access_token_create
 from tests.api.conftest import Api, compact
 from tests.conftest import make_user
 

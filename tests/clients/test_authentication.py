@@ -1,4 +1,4 @@
-"""Client authentication by secret: keycloak-behaviour.md §2.1 (basic/post) and §2.2 (secret JWT)."""
+"""Client authentication by secret: docs/keycloak-behaviour.md §2.1 (basic/post) and §2.2 (secret JWT)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from adminconsole.actor import Actor
 from clients import secrets as store
 from clients import services
 from clients.authentication import (
@@ -18,9 +17,10 @@ from clients.authentication import (
     ClientAuthError,
     client_assertion_verify_secret_jwt,
     client_authenticate,
-    secret_mark_used,
 )
 from clients.models import Client, ClientSecret
+from clients.secrets import secret_mark_used
+from realms.actor import Actor
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin")
@@ -67,7 +67,7 @@ def test_unknown_client(master, app):
 
 @pytest.mark.django_db
 def test_a_client_of_another_realm_is_unknown(master, app):
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     other = realm_create(name="other")
     assert refused(other, "app", secret_of(app)) == (401, "invalid_client", INVALID)

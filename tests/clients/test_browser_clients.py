@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole import clock
 from clients import secrets as secret_store
 from clients import selectors
 from clients.models import Client
+from realms import clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,8 +104,8 @@ def test_registration_access_token_is_shown_once_and_client_deleted(console_page
 
 
 def test_changing_the_client_authenticator_asks_first(console_page, master):
-    from adminconsole.actor import Actor
     from clients import services
+    from realms.actor import Actor
 
     client = services.client_create(realm=master, representation={"clientId": "ledger"}, actor=Actor())
     page = console_page
@@ -127,8 +127,8 @@ def test_changing_the_client_authenticator_asks_first(console_page, master):
 
 
 def test_disabling_a_client_from_the_header_asks_first(console_page, master):
-    from adminconsole.actor import Actor
     from clients import services
+    from realms.actor import Actor
 
     client = services.client_create(realm=master, representation={"clientId": "kiosk"}, actor=Actor())
     page = console_page

@@ -8,13 +8,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
 from clients import secrets as secret_store
 from clients import services
 from clients.models import Client, ClientSecret
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
-from tests.factories import ClientFactory
+from realms.actor import Actor
+from realms.models import AdminEvent
+from tests.factories import ClientFactory, rotation_policy_make
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 THREADS = 8
@@ -23,15 +22,7 @@ THREADS = 8
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="row locks need PostgreSQL (runs in the PostgreSQL pass of make test)")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_regenerations_leave_one_current_and_one_rotated_secret(realm):
-    profile = ClientProfile.objects.create(realm=realm, name="rotation")
-    ClientProfileExecutor.objects.create(
-        profile=profile,
-        provider_id="secret-rotation",
-        configuration={"expiration-period": "3600", "rotated-expiration-period": "600", "remaining-rotation-period": "60"},
-    )
-    policy = ClientPolicy.objects.create(realm=realm, name="rotation", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="client-access-type", configuration={"type": ["confidential"]})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name="rotation")
+    rotation_policy_make(realm, 3600, 600, 60, name="rotation", profile_name="rotation")
     client = ClientFactory(realm=realm, secret="original-secret")
 
     barrier = threading.Barrier(THREADS)

@@ -1,6 +1,6 @@
 """Secret rotation through the real services, with time moved by time-machine.
 
-keycloak-behaviour.md §1.6–§1.9, §3.2–§3.4, §8: the worked timeline (3600/600/1800), Keycloak's
+docs/keycloak-behaviour.md §1.6–§1.9, §3.2–§3.4, §8: the worked timeline (3600/600/1800), Keycloak's
 named DCR cases (60/30/20), several executors at once, the clean-up rule, public clients, and the
 issue's Done-when with the procedure's policy (one week / two days / one day, confidential).
 """
@@ -12,15 +12,15 @@ import json
 import pytest
 import time_machine
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
 from clients import secrets as store
 from clients import services
 from clients.authentication import ClientAuthError, client_authenticate
 from clients.models import ClientSecret
 from clients.representations import client_representation
 from policies.models import ClientPolicy
-from tests.policies.test_engine import policy_make, profile_make, rotation_config, rotation_policy_make
+from realms.actor import Actor
+from realms.models import AdminEvent
+from tests.factories import policy_make, profile_make, rotation_config, rotation_policy_make
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin", user_id="1", auth_realm="master")

@@ -1,16 +1,16 @@
-"""The ``secret-rotation`` executor event by event (keycloak-behaviour.md §1.5, §1.6)."""
+"""The ``secret-rotation`` executor event by event (docs/keycloak-behaviour.md §1.5, §1.6)."""
 
 from __future__ import annotations
 
 import pytest
 import time_machine
 
-from adminconsole.actor import Actor
 from clients import secrets as store
 from clients import services
 from clients.models import ClientRole, ClientSecret
 from policies.engine import Event, client_policies_trigger
-from tests.policies.test_engine import client_make, rotation_policy_make
+from realms.actor import Actor
+from tests.factories import client_make, rotation_policy_make
 
 T0 = 1_800_000_000
 CONSOLE = Actor(source="console", username="admin")

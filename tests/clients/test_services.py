@@ -4,6 +4,7 @@ registration access token, and the representation they read and write."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import pytest
@@ -11,15 +12,23 @@ import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
 from clients import crypto, selectors, services
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
 from clients.representations import MASK, RepresentationError, client_representation
 from policies.engine import ClientPolicyError
-from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
-from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory
+from realms.actor import Actor
+from realms.models import AdminEvent
+from tests.factories import (
+    ANY_CLIENT,
+    ClientFactory,
+    ClientRoleFactory,
+    PublicClientFactory,
+    confidential_only_policy,
+    policy_make,
+    profile_make,
+    rotation_policy_make,
+)
 
 ACTOR = Actor(source="console", username="admin", user_id="1", auth_realm="master")
 T0 = 1_780_000_000  # 2026-05-28
@@ -41,20 +50,9 @@ def events(realm, **filters):
 
 def rotation_policy(realm, *, expiration=3600, rotated=600, remaining=1800):
     """A secret-rotation profile applied to confidential clients, as the procedure builds it."""
-    profile = ClientProfile.objects.create(realm=realm, name="Weekly Client Secret Rotation Profile")
-    ClientProfileExecutor.objects.create(
-        profile=profile,
-        provider_id="secret-rotation",
-        configuration={
-            "expiration-period": str(expiration),
-            "rotated-expiration-period": str(rotated),
-            "remaining-rotation-period": str(remaining),
-        },
+    return rotation_policy_make(
+        realm, expiration, rotated, remaining, name="rotation", profile_name="Weekly Client Secret Rotation Profile"
     )
-    policy = ClientPolicy.objects.create(realm=realm, name="rotation", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="client-access-type", configuration={"type": ["confidential"]})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name=profile.name)
-    return policy
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -153,26 +151,16 @@ def test_create_writes_rotation_attributes_to_secret_rows(realm):
 
 @pytest.mark.django_db
 def test_secure_client_authenticator_default_is_applied_on_register(realm):
-    profile = ClientProfile.objects.create(realm=realm, name="auth")
-    ClientProfileExecutor.objects.create(
-        profile=profile,
-        provider_id="secure-client-authenticator",
-        configuration={"allowed-client-authenticators": ["client-secret-jwt"], "default-client-authenticator": "client-secret-jwt"},
-    )
-    policy = ClientPolicy.objects.create(realm=realm, name="auth", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="any-client", configuration={})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name="auth")
+    profile_make(realm, "auth", [("secure-client-authenticator", {
+        "allowed-client-authenticators": ["client-secret-jwt"], "default-client-authenticator": "client-secret-jwt"})])
+    policy_make(realm, "auth", ANY_CLIENT, ["auth"])
     client = services.client_create(realm=realm, representation={"clientId": "jwt"}, actor=ACTOR)
     assert client.client_authenticator_type == "client-secret-jwt"  # the executor amended the proposal
 
 
 @pytest.mark.django_db
 def test_policy_refusal_rolls_back_create(realm):
-    profile = ClientProfile.objects.create(realm=realm, name="confidential only")
-    ClientProfileExecutor.objects.create(profile=profile, provider_id="confidential-client", configuration={})
-    policy = ClientPolicy.objects.create(realm=realm, name="no public", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="any-client", configuration={})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name=profile.name)
+    confidential_only_policy(realm)
     with pytest.raises(ClientPolicyError) as excinfo:
         services.client_create(realm=realm, representation={"clientId": "spa", "publicClient": True}, actor=ACTOR)
     assert "invalid client access type" in excinfo.value.error_description
@@ -229,7 +217,7 @@ def test_update_refuses_a_taken_client_id(realm):
 
 @pytest.mark.django_db
 def test_update_without_rotation_policy_removes_rotation_info(realm):
-    """The clean-up rule (keycloak-behaviour §3.3): no executor raised the flag."""
+    """The clean-up rule (docs/keycloak-behaviour.md §3.3): no executor raised the flag."""
     client = ClientFactory(realm=realm, secret="current")
     secret_store.secret_set_expiration(client, T0 + 3600)
     secret_store.secret_store_rotated(client, "old", now=T0, expiration_time=T0 + 600)
@@ -340,7 +328,7 @@ def test_reencrypt_secrets_moves_every_row_to_the_first_key(realm, settings):
     client = ClientFactory(realm=realm, secret="keep-me")
     secret_store.secret_store_rotated(client, "and-me", now=T0, expiration_time=T0 + 60)
     settings.SECRET_ENCRYPTION_KEYS = [new_key, old_key]
-    call_command("reencrypt_secrets", stdout=open("/dev/null", "w"))
+    call_command("reencrypt_secrets", stdout=io.StringIO())
     settings.SECRET_ENCRYPTION_KEYS = [new_key]  # the old key is gone: everything still decrypts
     assert selectors.client_secret_value(client=client, actor=None) == "keep-me"
     assert selectors.client_rotated_secret_value(client=client, actor=None) == "and-me"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time_machine
 import pytest
+import time_machine
 from django.urls import reverse
 
-from adminconsole.models import AdminEvent
-from clients import selectors
 from clients import secrets as secret_store
+from clients import selectors
 from clients.models import Client, ClientRole, ClientSecret
-from tests.conftest import make_user
-from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory
+from realms.models import AdminEvent
+from tests.factories import ClientFactory, ClientRoleFactory, PublicClientFactory, confidential_only_policy
+from tests.permissions import TO_LOGIN, get, post
 
 T0 = 1_780_000_000  # Thursday, 28 May 2026 20:26:40 UTC
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -29,9 +29,9 @@ def confidential(realm):
 
 
 @pytest.fixture
-def manager_client(client, django_user_model):
-    client.force_login(make_user(django_user_model, "manager", ["view-realm", "view-clients", "manage-clients"]))
-    return client
+def clients_manager_client(console_client):
+    """manage-clients with the view roles, not a superuser."""
+    return console_client(["view-realm", "view-clients", "manage-clients"], username="manager")
 
 
 # --- permission matrix -----------------------------------------------------------------------
@@ -62,33 +62,26 @@ def write_posts(realm, c):
 
 
 @pytest.mark.django_db
-def test_anonymous_visitors_are_sent_to_login(client, realm, confidential):
-    for target in read_urls(realm, confidential) + [u for u, _ in write_posts(realm, confidential)]:
-        response = client.get(target)
-        assert response.status_code == 302 and response["Location"].startswith("/login?next="), target
-    for target, data in write_posts(realm, confidential):
-        assert client.post(target, data).status_code == 302, target
+def test_anonymous_visitors_are_sent_to_login(permission_matrix, realm, confidential):
+    writes = write_posts(realm, confidential)
+    permission_matrix([get(u) for u in read_urls(realm, confidential) + [u for u, _ in writes]], anonymous=TO_LOGIN)
+    permission_matrix([post(u, data) for u, data in writes], anonymous=302)
     assert Client.objects.get(pk=confidential.pk).client_id == "my-app"
 
 
 @pytest.mark.django_db
-def test_user_without_client_roles_gets_403(client, realm, confidential, django_user_model):
-    client.force_login(make_user(django_user_model, "realm-only", ["view-realm"]))
-    for target in read_urls(realm, confidential):
-        assert client.get(target).status_code == 403, target
+def test_user_without_client_roles_gets_403(permission_matrix, realm, confidential):
+    permission_matrix([get(u) for u in read_urls(realm, confidential)], outsider=403, outsider_roles=["view-realm"])
 
 
 @pytest.mark.django_db
-def test_view_only_admin_reads_everything_but_changes_nothing(viewer_client, realm, confidential):
+def test_view_only_admin_reads_everything_but_changes_nothing(permission_matrix, realm, confidential):
     ClientRoleFactory(client=confidential, name="existing")
-    for target in read_urls(realm, confidential):
-        assert viewer_client.get(target).status_code == 200, target
-    assert viewer_client.get(url("client-create", realm)).status_code == 403
-    assert viewer_client.get(url("client-role-create", realm, confidential)).status_code == 403
     before = selectors.client_secret_value(client=confidential, actor=None)
-    for target, data in write_posts(realm, confidential):
-        assert viewer_client.post(target, data).status_code == 403, target
-        assert viewer_client.post(target, data, **HTMX).status_code == 403, target
+    forms = [get(url("client-create", realm)), get(url("client-role-create", realm, confidential))]
+    writes = [call for u, data in write_posts(realm, confidential) for call in (post(u, data), post(u, data, **HTMX))]
+    permission_matrix([get(u) for u in read_urls(realm, confidential)], viewer=200)
+    permission_matrix(forms + writes, viewer=403)
     confidential.refresh_from_db()
     assert confidential.client_id == "my-app" and confidential.client_authenticator_type == "client-secret"
     assert selectors.client_secret_value(client=confidential, actor=None) == before
@@ -117,8 +110,8 @@ def test_manager_sees_the_secret_with_its_controls(admin_client, realm, confiden
 
 
 @pytest.mark.django_db
-def test_manage_clients_role_without_superuser_can_regenerate(manager_client, realm, confidential):
-    response = manager_client.post(url("client-secret-regenerate", realm, confidential))
+def test_manage_clients_role_without_superuser_can_regenerate(clients_manager_client, realm, confidential):
+    response = clients_manager_client.post(url("client-secret-regenerate", realm, confidential))
     assert response.status_code == 302
     assert selectors.client_secret_value(client=confidential, actor=None) != "Sup3rSecretValue0123456789abcdef"
 
@@ -430,13 +423,7 @@ def test_roles_tab_create_and_delete(admin_client, realm, confidential):
 
 @pytest.mark.django_db
 def test_policy_refusal_is_shown_as_keycloak_words_it(admin_client, realm):
-    from policies.models import ClientPolicy, ClientPolicyCondition, ClientPolicyProfile, ClientProfile, ClientProfileExecutor
-
-    profile = ClientProfile.objects.create(realm=realm, name="confidential only")
-    ClientProfileExecutor.objects.create(profile=profile, provider_id="confidential-client", configuration={})
-    policy = ClientPolicy.objects.create(realm=realm, name="no public", enabled=True)
-    ClientPolicyCondition.objects.create(policy=policy, provider_id="any-client", configuration={})
-    ClientPolicyProfile.objects.create(policy=policy, profile_name=profile.name)
+    confidential_only_policy(realm)
     data = create_data()
     del data["client_authentication"]
     response = admin_client.post(url("client-create", realm), data)
@@ -445,7 +432,7 @@ def test_policy_refusal_is_shown_as_keycloak_words_it(admin_client, realm):
     assert not Client.objects.filter(realm=realm).exists()
 
 
-# --- the header's Enabled switch (console-labels §13) ---------------------------------------------
+# --- the header's Enabled switch (docs/console-labels.md §13) ---------------------------------------------
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import browser_sign_in
 from tests.e2e.helpers import DOCS_IMAGES, DOCS_VIEWPORT, Screenshots, docs_screenshots_enabled
 
 
@@ -29,10 +29,5 @@ def axe_page(browser, live_server, admin_user, master):
     context = browser.new_context(base_url=live_server.url, viewport=DOCS_VIEWPORT, bypass_csp=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto("/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/console/master/**")
-    yield page
+    yield browser_sign_in(page)
     context.close()

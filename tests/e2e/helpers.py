@@ -11,7 +11,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.utils import dateformat
@@ -71,7 +71,7 @@ def token_request(base_url: str, realm: str, client_id: str, client_secret: str)
 
 def expiry_text(epoch_seconds: int) -> str:
     """The ``Secret expires on …`` line the Credentials tab shows for an expiration time."""
-    moment = dj_timezone.localtime(datetime.fromtimestamp(epoch_seconds, tz=timezone.utc))
+    moment = dj_timezone.localtime(datetime.fromtimestamp(epoch_seconds, tz=UTC))
     return "Secret expires on " + dateformat.format(moment, EXPIRY_FORMAT)
 
 

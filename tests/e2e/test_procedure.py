@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from adminconsole import clock
+from realms import clock
 from tests.e2e.helpers import (
     assert_keyboard_reachable,
     axe_violations,
@@ -79,7 +79,7 @@ def field(page, label: str):
 
 
 def alert(page, text: str):
-    """A success/failure alert of console-labels §16, by its exact words."""
+    """A success/failure alert of docs/console-labels.md §16, by its exact words."""
     return page.get_by_role("status").filter(has_text=text).or_(page.get_by_role("alert").filter(has_text=text)).first
 
 
@@ -237,7 +237,7 @@ def test_procedure_end_to_end(docs_page, shots, master, live_server):
     assert status == 200 and body.get("access_token"), body
 
     # Two days later the rotated secret has expired; the new one still works for the week.
-    later = dt.datetime.fromtimestamp(rotated.expiration_time + 60, tz=dt.timezone.utc)
+    later = dt.datetime.fromtimestamp(rotated.expiration_time + 60, tz=dt.UTC)
     with time_machine.travel(later, tick=True):
         status, body = token_request(live_server.url, "master", CLIENT_ID, old_secret)
         assert status == 401 and body.get("error") == "unauthorized_client", body  # Keycloak's answer

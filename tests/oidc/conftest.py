@@ -11,7 +11,7 @@ import time_machine
 from tests.factories import ClientFactory, PublicClientFactory
 
 SECRET = "S3cretValueOfThirtyTwoCharacters"
-T0 = dt.datetime(2031, 5, 4, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2031, 5, 4, 9, 0, tzinfo=dt.UTC)
 TOKEN = "/realms/{realm}/protocol/openid-connect/token"
 
 
@@ -26,7 +26,7 @@ def basic(client_id: str, secret: str) -> str:
 
 @pytest.fixture
 def realm(db):
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     return realm_create(name="acme", access_token_lifespan=300)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.models import Realm
-from clients.oidc.models import InitialAccessToken, RealmKey
-from clients.oidc.services import initial_access_token_find
+from oidc.models import InitialAccessToken, RealmKey
+from oidc.services import initial_access_token_find
+from realms.models import Realm
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

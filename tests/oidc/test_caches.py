@@ -1,4 +1,4 @@
-"""The per-worker realm and client-policy caches of the OIDC endpoints (``clients.oidc.caches``)."""
+"""The per-worker realm and client-policy caches of the OIDC endpoints (``oidc.caches``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from adminconsole.models import Realm
-from clients.oidc import caches
+from oidc import caches
+from realms.models import Realm
 from tests.oidc.conftest import at
 
 
@@ -43,7 +43,7 @@ def test_a_thread_reading_during_a_change_does_not_keep_the_old_realm(fresh_cach
     """The change clears the cache before it commits; another thread may re-read the old row meanwhile."""
     if connection.vendor != "postgresql":
         pytest.skip("a second connection reading during a write transaction needs PostgreSQL")
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     realm_create(name="acme")
     seen = []

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
 
-from adminconsole.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
-from clients.oidc import client_cache
 from clients.services import client_create, client_rotated_secret_invalidate, client_secret_regenerate, client_update
+from oidc import client_cache
+from realms.actor import Actor
 from tests.oidc.conftest import at, rotation_policy
+from tests.waiting import NOTIFIED, wait_until
 
 ACTOR = Actor(source="console", username="admin")
 TOKEN = "/realms/acme/protocol/openid-connect/token"
@@ -46,7 +46,7 @@ def cached(db):
 class TestCommittedChanges:
     @pytest.fixture
     def svc(self, cached):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         realm = realm_create(name="acme")
         rotation_policy(realm, expiration=3600, rotated=600, remaining=60)
@@ -57,7 +57,7 @@ class TestCommittedChanges:
 
         secret = current(svc)
         assert grant(client, secret).status_code == 200
-        client_cache.sync(timeout=0.5)  # the last_used_time write notifies too
+        client_cache.sync(timeout=NOTIFIED)  # the last_used_time write notifies too
         assert grant(client, secret).status_code == 200
         with CaptureQueriesContext(connection) as ctx:
             assert grant(client, secret).status_code == 200
@@ -135,7 +135,7 @@ class TestListenerFailures:
 
     @pytest.fixture
     def realm(self, cached):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         return realm_create(name="acme")
 
@@ -147,7 +147,7 @@ class TestListenerFailures:
         """Grant with the current secret until the cache answers; returns that secret."""
         secret = current(svc)
         assert grant(client, secret).status_code == 200
-        client_cache.sync(timeout=0.5)  # the last_used_time write notifies too
+        client_cache.sync(timeout=NOTIFIED)  # the last_used_time write notifies too
         assert grant(client, secret).status_code == 200
         assert (svc.realm_id, "svc") in client_cache._state.entries
         return secret
@@ -209,7 +209,8 @@ class TestListenerFailures:
             clock.shift(5)
             assert grant(client, secret).status_code == 200  # sends the heartbeat
             assert client_cache._state.heartbeat is not None
-            client_cache.sync(timeout=0.5)  # its echo
+            # Its echo: sync() waits for a change, not a heartbeat, so wait for the echo itself.
+            wait_until(lambda: client_cache._state.heartbeat is None, between=lambda: client_cache.sync(timeout=0.1))
             assert client_cache._state.heartbeat is None
             clock.shift(5)
             assert grant(client, secret).status_code == 200
@@ -236,7 +237,7 @@ class TestListenerFailures:
         with at(0):
             old = current(svc)
             assert grant(client, old).status_code == 200
-            client_cache.sync(timeout=0.5)
+            client_cache.sync(timeout=NOTIFIED)  # the last_used_time write notifies too
             client_cache.clear()
             reader = threading.Thread(target=thread_a)
             reader.start()
@@ -290,13 +291,14 @@ class TestListenerFailures:
                         assert key not in client_cache._state.entries or str(client_cache._state.entries[key][1][0].pk) == client_uuid
             for made_client in made:
                 stored = current(made_client)
-                deadline = time.monotonic() + 5
-                while True:
+
+                def cached_secret(made_client=made_client):
                     _, current_row, _ = client_cache.CachedLookup()(realm=realm, client_id=made_client.client_id)
-                    if secret_store.secret_value(current_row) == stored or time.monotonic() > deadline:
-                        break
-                    client_cache.sync(timeout=0.2)  # a notification still on its way
-                assert secret_store.secret_value(current_row) == stored
+                    return secret_store.secret_value(current_row)
+
+                # A notification may still be on its way.
+                wait_until(lambda stored=stored: cached_secret() == stored, between=lambda: client_cache.sync(timeout=0.2))
+                assert cached_secret() == stored
 
 
 @pytest.mark.django_db

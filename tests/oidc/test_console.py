@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.models import AdminEvent, Realm
-from clients.oidc.models import InitialAccessToken, RealmKey
-from clients.oidc.services import initial_access_token_find
+from oidc.models import InitialAccessToken, RealmKey
+from oidc.services import initial_access_token_find
+from realms.models import AdminEvent, Realm
+from tests.permissions import TO_LOGIN, assert_answers, get, post
 
 pytestmark = pytest.mark.django_db
 KEYS = "/console/acme/realm-settings/keys"
@@ -16,18 +17,14 @@ IATS = "/console/acme/clients/initial-access-tokens"
 
 
 @pytest.fixture
-def manager_client(client, django_user_model):
-    from tests.conftest import make_user
-
-    client.force_login(make_user(django_user_model, "realm-admin", ["manage-realm", "manage-clients"]))
-    return client
+def realm_admin_client(console_client):
+    """manage-realm and manage-clients, not a superuser."""
+    return console_client(["manage-realm", "manage-clients"], username="realm-admin")
 
 
 class TestKeysTab:
-    def test_anonymous_is_sent_to_login(self, client, realm):
-        response = client.get(KEYS)
-        assert response.status_code == 302 and "/login" in response["Location"]
-        assert client.post(ROTATE).status_code == 302
+    def test_anonymous_is_sent_to_login(self, permission_matrix, realm):
+        permission_matrix([get(KEYS), post(ROTATE)], anonymous=[TO_LOGIN, 302])
         assert RealmKey.objects.filter(realm=realm).count() == 1
 
     def test_viewer_sees_keys_but_cannot_rotate(self, viewer_client, realm):
@@ -79,22 +76,22 @@ class TestTokensTab:
         assert viewer_client.post(TOKENS, {"access_token_lifespan": 10}).status_code == 403
         assert Realm.objects.get(pk=realm.pk).access_token_lifespan == 300
 
-    def test_manager_saves_and_an_event_is_recorded(self, manager_client, realm):
-        response = manager_client.post(TOKENS, {"access_token_lifespan": 120})
+    def test_manager_saves_and_an_event_is_recorded(self, realm_admin_client, realm):
+        response = realm_admin_client.post(TOKENS, {"access_token_lifespan": 120})
         assert response.status_code == 302
         assert Realm.objects.get(pk=realm.pk).access_token_lifespan == 120
         event = AdminEvent.objects.get(realm=realm, resource_type="REALM")
         assert event.operation_type == "UPDATE" and event.auth_username == "realm-admin"
 
     @pytest.mark.parametrize("value", ["0", "-5", "abc", "", "999999999999"])
-    def test_bad_values_are_form_errors(self, manager_client, realm, value):
-        response = manager_client.post(TOKENS, {"access_token_lifespan": value})
+    def test_bad_values_are_form_errors(self, realm_admin_client, realm, value):
+        response = realm_admin_client.post(TOKENS, {"access_token_lifespan": value})
         assert response.status_code == 400
         assert "invalid-feedback" in response.content.decode()
         assert Realm.objects.get(pk=realm.pk).access_token_lifespan == 300
 
-    def test_htmx_save_answers_the_form_fragment(self, manager_client, realm):
-        response = manager_client.post(TOKENS, {"access_token_lifespan": 90}, HTTP_HX_REQUEST="true")
+    def test_htmx_save_answers_the_form_fragment(self, realm_admin_client, realm):
+        response = realm_admin_client.post(TOKENS, {"access_token_lifespan": 90}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
         assert response.content.decode().lstrip().startswith('<form id="tokens-form"')
 
@@ -106,11 +103,10 @@ class TestInitialAccessTokens:
         html = response.content.decode()
         assert "Initial access token" in html and "Clients list" in html
         assert ">Create<" not in html
-        assert viewer_client.post(f"{IATS}/create", {"expiration": 60, "count": 1}).status_code == 403
-        assert viewer_client.get(f"{IATS}/create").status_code == 403
+        assert_answers(viewer_client, [post(f"{IATS}/create", {"expiration": 60, "count": 1}), get(f"{IATS}/create")], 403)
 
-    def test_create_shows_the_token_once(self, manager_client, realm):
-        response = manager_client.post(f"{IATS}/create", {"expiration": 3600, "count": 3})
+    def test_create_shows_the_token_once(self, realm_admin_client, realm):
+        response = realm_admin_client.post(f"{IATS}/create", {"expiration": 3600, "count": 3})
         assert response.status_code == 201
         html = response.content.decode()
         marker = 'id="initial-access-token" class="form-control font-monospace" type="text" readonly autocomplete="off" spellcheck="false" value="'
@@ -119,33 +115,33 @@ class TestInitialAccessTokens:
         assert (row.count, row.remaining_count, row.expiration) == (3, 3, 3600)
         assert token not in row.digest
         # Not shown again.
-        assert token not in manager_client.get(IATS).content.decode()
+        assert token not in realm_admin_client.get(IATS).content.decode()
         event = AdminEvent.objects.get(realm=realm, resource_type="CLIENT_INITIAL_ACCESS_MODEL")
         assert token not in event.representation
 
-    def test_bad_input(self, manager_client, realm):
-        response = manager_client.post(f"{IATS}/create", {"expiration": -1, "count": 0})
+    def test_bad_input(self, realm_admin_client, realm):
+        response = realm_admin_client.post(f"{IATS}/create", {"expiration": -1, "count": 0})
         assert response.status_code == 400
         assert not InitialAccessToken.objects.exists()
 
-    def test_delete(self, manager_client, realm):
-        manager_client.post(f"{IATS}/create", {"expiration": 0, "count": 1})
+    def test_delete(self, realm_admin_client, realm):
+        realm_admin_client.post(f"{IATS}/create", {"expiration": 0, "count": 1})
         row = InitialAccessToken.objects.get()
-        response = manager_client.post(f"{IATS}/{row.pk}/delete")
+        response = realm_admin_client.post(f"{IATS}/{row.pk}/delete")
         assert response.status_code == 302
         assert not InitialAccessToken.objects.exists()
-        assert manager_client.post(f"{IATS}/{row.pk}/delete").status_code == 404
+        assert realm_admin_client.post(f"{IATS}/{row.pk}/delete").status_code == 404
 
-    def test_list_query_count_does_not_grow(self, manager_client, realm):
+    def test_list_query_count_does_not_grow(self, realm_admin_client, realm):
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from adminconsole.actor import Actor
-        from clients.oidc.services import initial_access_token_create
+        from oidc.services import initial_access_token_create
+        from realms.actor import Actor
 
         def count() -> int:
             with CaptureQueriesContext(connection) as ctx:
-                assert manager_client.get(IATS).status_code == 200
+                assert realm_admin_client.get(IATS).status_code == 200
             return len(ctx.captured_queries)
 
         initial_access_token_create(realm=realm, expiration=0, count=1, actor=Actor())

@@ -1,4 +1,4 @@
-"""Dynamic client registration (RFC 7591/7592; keycloak-behaviour §7, §1.7)."""
+"""Dynamic client registration (RFC 7591/7592; docs/keycloak-behaviour.md §7, §1.7)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
 from clients.models import Client
-from clients.oidc.models import InitialAccessToken
-from clients.oidc.services import initial_access_token_create
+from oidc.models import InitialAccessToken
+from oidc.services import initial_access_token_create
+from realms.actor import Actor
+from realms.models import AdminEvent
 from tests.conftest import ADMIN_PASSWORD
 from tests.oidc.conftest import at, rotation_policy
 
@@ -223,7 +223,7 @@ class TestRegistrationAccessToken:
 
 
 class TestRemainingWindowRotation:
-    """Keycloak's ClientPoliciesTest with 60/30/20 (keycloak-behaviour §1.7)."""
+    """Keycloak's ClientPoliciesTest with 60/30/20 (docs/keycloak-behaviour.md §1.7)."""
 
     @pytest.fixture
     def registered(self, client, realm):

@@ -13,10 +13,10 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from adminconsole.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
 from clients.services import client_create, client_secret_regenerate
+from realms.actor import Actor
 from tests.oidc.conftest import at, basic, rotation_policy
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,7 @@ class TestRegenerateThenOldSecret:
             assert grant(client, old).content == REFUSED
 
     def test_which_secret_was_used_is_recorded(self, client, rotating):
-        from adminconsole.models import LoginEvent
+        from realms.models import LoginEvent
 
         old = current_value(rotating)
         with at(100):
@@ -131,6 +131,14 @@ class TestSecretJwtWithRotation:
             "client_assertion": assertion,
         })
 
+    def test_assertion_id_with_a_nul_is_refused_not_stored(self, client, jwt_client):
+        from oidc.models import UsedClientAssertion
+
+        with at(10):
+            response = self.post(client, self.assertion(current_value(jwt_client), now_offset=10, jti="a\x00b"))
+        assert 400 <= response.status_code < 500
+        assert all("\x00" not in row.key for row in UsedClientAssertion.objects.all())
+
     def test_current_and_valid_rotated_secret_sign_assertions(self, client, jwt_client):
         old = current_value(jwt_client)
         with at(100):
@@ -159,7 +167,7 @@ class TestSecretJwtWithRotation:
         """Every worker and instance shares the store; a replay at the last valid second is refused."""
         import datetime as dt
 
-        from clients.oidc.models import UsedClientAssertion
+        from oidc.models import UsedClientAssertion
         from tests.oidc.conftest import T0
 
         secret = current_value(jwt_client)

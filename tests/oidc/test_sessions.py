@@ -9,8 +9,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from clients.oidc.tokens import access_token_verify
 from clients.services import client_delete, client_update
+from oidc.tokens import access_token_verify
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ClientFactory
 from tests.oidc.conftest import SECRET, T0, at
@@ -89,7 +89,7 @@ class TestLogoutSticks:
                 assert_not_active(refresh(client, newer))
 
     def test_a_refresh_token_without_a_session_is_refused(self, client, master, admin_user):
-        from clients.oidc.models import UserSession
+        from oidc.models import UserSession
 
         with at(0):
             tokens = login(client)

@@ -1,4 +1,4 @@
-"""The token endpoint: every grant and Keycloak's errors (api-compat R10-R15, keycloak-behaviour §2)."""
+"""The token endpoint: every grant and Keycloak's errors (docs/api-compat.md R10-R15, docs/keycloak-behaviour.md §2)."""
 
 from __future__ import annotations
 
@@ -113,8 +113,8 @@ class TestClientCredentials:
         assert_error(response, 401, "unauthorized_client", "Public client not allowed to retrieve service account")
 
     def test_bearer_only_client(self, token_post, realm):
-        from adminconsole import clock
         from clients import secrets as secret_store
+        from realms import clock
 
         api = ClientFactory(realm=realm, client_id="api", bearer_only=True, service_accounts_enabled=True)
         secret_store.secret_set_current(api, SECRET, now=clock.epoch())
@@ -300,7 +300,7 @@ class TestRefreshGrant:
 
 class TestLockoutAndEvents:
     def test_repeated_failures_lock_the_client_id_out(self, token_post, svc, settings):
-        from adminconsole.models import LoginEvent
+        from realms.models import LoginEvent
 
         settings.CLIENT_AUTH_FAILURE_LIMIT = 3
         for _ in range(3):
@@ -332,9 +332,9 @@ class TestLockoutAndEvents:
 
 class TestServiceAccountsOfMaster:
     def test_roles_come_from_the_user_bound_to_the_client(self, client, token_post, master):
-        from adminconsole.api.service_accounts import service_account_roles_set
-        from clients.oidc.sessions import token_holder
-        from clients.oidc.tokens import access_token_verify
+        from clients.service_accounts import service_account_roles_set
+        from oidc.sessions import token_holder
+        from oidc.tokens import access_token_verify
 
         bot = ClientFactory(realm=master, client_id="ops-bot", service_accounts_enabled=True, secret=SECRET)
         service_account_roles_set(client_id="ops-bot", grant=["manage-clients"])
@@ -345,8 +345,8 @@ class TestServiceAccountsOfMaster:
         assert token_holder(claims).user == bot.service_account.user
 
     def test_a_user_named_after_the_client_gives_nothing(self, client, token_post, master, django_user_model):
-        from clients.oidc.sessions import token_holder
-        from clients.oidc.tokens import access_token_verify
+        from oidc.sessions import token_holder
+        from oidc.tokens import access_token_verify
         from tests.conftest import make_user
 
         make_user(django_user_model, "service-account-ops-bot", ["manage-realm", "manage-clients"])
@@ -357,8 +357,8 @@ class TestServiceAccountsOfMaster:
         assert token_holder(claims).user is None
 
     def test_without_a_grant_no_admin_roles(self, client, token_post, master):
-        from clients.oidc.sessions import token_holder
-        from clients.oidc.tokens import access_token_verify
+        from oidc.sessions import token_holder
+        from oidc.tokens import access_token_verify
 
         ClientFactory(realm=master, client_id="plain-bot", service_accounts_enabled=True, secret=SECRET)
         response = token_post("master", {"grant_type": "client_credentials", "client_id": "plain-bot", "client_secret": SECRET})
@@ -367,8 +367,8 @@ class TestServiceAccountsOfMaster:
         assert token_holder(claims).user is None
 
     def test_service_accounts_of_other_realms_never_act_as_users(self, client, token_post, svc, django_user_model):
-        from clients.oidc.sessions import token_holder
-        from clients.oidc.tokens import access_token_verify
+        from oidc.sessions import token_holder
+        from oidc.tokens import access_token_verify
         from tests.conftest import make_user
 
         make_user(django_user_model, "service-account-svc", ["manage-clients"])

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_user
-
 WEEKLY = "Weekly Client Secret Rotation Profile"
 
 
 @pytest.fixture
 def weekly_profiles() -> dict:
-    """The procedure's profile: one week / two days / one day (keycloak-behaviour.md §3.5)."""
+    """The procedure's profile: one week / two days / one day (docs/keycloak-behaviour.md §3.5)."""
     return {
         "profiles": [
             {
@@ -48,14 +46,6 @@ def weekly_policies() -> dict:
 
 
 @pytest.fixture
-def manager_client(client, db, django_user_model):
+def realm_manager_client(console_client):
     """manage-realm only (which implies view-realm)."""
-    client.force_login(make_user(django_user_model, "realm-manager", ["manage-realm"]))
-    return client
-
-
-@pytest.fixture
-def outsider_client(client, db, django_user_model):
-    """Signed in, but may only view clients: no realm permission."""
-    client.force_login(make_user(django_user_model, "outsider", ["view-clients"]))
-    return client
+    return console_client(["manage-realm"], username="realm-manager")

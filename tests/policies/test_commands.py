@@ -8,9 +8,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from adminconsole.models import AdminEvent
-from adminconsole.services import realm_create
 from policies.services import policies_representation, profiles_representation
+from realms.models import AdminEvent
+from realms.services import realm_create
 
 pytestmark = pytest.mark.django_db
 

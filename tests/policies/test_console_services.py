@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
 from policies import services
 from policies.errors import PolicyNotFound, PolicyValidationError
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
+from realms.actor import Actor
+from realms.models import AdminEvent
 
 from .conftest import WEEKLY
 
@@ -165,7 +165,7 @@ def test_a_dangling_reference_does_not_block_adding_another_profile(master):
 
 
 def test_objects_of_another_realm_are_not_found(master):
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     other = realm_create(name="other")
     profile = services.profile_create(realm=other, name="p", actor=ACTOR)

@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from adminconsole.actor import Actor
 from policies import services
 from policies.models import ClientPolicy, ClientProfile
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
+from realms.actor import Actor
+from tests.permissions import TO_LOGIN, get, post
 
 from .conftest import WEEKLY
 
@@ -71,17 +72,15 @@ def _urls(profile, policy) -> dict[str, str]:
 # --- permissions ----------------------------------------------------------------------------------
 
 
-def test_anonymous_visitors_go_to_login(client, master):
-    response = client.get(BASE)
-    assert response.status_code == 302 and response["Location"].startswith("/login")
+def test_anonymous_visitors_go_to_login(permission_matrix, master):
+    permission_matrix([get(BASE)], anonymous=TO_LOGIN)
 
 
-def test_no_realm_permission_means_403(outsider_client, master, profile, policy):
-    for url in _urls(profile, policy).values():
-        assert outsider_client.get(url).status_code == 403, url
+def test_no_realm_permission_means_403(permission_matrix, master, profile, policy):
+    permission_matrix([get(u) for u in _urls(profile, policy).values()], outsider=403, outsider_roles=["view-clients"])
 
 
-def test_viewer_reads_everything_without_buttons_and_cannot_write(viewer_client, master, profile, policy):
+def test_viewer_reads_everything_without_buttons_and_cannot_write(viewer_client, permission_matrix, master, profile, policy):
     urls = _urls(profile, policy)
     for name, url in urls.items():
         response = viewer_client.get(url)
@@ -90,39 +89,37 @@ def test_viewer_reads_everything_without_buttons_and_cannot_write(viewer_client,
         for button in ("Create client profile", "Create client policy", "Add executor", "Add condition", "Add client profile", ">Save<", ">Delete", ">Remove<"):
             assert button not in body, (name, button)
     assert "readonly" in text(viewer_client.get(urls["profiles-json"]))
-    for url in (BASE + "profiles/add-profile", BASE + "policies/add-client-policy",
-                f"{BASE}profiles/{profile.pk}/add-executor", f"{BASE}policies/{policy.pk}/create-condition",
-                f"{BASE}policies/{policy.pk}/add-client-profile"):
-        assert viewer_client.get(url).status_code == 403, url
-    posts = {
-        BASE + "profiles/add-profile": {"name": "x"},
-        urls["profile"]: {"name": "x"},
-        f"{BASE}profiles/{profile.pk}/delete": {},
-        f"{BASE}profiles/{profile.pk}/add-executor": WEEK_POST,
-        urls["executor"]: WEEK_POST,
-        f"{BASE}profiles/{profile.pk}/executors/0/delete": {},
-        BASE + "profiles/json": {"json": "{}"},
-        BASE + "policies/json": {"json": "{}"},
-        BASE + "policies/add-client-policy": {"name": "x"},
-        urls["policy"]: {"name": "x"},
-        f"{BASE}policies/{policy.pk}/toggle": {"enabled": "false"},
-        f"{BASE}policies/{policy.pk}/delete": {},
-        f"{BASE}policies/{policy.pk}/create-condition": {"condition": "any-client"},
-        urls["condition"]: {"config-roles": "x"},
-        f"{BASE}policies/{policy.pk}/conditions/0/delete": {},
-        f"{BASE}policies/{policy.pk}/add-client-profile": {"profile": WEEKLY},
-        f"{BASE}policies/{policy.pk}/profiles/0/remove": {},
-    }
+    forms = [get(BASE + "profiles/add-profile"), get(BASE + "policies/add-client-policy"),
+             get(f"{BASE}profiles/{profile.pk}/add-executor"), get(f"{BASE}policies/{policy.pk}/create-condition"),
+             get(f"{BASE}policies/{policy.pk}/add-client-profile")]
+    posts = [
+        post(BASE + "profiles/add-profile", {"name": "x"}),
+        post(urls["profile"], {"name": "x"}),
+        post(f"{BASE}profiles/{profile.pk}/delete"),
+        post(f"{BASE}profiles/{profile.pk}/add-executor", WEEK_POST),
+        post(urls["executor"], WEEK_POST),
+        post(f"{BASE}profiles/{profile.pk}/executors/0/delete"),
+        post(BASE + "profiles/json", {"json": "{}"}),
+        post(BASE + "policies/json", {"json": "{}"}),
+        post(BASE + "policies/add-client-policy", {"name": "x"}),
+        post(urls["policy"], {"name": "x"}),
+        post(f"{BASE}policies/{policy.pk}/toggle", {"enabled": "false"}),
+        post(f"{BASE}policies/{policy.pk}/delete"),
+        post(f"{BASE}policies/{policy.pk}/create-condition", {"condition": "any-client"}),
+        post(urls["condition"], {"config-roles": "x"}),
+        post(f"{BASE}policies/{policy.pk}/conditions/0/delete"),
+        post(f"{BASE}policies/{policy.pk}/add-client-profile", {"profile": WEEKLY}),
+        post(f"{BASE}policies/{policy.pk}/profiles/0/remove"),
+    ]
+    permission_matrix(forms, viewer=403)
     before = (services.profiles_representation(master), services.policies_representation(master))
-    for url, data in posts.items():
-        assert viewer_client.post(url, data).status_code == 403, url
+    permission_matrix(posts, viewer=403)
     assert (services.profiles_representation(master), services.policies_representation(master)) == before
 
 
-def test_manage_realm_alone_can_do_everything(manager_client, master, profile, policy):
-    for url in _urls(profile, policy).values():
-        assert manager_client.get(url).status_code == 200, url
-    response = manager_client.post(BASE + "profiles/add-profile", {"name": "by manager", "description": ""})
+def test_manage_realm_alone_can_do_everything(realm_manager_client, permission_matrix, master, profile, policy):
+    permission_matrix([get(u) for u in _urls(profile, policy).values()], manager=200, manager_roles=["manage-realm"])
+    response = realm_manager_client.post(BASE + "profiles/add-profile", {"name": "by manager", "description": ""})
     assert response.status_code == 302
     assert ClientProfile.objects.filter(name="by manager").exists()
 
@@ -522,7 +519,7 @@ def test_delete_policy(admin_client, master, policy):
     assert not ClientPolicy.objects.exists()
 
 
-# --- table search (console-labels §3, §6.1, §6.2, §9.2) ------------------------------------------
+# --- table search (docs/console-labels.md §3, §6.1, §6.2, §9.2) ------------------------------------------
 
 
 def test_profiles_search_filters_by_name_and_shows_no_results_state(viewer_client, master, profile):

@@ -7,9 +7,6 @@ import json
 
 import pytest
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
-from adminconsole.services import realm_create
 from policies.errors import PolicyValidationError
 from policies.models import ClientPolicy, ClientProfile, ClientProfileExecutor
 from policies.providers.base import INVALID_EXECUTOR_MESSAGE
@@ -20,6 +17,9 @@ from policies.services import (
     profiles_replace,
     profiles_representation,
 )
+from realms.actor import Actor
+from realms.models import AdminEvent
+from realms.services import realm_create
 
 from .conftest import WEEKLY
 

@@ -1,9 +1,9 @@
 """The policy engine: which policies apply, in which order, and what they cost to load.
 
-keycloak-behaviour.md §4.0: enabled policies only; YES/NO/ABSTAIN with negative logic; a policy
+docs/keycloak-behaviour.md §4.0: enabled policies only; YES/NO/ABSTAIN with negative logic; a policy
 applies on at least one YES and no NO (no conditions: never); the applying policies' profiles run
-their executors in order; a refusal aborts. The helpers at the top are shared by the other engine
-and rotation tests.
+their executors in order; a refusal aborts. Profiles, policies and clients come from
+tests/factories.py.
 """
 
 from __future__ import annotations
@@ -12,83 +12,39 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from adminconsole.actor import Actor
 from clients import secrets as store
-from clients.models import Client, ClientSecret
+from clients.models import ClientSecret
 from policies import engine
 from policies.engine import (
     ClientPolicyError,
     Event,
     LoadedPolicy,
     PolicyContext,
-    PolicyScopeMiddleware,
     client_policies_trigger,
     policies_for,
     policies_load,
     policies_request_scope,
     policy_applies,
 )
+from policies.middleware import PolicyScopeMiddleware
 from policies.models import (
     ClientPolicy,
-    ClientPolicyCondition,
-    ClientPolicyProfile,
-    ClientProfile,
-    ClientProfileExecutor,
 )
 from policies.providers import CONDITIONS
+from realms.actor import Actor
+from tests.factories import (
+    CONFIDENTIAL,
+    ENGINE_T0,
+    ClientProfileExecutorFactory,
+    client_make,
+    policy_make,
+    profile_make,
+    rotation_config,
+    rotation_policy_make,
+)
 
-T0 = 1_800_000_000
+T0 = ENGINE_T0
 CONSOLE = Actor(source="console", username="admin", user_id="1", auth_realm="master")
-CONFIDENTIAL = [("client-access-type", {"type": ["confidential"]})]
-
-
-# --- helpers shared with the other engine / rotation tests --------------------------------------
-
-
-def rotation_config(expiration, rotated, remaining) -> dict:
-    """As Keycloak's console sends it: numbers as strings."""
-    return {
-        "expiration-period": str(expiration),
-        "rotated-expiration-period": str(rotated),
-        "remaining-rotation-period": str(remaining),
-    }
-
-
-def profile_make(realm, name: str, executors) -> ClientProfile:
-    """``executors``: (provider_id, configuration) pairs, in order."""
-    position = ClientProfile.objects.filter(realm=realm).count()
-    profile = ClientProfile.objects.create(realm=realm, name=name, position=position)
-    for i, (provider_id, configuration) in enumerate(executors):
-        ClientProfileExecutor.objects.create(
-            profile=profile, position=i, provider_id=provider_id, configuration=configuration
-        )
-    return profile
-
-
-def policy_make(realm, name: str, conditions, profiles, enabled: bool = True) -> ClientPolicy:
-    """``conditions``: (provider_id, configuration) pairs; ``profiles``: profile names."""
-    position = ClientPolicy.objects.filter(realm=realm).count()
-    policy = ClientPolicy.objects.create(realm=realm, name=name, enabled=enabled, position=position)
-    for i, (provider_id, configuration) in enumerate(conditions):
-        ClientPolicyCondition.objects.create(
-            policy=policy, position=i, provider_id=provider_id, configuration=configuration
-        )
-    for i, profile_name in enumerate(profiles):
-        ClientPolicyProfile.objects.create(policy=policy, position=i, profile_name=profile_name)
-    return policy
-
-
-def rotation_policy_make(realm, expiration=3600, rotated=600, remaining=1800, *, name="rotation", conditions=None):
-    profile_make(realm, f"{name}-profile", [("secret-rotation", rotation_config(expiration, rotated, remaining))])
-    return policy_make(realm, name, CONFIDENTIAL if conditions is None else conditions, [f"{name}-profile"])
-
-
-def client_make(realm, client_id: str = "app", *, public=False, bearer_only=False, now=T0, **fields) -> Client:
-    """A client straight in the database (no policy event): for engine-level tests."""
-    client = Client.objects.create(realm=realm, client_id=client_id, public_client=public, bearer_only=bearer_only, **fields)
-    if client.has_secret_type:
-        store.secret_set_current(client, now=now)
-    return client
 
 
 def current_row(client) -> ClientSecret | None:
@@ -230,7 +186,7 @@ def test_an_executor_runs_only_on_the_events_it_handles(master):
 def test_a_stored_unknown_provider_is_skipped_not_a_crash(master):
     client = client_make(master)
     profile = profile_make(master, "p", [("no-such-executor", {}), ("secret-rotation", {})])
-    ClientProfileExecutor.objects.create(profile=profile, position=5, provider_id="secret-rotation", configuration={"expiration-period": "oops"})
+    ClientProfileExecutorFactory(profile=profile, position=5, provider_id="secret-rotation", configuration={"expiration-period": "oops"})
     policy_make(master, "p", [("no-such-condition", {}), ("any-client", {})], ["p"])
     result = client_policies_trigger(Event.TOKEN_REQUEST, realm=master, client=client, now=T0)
     assert result.rotation_enabled is True

@@ -1,4 +1,4 @@
-"""Every condition on every event (keycloak-behaviour.md §4.1–§4.5), with negative logic.
+"""Every condition on every event (docs/keycloak-behaviour.md §4.1–§4.5), with negative logic.
 
 REGISTER judges the proposed representation (there is no client yet); every later event the
 stored client.
@@ -10,12 +10,12 @@ import json
 
 import pytest
 
-from adminconsole.actor import Actor
-from clients.models import Client, ClientRole
+from clients.models import Client
 from policies import engine
 from policies.engine import Event, PolicyContext
 from policies.providers import CONDITIONS
-from tests.policies.test_engine import client_make
+from realms.actor import Actor
+from tests.factories import ClientRoleFactory, client_make
 
 ALL = list(Event)
 REQUESTS = [
@@ -107,9 +107,9 @@ def test_client_access_type_without_a_client_or_type_says_no():
 @pytest.mark.parametrize("event", ALL)
 def test_client_roles_on_every_event_but_register(master, event):
     client = client_make(master)
-    ClientRole.objects.create(client=client, name="rotate-weekly")
+    ClientRoleFactory(client=client, name="rotate-weekly")
     other = client_make(master, "other")
-    ClientRole.objects.create(client=other, name="Rotate-Weekly")  # names are case-sensitive
+    ClientRoleFactory(client=other, name="Rotate-Weekly")  # names are case-sensitive
     expected_with = "ABSTAIN" if event == Event.REGISTER else "YES"
     expected_without = "ABSTAIN" if event == Event.REGISTER else "NO"
     assert vote("client-roles", {"roles": ["rotate-weekly", "x"]}, event, client=client) == expected_with
@@ -119,7 +119,7 @@ def test_client_roles_on_every_event_but_register(master, event):
 @pytest.mark.django_db
 def test_client_roles_uses_prefetched_roles_and_needs_a_list(master, django_assert_num_queries):
     client_make(master)
-    ClientRole.objects.create(client=Client.objects.get(client_id="app"), name="weekly")
+    ClientRoleFactory(client=Client.objects.get(client_id="app"), name="weekly")
     client = Client.objects.prefetch_related("roles").get(client_id="app")
     with django_assert_num_queries(0):
         assert vote("client-roles", {"roles": ["weekly"]}, Event.TOKEN_REQUEST, client=client) == "YES"
@@ -227,7 +227,7 @@ def test_client_attributes_accepts_a_list_as_well_as_keycloaks_string():
 )
 def test_negative_logic_swaps_yes_and_no_and_keeps_abstain(master, provider_id, configuration, event):
     client = client_make(master, attributes={"rotation": "weekly"})
-    ClientRole.objects.create(client=client, name="weekly")
+    ClientRoleFactory(client=client, name="weekly")
     context = PolicyContext(event=event, realm=master, client=client, representation={}, actor=CONSOLE)
     plain = CONDITIONS[provider_id](configuration)
     negated = CONDITIONS[provider_id]({**configuration, "is-negative-logic": True})

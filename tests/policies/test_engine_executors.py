@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from adminconsole.actor import Actor
-from adminconsole.models import AdminEvent
 from clients import services
 from clients.models import Client
 from policies.engine import ClientPolicyError, Event, PolicyContext, client_policies_trigger
 from policies.providers import EXECUTORS
-from tests.policies.test_engine import client_make, policy_make, profile_make
+from realms.actor import Actor
+from realms.models import AdminEvent
+from tests.factories import client_make, policy_make, profile_make
 
 CONSOLE = Actor(source="console", username="admin")
 ANY = [("any-client", {})]

@@ -64,7 +64,7 @@ def test_client_access_type_field_is_a_multiselect_with_confidential_preselected
         {"expiration-period": 604800, "rotated-expiration-period": 172800, "remaining-rotation-period": 86400},
         {"expiration-period": "604800", "rotated-expiration-period": 0, "remaining-rotation-period": "604800"},
         {"expiration-period": "604800", "rotated-expiration-period": "-5", "remaining-rotation-period": "-1"},
-        {},  # every key takes its default (decision c)
+        {},  # every key takes its default (docs/differences.md (c))
         None,
         {"rotated-expiration-period": "60"},
     ],
@@ -87,7 +87,7 @@ def test_secret_rotation_missing_keys_take_defaults():
 @pytest.mark.parametrize(
     "configuration, field, detail",
     [
-        # Keycloak's own fixture (60, 61, 30) and the product's strict rule (60, 60, 30): decision b.
+        # Keycloak's own fixture (60, 61, 30) and the product's strict rule (60, 60, 30): docs/differences.md (b).
         ({"expiration-period": 60, "rotated-expiration-period": 61, "remaining-rotation-period": 30}, "rotated-expiration-period", "Rotated Secret Expiration must be less than Secret Expiration"),
         ({"expiration-period": 60, "rotated-expiration-period": 60, "remaining-rotation-period": 30}, "rotated-expiration-period", "Rotated Secret Expiration must be less than Secret Expiration"),
         ({"expiration-period": "172800", "rotated-expiration-period": "172800", "remaining-rotation-period": "86400"}, "rotated-expiration-period", "Rotated Secret Expiration must be less than Secret Expiration"),

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from adminconsole.services import realm_create
 from clients import secrets as secret_store
 from clients.models import Client, ClientSecret
-from clients.oidc import keys
-from clients.oidc.services import initial_access_token_create
 from clients.services import client_secret_regenerate
+from oidc import keys
+from oidc.services import initial_access_token_create
+from realms.services import realm_create
 from tests.conftest import ADMIN_PASSWORD, make_user
 from tests.oidc.conftest import rotation_policy
 

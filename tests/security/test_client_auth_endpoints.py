@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from adminconsole.models import LoginEvent
+from realms.models import LoginEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ INTROSPECT = "/realms/master/protocol/openid-connect/token/introspect"
 RIGHT = "right-secret-0123456789abcdefghij"
 ROTATED = "rotated-secret-0123456789abcdefgh"
 WRONG = "wrong-secret-guess-000000000000000"
-T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +42,7 @@ def app(master):
             representation={"clientId": "app", "secret": RIGHT, "publicClient": False, "serviceAccountsEnabled": True},
             actor=None,
         )
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
     return client
@@ -109,8 +109,8 @@ def test_lock_is_per_client_id(client, app, master):
 
 
 def test_login_events_record_failures_and_which_secret_matched(client, app):
-    from adminconsole.clock import epoch
     from clients.secrets import secret_store_rotated
+    from realms.clock import epoch
 
     with at(10):
         assert token(client, secret=WRONG, ip="192.0.2.1").status_code == 401
@@ -131,7 +131,7 @@ def test_login_events_record_failures_and_which_secret_matched(client, app):
 
 
 def test_throttle_state_is_in_the_database(client, app):
-    from adminconsole.models import ClientAuthFailure
+    from realms.models import ClientAuthFailure
 
     with at(10):
         for _ in range(3):
@@ -154,8 +154,8 @@ def basic_header(user: str, password: str) -> str:
 def test_requests_that_test_no_credential_never_lock(client, app, master):
     """Malformed requests, a wrong assertion type, a missing secret, a public client: none tests a
     credential, so none counts, however many arrive from however few addresses."""
-    from adminconsole.models import ClientAuthFailure
-    from clients.oidc.services import admin_cli_ensure
+    from oidc.services import admin_cli_ensure
+    from realms.models import ClientAuthFailure
 
     admin_cli_ensure(realm=master)
     junk = [
@@ -180,8 +180,8 @@ def test_requests_that_test_no_credential_never_lock(client, app, master):
 
 def test_a_public_client_is_never_locked(client, master):
     """Even with failures on record under its id (say, from before it became public)."""
-    from adminconsole.throttle import client_auth_failure_record
-    from clients.oidc.services import admin_cli_ensure
+    from oidc.services import admin_cli_ensure
+    from realms.throttle import client_auth_failure_record
 
     admin_cli_ensure(realm=master)
     with at(10):
@@ -229,8 +229,8 @@ def test_a_right_secret_forgets_its_addresses_failures(client, app):
 def test_a_lock_recorded_by_another_worker_holds_here(client, app, master):
     """This process never saw a failure: the lock written by another worker (or instance) is read
     from the database all the same, through the client row's failure mark."""
-    from adminconsole.throttle import client_auth_failure_record, client_auth_horizon
     from clients.authentication import client_auth_failures_mark
+    from realms.throttle import client_auth_failure_record, client_auth_horizon
 
     with at(10):
         assert token(client).status_code == 200

@@ -1,6 +1,6 @@
 """A client-authentication lock holds in every worker, not only in the one that saw the failures.
 
-PostgreSQL only: there every worker keeps client rows in memory (``clients.oidc.client_cache``), and
+PostgreSQL only: there every worker keeps client rows in memory (``oidc.client_cache``), and
 the lock must still be read. The failures are made in this test process; the right secret is then
 sent to workers that never saw a failure: first this process's own cache, then a gunicorn server
 with several workers (a separate set of processes, as ``make run`` starts them).
@@ -13,10 +13,11 @@ import os
 import pytest
 from django.db import connection
 
-from adminconsole.actor import Actor
 from clients import secrets as secret_store
 from clients.models import ClientSecret
-from clients.oidc import client_cache
+from oidc import client_cache
+from realms.actor import Actor
+from tests.waiting import NOTIFIED
 
 TOKEN = "/realms/acme/protocol/openid-connect/token"
 WRONG = "wrong-secret-guess-000000000000000"
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def svc(db, settings):
     if connection.vendor != "postgresql":
         pytest.skip("the per-worker client cache needs PostgreSQL (LISTEN/NOTIFY)")
-    from adminconsole.services import realm_create
     from clients.services import client_create
+    from realms.services import realm_create
 
     settings.CLIENT_AUTH_FAILURE_LIMIT = 3
     client_cache.clear()
@@ -48,13 +49,13 @@ def grant(client, secret: str, ip: str = "127.0.0.1"):
 
 
 def test_a_worker_with_the_client_cached_reads_a_lock_it_did_not_see(client, svc):
-    from adminconsole.throttle import client_auth_failure_record, client_auth_horizon
     from clients.authentication import client_auth_failures_mark
     from clients.models import Client
+    from realms.throttle import client_auth_failure_record, client_auth_horizon
 
     secret = secret_of(svc)
     assert grant(client, secret).status_code == 200
-    client_cache.sync(timeout=0.5)  # the last_used_time write notifies too
+    client_cache.sync(timeout=NOTIFIED)  # the last_used_time write notifies too
     assert grant(client, secret).status_code == 200  # answered from the cache
     # Another worker records three failures from 127.0.0.1 (what its failure path writes).
     client_auth_failures_mark(Client.objects.get(pk=svc.pk), until=client_auth_horizon())

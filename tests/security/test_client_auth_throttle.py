@@ -1,4 +1,4 @@
-"""Throttling of failed client authentications per (client, source) and per client (adminconsole.throttle)."""
+"""Throttling of failed client authentications per (client, source) and per client (realms.throttle)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 import time_machine
-from adminconsole.models import ClientAuthFailure
-from adminconsole.throttle import (
+
+from realms.models import ClientAuthFailure
+from realms.throttle import (
     client_auth_failure_record,
     client_auth_lock_read,
     client_auth_source,
@@ -16,7 +17,7 @@ from adminconsole.throttle import (
 
 pytestmark = pytest.mark.django_db
 
-T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2030, 3, 1, 8, 0, tzinfo=dt.UTC)
 LIMITS = {
     "CLIENT_AUTH_FAILURE_LIMIT": 3,
     "CLIENT_AUTH_CLIENT_CEILING": 5,
@@ -93,7 +94,7 @@ class TestThrottle:
             assert locked(master, client_id="app", source=A) is None  # real clients are not affected
 
     def test_per_client_and_per_realm(self, master):
-        from adminconsole.services import realm_create
+        from realms.services import realm_create
 
         other = realm_create(name="other")
         with at(0):

@@ -10,8 +10,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import RequestFactory
 
-from adminconsole.actor import client_ip
-from adminconsole.models import AdminEvent, LoginEvent
+from realms.actor import client_ip
+from realms.models import AdminEvent, LoginEvent
 
 PROXY = "10.0.0.1"
 SPOOFED = "198.51.100.66"

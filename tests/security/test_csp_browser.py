@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from tests.conftest import browser_sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Collects violations from the page itself (init scripts run outside the page's CSP).
@@ -63,14 +65,8 @@ def a_confidential_client(master):
 
 
 def test_every_console_page_loads_without_csp_violations(page, admin_user, master):
-    from tests.conftest import ADMIN_PASSWORD
-
     messages = watch(page)
-    page.goto("/login")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/console/master/**")
+    browser_sign_in(page, start="/login")
     assert violations(page, messages) == []
 
     urls = console_urls("master", a_confidential_client(master))
@@ -101,8 +97,8 @@ def test_interactive_parts_work_under_the_policy(console_page, master):
     page.keyboard.press("Escape")
 
     # An htmx round trip: search the events, then page through them.
-    from adminconsole.actor import Actor
-    from adminconsole.events import admin_event_record
+    from realms.actor import Actor
+    from realms.events import admin_event_record
 
     for i in range(12):
         admin_event_record(realm=master, operation="CREATE", resource_type="CLIENT", resource_path=f"clients/c{i}", actor=Actor(username="admin"))
@@ -132,7 +128,7 @@ def test_interactive_parts_work_under_the_policy(console_page, master):
     dialog.wait_for(state="hidden")
     page.wait_for_load_state("networkidle")
     assert violations(page, messages) == []
-    from adminconsole.models import AdminEvent
+    from realms.models import AdminEvent
 
     assert AdminEvent.objects.filter(operation_type="ACTION", resource_path__endswith="/client-secret").exists()
 

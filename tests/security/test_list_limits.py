@@ -13,12 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from adminconsole.actor import Actor
-from adminconsole.events import admin_event_record
-from adminconsole.models import AdminEvent, LoginEvent
-from adminconsole.selectors import MAX_RESULTS, admin_event_list, like_to_glob, wildcard_to_like
-from tests.adminconsole.test_events_api import URL, token_for
+from realms.actor import Actor
+from realms.events import admin_event_record
+from realms.models import AdminEvent, LoginEvent
+from realms.selectors import MAX_RESULTS, admin_event_list, like_to_glob, wildcard_to_like
 from tests.factories import ClientFactory, ClientRoleFactory
+from tests.realms.test_events_api import URL, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ LONG = "clients/" + "a" * 1000
 
 @pytest.fixture
 def api(client, admin_user, master):
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(client)}"}
@@ -58,7 +58,7 @@ def test_pathological_pattern_is_one_like_and_matches_right(api, master):
     with CaptureQueriesContext(connection) as queries:
         found = paths(api, resourcePath="**********Z")
     assert found == sorted([LONG + "Z", "Z"])
-    (event_query,) = [q["sql"] for q in queries.captured_queries if "adminconsole_adminevent" in q["sql"]]
+    (event_query,) = [q["sql"] for q in queries.captured_queries if "realms_adminevent" in q["sql"]]
     assert "REGEXP" not in event_query.upper() and "~" not in event_query
     assert (" GLOB " if connection.vendor == "sqlite" else " LIKE ") in event_query
 

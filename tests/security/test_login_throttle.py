@@ -35,7 +35,7 @@ def test_configuration_is_database_backed_and_keyed_on_username_and_address():
     # The database handler, storing failed forms with their credentials masked (test_no_secret_at_rest).
     assert issubclass(import_string(settings.AXES_HANDLER), AxesDatabaseHandler)
     assert settings.AXES_FAILURE_LIMIT == 5
-    assert settings.AXES_COOLOFF_TIME == dt.timedelta(minutes=15)
+    assert dt.timedelta(minutes=15) == settings.AXES_COOLOFF_TIME
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
 
 
@@ -88,7 +88,7 @@ def test_lockout_is_per_username_and_address(client, admin_user, master, django_
 
 
 def test_lockout_ends_after_fifteen_minutes(client, admin_user, master):
-    start = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         fail(client, 5)
         assert sign_in(client, ADMIN_PASSWORD).status_code == 429
@@ -114,7 +114,7 @@ def test_test_client_login_without_request_still_works(client, admin_user, maste
 
 
 def test_password_grant_shares_the_lockout_and_answers_like_wrong_credentials(client, admin_user, master):
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
 

@@ -7,13 +7,12 @@ the failures, every column of every table of the database is searched for the va
 
 from __future__ import annotations
 
+import pytest
 from axes.models import AccessAttempt
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-import pytest
-
-from adminconsole.sensitive import MASK, access_attempts_scrub, is_credential_parameter, scrub_query_str
+from realms.sensitive import MASK, access_attempts_scrub, is_credential_parameter, scrub_query_str
 from tests.factories import ClientFactory
 
 TOKEN_URL = "/realms/master/protocol/openid-connect/token"

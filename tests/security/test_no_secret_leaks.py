@@ -16,7 +16,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from adminconsole.models import AdminEvent, LoginEvent
+from realms.models import AdminEvent, LoginEvent
 from tests.conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ WRONG_SECRET = "wrong-secret-value-999888777666555444"
 
 @pytest.fixture
 def admin_api(client, admin_user, master):
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
     response = client.post("/realms/master/protocol/openid-connect/token",
@@ -153,7 +153,7 @@ def test_view_only_callers_see_the_secret_masked(client, master, admin_user, dja
 
     client_create(realm=master, representation={"clientId": "masked", "secret": GIVEN_SECRET}, actor=None)
     make_user(django_user_model, "reader", ["view-clients"])
-    from clients.oidc import keys
+    from oidc import keys
 
     keys.cache_forget_realm(master.pk)
     token = client.post("/realms/master/protocol/openid-connect/token",

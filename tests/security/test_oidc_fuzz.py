@@ -24,8 +24,8 @@ from django.test import Client as DjangoClient
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from adminconsole.actor import Actor
-from clients.oidc.services import initial_access_token_create
+from oidc.services import initial_access_token_create
+from realms.actor import Actor
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import ClientFactory
 from tests.oidc.conftest import rotation_policy
@@ -111,7 +111,7 @@ def _utf8_base64(text: str) -> bool:
 def target(master, admin_user, client, settings):
     """Realm ``fuzz`` (a rotation policy, client ``svc``, an initial access token, a registered client)
     and an admin's tokens. Lockouts are raised out of reach so generated requests get past them."""
-    from adminconsole.services import realm_create
+    from realms.services import realm_create
 
     settings.CLIENT_AUTH_FAILURE_LIMIT = 10**6
     settings.AXES_FAILURE_LIMIT = 10**6

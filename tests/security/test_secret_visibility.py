@@ -82,7 +82,7 @@ def test_a_view_only_token_stays_view_only_after_the_user_is_granted_manage(clie
     """As in the Admin API, a role counts only when the token carries it and its user still holds it."""
     token = password_token(client, "viewer")
     viewer = django_user_model.objects.get(username="viewer")
-    viewer.user_permissions.add(Permission.objects.get(content_type__app_label="adminconsole", codename="manage_clients"))
+    viewer.user_permissions.add(Permission.objects.get(content_type__app_label="realms", codename="manage_clients"))
     response = call(client, "get", f"{DCR}/{world.client.client_id}", token)
     assert response.status_code == 200
     assert_no_secret(response, world, "GET registration with a token issued before the grant")
@@ -91,7 +91,7 @@ def test_a_view_only_token_stays_view_only_after_the_user_is_granted_manage(clie
 def test_a_revoked_manage_role_no_longer_reveals_the_secret(client, world, django_user_model):
     token = password_token(client, "manager")
     manager = django_user_model.objects.get(username="manager")
-    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="adminconsole",
+    manager.user_permissions.set(Permission.objects.filter(content_type__app_label="realms",
                                                           codename__in=["view_realm", "view_clients"]))
     response = call(client, "get", f"{DCR}/{world.client.client_id}", token)
     assert response.status_code == 200

@@ -18,13 +18,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from adminconsole.actor import Actor
-from adminconsole.api.service_accounts import service_account_roles_set
 from clients import secrets as secret_store
 from clients.models import Client, ClientRole, ClientSecret
-from clients.oidc.services import initial_access_token_create
 from clients.selectors import ClientAccessDenied
+from clients.service_accounts import service_account_roles_set
 from clients.services import client_create, client_role_create, client_secret_regenerate
+from oidc.services import initial_access_token_create
+from realms.actor import Actor
 from tests.api.conftest import Api, compact, password_token
 from tests.conftest import make_user
 from tests.oidc.conftest import rotation_policy

@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from adminconsole import services
 from adminconsole.config import env
-from adminconsole.models import Realm
+from realms import selectors, services
 
 # Keycloak's master realm default: 60-second admin access tokens.
 MASTER_ACCESS_TOKEN_LIFESPAN = 60
@@ -23,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            if not Realm.objects.filter(name="master").exists():
+            if not selectors.realm_exists(name="master"):
                 services.realm_create(name="master", display_name="Keycloak", access_token_lifespan=MASTER_ACCESS_TOKEN_LIFESPAN)
                 self.stdout.write("Created realm master.")
             User = get_user_model()

@@ -7,10 +7,9 @@ run this command, then drop the old keys.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from clients import crypto
-from clients.models import ClientSecret
+from clients.secrets import secrets_reencrypt
 
 
 class Command(BaseCommand):
@@ -20,21 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, batch_size: int = 500, **options):
-        done = 0
         try:
-            with transaction.atomic():
-                rows = ClientSecret.objects.select_for_update().order_by("pk").only("pk", "value_encrypted")
-                batch = []
-                for row in rows.iterator(chunk_size=batch_size):
-                    row.value_encrypted = crypto.reencrypt(row.value_encrypted)
-                    batch.append(row)
-                    if len(batch) >= batch_size:
-                        ClientSecret.objects.bulk_update(batch, ["value_encrypted"])
-                        done += len(batch)
-                        batch = []
-                if batch:
-                    ClientSecret.objects.bulk_update(batch, ["value_encrypted"])
-                    done += len(batch)
+            done = secrets_reencrypt(batch_size=batch_size)
         except crypto.InvalidToken:
             raise CommandError(
                 "A stored secret cannot be decrypted with any key in SECRET_ENCRYPTION_KEYS; nothing was changed."

@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from adminconsole.models import Realm
 from policies.services import policies_representation, profiles_representation
+from realms.selectors import realm_find
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("realm", help="realm name")
 
     def handle(self, *args, realm: str, **options):
-        realm_obj = Realm.objects.filter(name=realm).first()
+        realm_obj = realm_find(name=realm)
         if realm_obj is None:
             raise CommandError(f"Realm {realm} not found")
         document = {

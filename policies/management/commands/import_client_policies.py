@@ -13,11 +13,11 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from adminconsole.actor import SYSTEM, Actor
-from adminconsole.json_input import json_parse
-from adminconsole.models import Realm
 from policies.errors import PolicyValidationError
 from policies.services import client_policies_import
+from realms.actor import SYSTEM, Actor
+from realms.json_input import json_parse
+from realms.selectors import realm_find
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="realm export JSON file ('-' for stdin)")
 
     def handle(self, *args, realm: str, file: str, **options):
-        realm_obj = Realm.objects.filter(name=realm).first()
+        realm_obj = realm_find(name=realm)
         if realm_obj is None:
             raise CommandError(f"Realm {realm} not found")
         document = self._read(file)

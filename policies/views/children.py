@@ -1,0 +1,206 @@
+"""Ordered children of a profile or policy, edited alike: a profile's executors and a policy's
+conditions are ordered lists of typed, configured entries, added, edited and deleted the same
+way. ``OrderedChildren`` holds the shared views; one small subclass per kind declares its parent,
+its provider registry, its services and its words (see ``profile_detail.Executors`` and
+``policy_detail.Conditions``). The pages are ``policies/child_form.html`` and the list on the
+parent's page ``policies/_children.html``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from django.contrib import messages
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from adminconsole.decorators import realm_view
+from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
+from policies.errors import PolicyNotFound, PolicyValidationError
+from policies.forms import REQUIRED, ConfigFieldset
+from policies.views import common
+from realms.models import Realm
+
+
+class OrderedChildren:
+    """The add, edit and delete views of one kind of ordered child. Subclasses set the class
+    attributes below; an instance is what the templates see as ``kind``."""
+
+    name: ClassVar[str]  # the type field's POST name, the services' type keyword and the pages' noun
+    parent: ClassVar[str]  # the URL keyword and the services' keyword for the profile or policy
+    parent_url_name: ClassVar[str]  # the parent's page; the children's url names derive from it
+    section: ClassVar[str]  # breadcrumb: the sub-tab the parent belongs to
+    registry: ClassVar[Mapping[str, type]]
+    template: ClassVar[str] = "policies/child_form.html"
+    # words on the pages
+    help: ClassVar[str]
+    edit_title: ClassVar[str] = ""  # empty: the entry's type
+    edit_crumb: ClassVar[str]
+    type_placeholder: ClassVar[str]
+    untyped_help: ClassVar[str] = ""  # shown in place of the type's help until one is chosen
+    confirm_delete: ClassVar[str]  # formatted with the entry's type
+    # alerts
+    add_failed: ClassVar[str]
+    added: ClassVar[str]
+    update_failed: ClassVar[str]
+    updated: ClassVar[str]
+    deleted: ClassVar[str]
+
+    # --- what a kind implements ---------------------------------------------------------------
+
+    def get_parent(self, realm: Realm, pk) -> Model:
+        raise NotImplementedError
+
+    def children(self, parent) -> list:
+        """The parent's entries in order (a selector)."""
+        raise NotImplementedError
+
+    # the services, as staticmethods:
+    add: ClassVar[Callable]  # (realm=, <parent>=, <name>=, configuration=, actor=)
+    update: ClassVar[Callable]  # (realm=, <parent>=, index=, configuration=, actor=)
+    delete: ClassVar[Callable]  # (realm=, <parent>=, index=, actor=)
+
+    # --- derived names and words ------------------------------------------------------------
+
+    @property
+    def rows(self) -> str:
+        """The list section's id and the plural noun ("executors", "conditions")."""
+        return f"{self.name}s"
+
+    @property
+    def title(self) -> str:
+        return self.rows.capitalize()
+
+    @property
+    def add_title(self) -> str:
+        return f"Add {self.name}"
+
+    @property
+    def type_label(self) -> str:
+        return f"{self.name.capitalize()} Type"
+
+    @property
+    def add_url_name(self) -> str:
+        return f"{self.parent_url_name}-{self.name}-add"
+
+    @property
+    def detail_url_name(self) -> str:
+        return f"{self.parent_url_name}-{self.name}"
+
+    @property
+    def delete_url_name(self) -> str:
+        return f"{self.parent_url_name}-{self.name}-delete"
+
+    def parent_url(self, realm: Realm, parent) -> str:
+        return reverse(self.parent_url_name, args=[realm.name, parent.pk])
+
+    # --- the list on the parent's page ------------------------------------------------------
+
+    def items(self, parent) -> list[dict]:
+        items = []
+        for index, row in enumerate(self.children(parent)):
+            provider = self.registry.get(row.provider_id)
+            items.append(
+                {
+                    "index": index,
+                    "provider_id": row.provider_id,
+                    "help_text": provider.help_text if provider else "",
+                    "has_config": bool(provider and provider.fields),
+                    "confirm_message": self.confirm_delete.format(row.provider_id),
+                }
+            )
+        return items
+
+    # --- the views ----------------------------------------------------------------------------
+
+    def _page(self, request, realm, parent, *, provider, fieldset, index=None, type_error=None, status=200) -> HttpResponse:
+        page_context = common.context(
+            request,
+            realm,
+            kind=self,
+            parent=parent,
+            provider=_type_info(provider),
+            providers=[_type_info(p) for p in self.registry.values()],
+            fieldset=fieldset,
+            index=index,
+            editing=index is not None,
+            type_error=type_error,
+        )
+        partial = "config-fields" if request.method == "GET" and request.htmx else "type-form"
+        return render_page(request, self.template, page_context, partial=partial, status=status)
+
+    def _form(self, request, realm, parent, *, provider, fieldset, index=None) -> HttpResponse:
+        """Add (``index`` None) or edit one entry: GET shows the form, POST applies a row action or saves."""
+        page = functools.partial(self._page, request, realm, parent, provider=provider, fieldset=fieldset, index=index)
+        if request.method != "POST":
+            return page()
+        if (action := request.POST.get("_row")) and fieldset is not None:
+            fieldset.row_action(action)
+            return page()
+        if provider is None:
+            return page(type_error=REQUIRED, status=refused_status(request))
+        change = {"realm": realm, self.parent: parent, "configuration": fieldset.configuration(), "actor": common.actor(request)}
+        try:
+            if index is None:
+                self.add(**change, **{self.name: provider.provider_id})
+            else:
+                self.update(**change, index=index)
+        except PolicyNotFound as exc:
+            raise Http404(str(exc)) from exc
+        except PolicyValidationError as exc:
+            type_error = None if fieldset.add_error(exc.field, exc.detail) else exc.detail
+            messages.error(request, (self.add_failed if index is None else self.update_failed).format(exc.message))
+            return page(type_error=type_error, status=refused_status(request))
+        messages.success(request, self.added if index is None else self.updated)
+        return redirect_htmx_aware(request, self.parent_url(realm, parent))
+
+    def add_view(self, request: HttpRequest, realm: Realm, **kwargs: Any) -> HttpResponse:
+        common.require_manage(request)
+        parent = self.get_parent(realm, kwargs[self.parent])
+        source = request.POST if request.method == "POST" else request.GET
+        provider = self.registry.get(source.get(self.name, ""))
+        fieldset = ConfigFieldset(provider, data=request.POST if request.method == "POST" else None) if provider else None
+        return self._form(request, realm, parent, provider=provider, fieldset=fieldset)
+
+    def detail_view(self, request: HttpRequest, realm: Realm, index: int, **kwargs: Any) -> HttpResponse:
+        parent = self.get_parent(realm, kwargs[self.parent])
+        try:
+            row = self.children(parent)[int(index)]
+        except (ValueError, IndexError) as exc:
+            raise Http404(f"{self.name.capitalize()} not found") from exc
+        provider = self.registry.get(row.provider_id)
+        if provider is None:
+            raise Http404(f"Unknown {self.name} type")
+        data = request.POST if request.method == "POST" else None
+        configuration = row.configuration if isinstance(row.configuration, dict) else {}
+        fieldset = ConfigFieldset(provider, data=data, configuration=configuration)
+        return self._form(request, realm, parent, provider=provider, fieldset=fieldset, index=int(index))
+
+    def delete_view(self, request: HttpRequest, realm: Realm, index: int, **kwargs: Any) -> HttpResponse:
+        parent = self.get_parent(realm, kwargs[self.parent])
+        try:
+            self.delete(realm=realm, **{self.parent: parent}, index=index, actor=common.actor(request))
+        except PolicyNotFound as exc:
+            raise Http404(str(exc)) from exc
+        messages.success(request, self.deleted)
+        return redirect_htmx_aware(request, self.parent_url(realm, parent))
+
+    def urls_views(self) -> tuple[Callable, Callable, Callable]:
+        """The add, detail and delete views, behind the Client Policies tab's permission checks."""
+        guard = realm_view(common.VIEW, write_role=common.MANAGE)
+        return guard(self.add_view), guard(self.detail_view), guard(require_POST(self.delete_view))
+
+
+def _type_info(provider) -> dict | None:
+    """A provider class as template data (templates would call a class)."""
+    if provider is None:
+        return None
+    return {
+        "provider_id": provider.provider_id,
+        "help_text": provider.help_text,
+        "description": getattr(provider, "description", None) or provider.help_text,
+    }

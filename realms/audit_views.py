@@ -1,0 +1,137 @@
+"""The Events page: the realm's admin events and user (client login) events, searchable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from adminconsole.decorators import realm_view
+from adminconsole.htmx import refused_status, render_page
+from realms import permissions, selectors
+from realms.audit_forms import AdminEventSearchForm, UserEventSearchForm
+from realms.events import mask_secrets
+
+TEMPLATE = "realms/events.html"
+
+
+def _when(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+
+
+def _pretty(representation: str) -> str:
+    """The stored (already masked) representation, masked once more and indented for reading."""
+    if not representation:
+        return ""
+    try:
+        return json.dumps(mask_secrets(json.loads(representation)), indent=2, sort_keys=True)
+    except ValueError:
+        return "(not JSON)"
+
+
+def _tabs(realm) -> list[dict]:
+    return [
+        {"key": "admin", "label": "Admin events", "url": reverse("events", kwargs={"realm": realm.name})},
+        {"key": "user", "label": "User events", "url": reverse("events-user", kwargs={"realm": realm.name})},
+    ]
+
+
+def _page_links(request, first: int, size: int, has_next: bool) -> dict:
+    params = request.GET.copy()
+    params.pop("first", None)
+
+    def url(position: int) -> str:
+        query = params.copy()
+        query["first"] = str(position)
+        query["max"] = str(size)
+        return f"{request.path}?{urlencode(query, doseq=True)}"
+
+    return {
+        "first": first,
+        "last": first + size,
+        "previous": url(max(first - size, 0)) if first > 0 else None,
+        "next": url(first + size) if has_next else None,
+    }
+
+
+def _search(request, form_class):
+    form = form_class(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {"first": 0, "max": form.fields["max"].empty_value}
+    return form, data
+
+
+def _bounds(data: dict) -> dict:
+    start, end = data.get("date_from"), data.get("date_to")
+    return {
+        "date_from": selectors.date_bound_ms(start.isoformat()) if start else None,
+        "date_to": selectors.date_bound_ms(end.isoformat(), end=True) if end else None,
+    }
+
+
+@realm_view(permissions.VIEW_REALM)
+def admin_events(request, realm):
+    form, data = _search(request, AdminEventSearchForm)
+    rows, pages = [], None
+    if data is not None:
+        size = data["max"]
+        events = selectors.admin_event_list(
+            realm=realm,
+            operation_types=data.get("operation_types"),
+            resource_types=data.get("resource_types"),
+            auth_user=data.get("user") or None,
+            first=data["first"],
+            limit=size + 1,
+            **_bounds(data),
+        )
+        pages = _page_links(request, data["first"], size, len(events) > size)
+        rows = [
+            {
+                "event": event,
+                "time": _when(event.time),
+                "user": event.auth_username or event.auth_user_id or event.auth_client_id,
+                "representation": _pretty(event.representation),
+            }
+            for event in events[:size]
+        ]
+    context = {
+        "realm": realm,
+        "nav": "events",
+        "tabs": _tabs(realm),
+        "active_tab": "admin",
+        "form": form,
+        "rows": rows,
+        "pages": pages,
+    }
+    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))
+
+
+@realm_view(permissions.VIEW_REALM)
+def user_events(request, realm):
+    form, data = _search(request, UserEventSearchForm)
+    rows, pages = [], None
+    if data is not None:
+        size = data["max"]
+        events = selectors.login_event_list(
+            realm=realm,
+            types=data.get("types"),
+            client_id=data.get("client") or None,
+            first=data["first"],
+            limit=size + 1,
+            **_bounds(data),
+        )
+        pages = _page_links(request, data["first"], size, len(events) > size)
+        rows = [{"event": event, "time": _when(event.time)} for event in events[:size]]
+    context = {
+        "realm": realm,
+        "nav": "events",
+        "tabs": _tabs(realm),
+        "active_tab": "user",
+        "form": form,
+        "rows": rows,
+        "pages": pages,
+    }
+    return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))

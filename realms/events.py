@@ -1,0 +1,114 @@
+"""Admin events: recorded by services inside their transaction, with secrets masked."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from realms.actor import Actor
+from realms.models import AdminEvent, LoginEvent, Realm
+
+MASK = "**********"
+SECRET_KEYS = {
+    "secret",
+    "client_secret",
+    "client.secret.rotated",
+    "registrationAccessToken",
+    "registration_access_token",
+    "token",
+    "password",
+    "initialAccessToken",
+    "initial_access_token",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "client_assertion",
+    "privateKey",
+    "private_key",
+}
+
+# Keycloak's operation types, and the resource types this product records (the console's filter).
+OPERATION_TYPES = ["CREATE", "UPDATE", "DELETE", "ACTION"]
+RESOURCE_TYPES = [
+    "REALM",
+    "REALM_KEY",
+    "CLIENT",
+    "CLIENT_ROLE",
+    "CLIENT_POLICY",
+    "CLIENT_PROFILE",
+    "CLIENT_INITIAL_ACCESS_MODEL",
+]
+
+
+def mask_secrets(value: Any) -> Any:
+    """A copy of a representation with every secret value replaced by the mask."""
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            if key in SECRET_KEYS and item not in (None, "") or key == "value" and value.get("type") == "secret":
+                masked[key] = MASK
+            else:
+                masked[key] = mask_secrets(item)
+        return masked
+    if isinstance(value, list):
+        return [mask_secrets(item) for item in value]
+    return value
+
+
+def admin_event_record(
+    *,
+    realm: Realm,
+    operation: str,
+    resource_type: str,
+    resource_path: str,
+    actor: Actor | None,
+    representation: Any = None,
+) -> AdminEvent:
+    actor = actor or Actor()
+    return AdminEvent.objects.create(
+        time=int(time.time() * 1000),
+        realm=realm,
+        operation_type=operation,
+        resource_type=resource_type,
+        resource_path=resource_path,
+        source=actor.source,
+        auth_realm=actor.auth_realm or "",
+        auth_user_id=actor.user_id or "",
+        auth_username=actor.username or "",
+        auth_client_id=actor.client_id or "",
+        ip_address=actor.ip_address or "",
+        representation=json.dumps(mask_secrets(representation), separators=(",", ":")) if representation is not None else "",
+    )
+
+
+def login_event_record(
+    *,
+    realm: Realm,
+    client_id: str | None,
+    success: bool,
+    ip_address: str | None = None,
+    secret_used: str | None = None,
+    error: str | None = None,
+    details: dict | None = None,
+) -> LoginEvent:
+    """Record one client authentication at the token or introspection endpoint.
+
+    ``client_id`` is the id the caller presented (it may name no client). ``secret_used`` is
+    ``"current"`` or ``"rotated"``: which of the client's secrets matched, never the secret.
+    ``details`` (e.g. ``{"endpoint": "token", "grant_type": "client_credentials"}``) is masked too.
+    One insert: call it outside a transaction that may roll back (a failed authentication must be
+    recorded even when the request's other work is undone).
+    """
+    if secret_used not in (None, "", "current", "rotated"):
+        raise ValueError(f"secret_used must be 'current' or 'rotated', not {secret_used!r}")
+    return LoginEvent.objects.create(
+        time=int(time.time() * 1000),
+        realm=realm,
+        type=LoginEvent.CLIENT_LOGIN if success else LoginEvent.CLIENT_LOGIN_ERROR,
+        client_id=(client_id or "").replace("\x00", "")[:255],
+        secret_used=secret_used or "",
+        error=(error or "").replace("\x00", "")[:255],
+        ip_address=(ip_address or "")[:64],
+        details=mask_secrets(details or {}),
+    )
