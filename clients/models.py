@@ -54,6 +54,9 @@ class Client(models.Model):
     # anyway (and that the per-worker cache refreshes at once when it changes), so a correct secret
     # reads the lockout state only while this is in the future: no query in the steady state.
     auth_failures_until = models.BigIntegerField(default=0)
+    # Keycloak's client ``notBefore`` (epoch seconds, 0 = none): every token issued to the client
+    # before it is refused wherever a token is accepted (the "Secret compromised" kill switch).
+    not_before = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,8 +99,13 @@ class ClientSecret(models.Model):
     created_time = models.BigIntegerField()
     expiration_time = models.BigIntegerField(null=True, blank=True)
     last_used_time = models.BigIntegerField(null=True, blank=True)
+    # Usage evidence, written in batches (never a write per request): successful authentications
+    # with this secret, and the source address of the last one.
+    use_count = models.PositiveBigIntegerField(default=0)
+    last_used_ip = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
+        indexes = [models.Index(fields=["kind", "expiration_time"], name="clientsecret_kind_expiry")]
         constraints = [
             models.UniqueConstraint(fields=["client", "kind"], name="clientsecret_one_per_kind"),
             models.CheckConstraint(condition=Q(kind__in=["current", "rotated"]), name="clientsecret_kind_valid"),
