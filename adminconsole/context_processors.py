@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from realms import permissions
-from realms.models import Realm
+from realms.selectors import realm_find, realms_list
 
 
 def console(request):
@@ -11,9 +11,9 @@ def console(request):
     match = getattr(request, "resolver_match", None)
     current = getattr(request, "realm", None)
     if current is None and match and "realm" in match.kwargs:
-        current = Realm.objects.filter(name=match.kwargs["realm"]).first()
+        current = realm_find(name=match.kwargs["realm"])
     return {
-        "realms": Realm.objects.only("name", "display_name"),
+        "realms": realms_list().only("name", "display_name"),
         "current_realm": current,
         "can": {role.replace("-", "_"): permissions.has(user, role) for role in permissions.ROLES},
     }

@@ -15,11 +15,11 @@ that held a secret or a token.
 
 from __future__ import annotations
 
-import json
-
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
+
+from realms.http import json_response
 
 JSON_PATHS = ("/admin/", "/realms/")
 FORM = "application/x-www-form-urlencoded"
@@ -57,7 +57,7 @@ class RejectNulMiddleware:
         if _has_nul(request):
             if request.path.startswith(JSON_PATHS):
                 body = {"error": "invalid_request", "error_description": "Invalid characters in request"}
-                return HttpResponse(json.dumps(body, separators=(",", ":")), status=400, content_type="application/json")
+                return json_response(body, status=400)
             return HttpResponse("Bad Request: invalid characters in request", status=400, content_type="text/plain")
         return self.get_response(request)
 

@@ -7,8 +7,6 @@ every gunicorn worker and every instance) and locks that pair out for ``AXES_COO
 
 from __future__ import annotations
 
-import json
-
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
@@ -17,6 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 
+from realms.http import json_response
 from realms.sensitive import MASK, is_credential_parameter
 
 
@@ -85,8 +84,7 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
     retry_after = str(int(get_cool_off().total_seconds())) if get_cool_off() else None
     if request.path.startswith("/realms/"):
         body = {"error": "invalid_grant", "error_description": "Invalid user credentials"}
-        response = HttpResponse(json.dumps(body, separators=(",", ":")), status=401, content_type="application/json")
-        return response
+        return json_response(body, status=401)
     username = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD) or request.POST.get("username", "")
     form = AuthenticationForm(request, initial={"username": username})
     context = {"form": form, "lockout_message": lockout_message(), "next": request.POST.get("next", "")}
