@@ -9,9 +9,9 @@ texts (docs/keycloak-behaviour.md §2.1, §2.2):
   Re-generate makes a new one);
 * secrets are compared in constant time (``clients.crypto.secrets_equal``); an unknown client still
   costs one comparison, against a dummy;
-* the result says which secret matched, and the secret's ``last_used_time`` is written at most once
-  a minute (``clients.secrets.secret_mark_used``), so the Credentials tab can show whether the old
-  one is still in use.
+* the result says which secret matched, and the secret's usage (last used time, count, the
+  caller's ``ip``) is written at most once a minute (``clients.secrets.secret_mark_used``), so the
+  Credentials tab can show whether the old one is still in use.
 
 Which secret is valid now is decided by ``clients.secrets.secrets_valid``; the rows come from
 ``clients.secrets.client_with_secrets`` (or the ``lookup`` given).
@@ -141,6 +141,7 @@ def client_authenticate(
     method: str,
     now: int | None = None,
     lookup: Callable | None = None,
+    ip: str | None = None,
 ) -> AuthResult:
     """Authenticate a client by ``client_id`` and ``client_secret`` (Keycloak §2.1, in order).
 
@@ -198,7 +199,7 @@ def client_authenticate(
     else:
         # A secret equal to neither stored one is a guess; a real secret past its expiry is not.
         raise _unauthorized(wrong_credential_of=None if (current_equal or rotated_equal) else client)
-    secret_mark_used(matched_row, now)
+    secret_mark_used(matched_row, now, ip=ip)
     return AuthResult(client=client, matched="current" if matched_row is current else "rotated", secret=matched_row)
 
 
@@ -215,6 +216,7 @@ def client_assertion_verify_secret_jwt(
     client_id: str | None = None,
     jti_register: Callable[[str, int], bool],
     now: int | None = None,
+    ip: str | None = None,
 ) -> AuthResult:
     """Authenticate a ``client-secret-jwt`` client by its HMAC-signed ``client_assertion`` (§2.2).
 
@@ -325,7 +327,7 @@ def client_assertion_verify_secret_jwt(
     if not jti_register(f"{client.pk}:{jti}", exp - now):
         raise _jwt_failed("Token reuse detected")
 
-    secret_mark_used(matched_row, now)
+    secret_mark_used(matched_row, now, ip=ip)
     return AuthResult(client=client, matched="current" if matched_row is current else "rotated", secret=matched_row)
 
 

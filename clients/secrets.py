@@ -18,8 +18,11 @@ lazy, so an expired secret waits for an update or a Re-generate.
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from clients import crypto
 from clients.models import Client, ClientSecret
@@ -37,7 +40,9 @@ ATTR_ROTATED_EXPIRATION = "client.secret.rotated.expiration.time"
 # The five attributes rendered from the secret rows, in Keycloak's order.
 SECRET_ATTRIBUTES = (ATTR_CREATION, ATTR_EXPIRATION, ATTR_ROTATED, ATTR_ROTATED_CREATION, ATTR_ROTATED_EXPIRATION)
 
-LAST_USED_GRANULARITY = 60  # seconds: at most one last-used write per secret per minute
+LAST_USED_GRANULARITY = 60  # seconds: at most one usage write per secret per minute per worker
+# The usage evidence a secret row starts with whenever its value is (re)placed.
+USAGE_RESET = {"last_used_time": None, "use_count": 0, "last_used_ip": ""}
 
 # Keycloak's length rule for client-secret-jwt clients signing with a longer HMAC.
 HMAC_SECRET_LENGTHS = {"HS384": 48, "HS512": 64}
@@ -176,7 +181,7 @@ def secret_replace_value(client: Client, value: str, *, now: int) -> None:
     With no current row yet, the new row's creation time is ``now``.
     """
     updated = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
-        value_encrypted=crypto.encrypt(value), last_used_time=None
+        value_encrypted=crypto.encrypt(value), **USAGE_RESET
     )
     if not updated:
         ClientSecret.objects.create(
@@ -191,7 +196,7 @@ def secret_set_current(client: Client, value: str | None = None, *, now: int) ->
     """
     value = value if value is not None else crypto.generate_secret(secret_length(client))
     updated = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
-        value_encrypted=crypto.encrypt(value), created_time=now, last_used_time=None
+        value_encrypted=crypto.encrypt(value), created_time=now, **USAGE_RESET
     )
     if not updated:
         ClientSecret.objects.create(
@@ -231,7 +236,7 @@ def secret_store_rotated(client: Client, value: str, *, now: int, expiration_tim
             "value_encrypted": crypto.encrypt(value),
             "created_time": now,
             "expiration_time": expiration_time,
-            "last_used_time": None,
+            **USAGE_RESET,
         },
     )
 
@@ -243,7 +248,7 @@ def secret_rotated_replace_value(
     its times; with no rotated row yet, create one with ``created_time`` and ``expiration_time``."""
     encrypted = crypto.encrypt(value)
     rotated = ClientSecret.objects.filter(client=client, kind=ClientSecret.ROTATED)
-    if not rotated.update(value_encrypted=encrypted, last_used_time=None):
+    if not rotated.update(value_encrypted=encrypted, **USAGE_RESET):
         ClientSecret.objects.create(
             client=client,
             kind=ClientSecret.ROTATED,
@@ -269,27 +274,88 @@ def secret_clear(client: Client) -> None:
     ClientSecret.objects.filter(client=client).delete()
 
 
-def secret_mark_used(secret: ClientSecret, now: int | None = None) -> bool:
-    """Record that ``secret`` authenticated a client: at most one write per secret per minute.
+@dataclass
+class _PendingUse:
+    """Successful authentications with one secret not yet written (this worker's, since its
+    last write). ``value`` is the ciphertext they were compared against."""
+
+    value: str
+    count: int = 0
+    ip: str = ""
+
+
+# secret pk -> uses awaiting the next write; guarded by _pending_lock (gthread workers).
+_pending_uses: dict[int, _PendingUse] = {}
+_pending_lock = threading.Lock()
+MAX_PENDING_SECRETS = 100_000  # a bound on this worker's memory; beyond it, pending counts are dropped
+
+
+def secret_mark_used(secret: ClientSecret, now: int | None = None, *, ip: str | None = None) -> bool:
+    """Record that ``secret`` authenticated a client (from ``ip``): counted in this worker's
+    memory, written at most once per secret per minute per worker.
+
+    The write adds the uses counted since the last one to ``use_count``, stores the latest
+    address in ``last_used_ip`` and stamps ``last_used_time``. It happens on the first use after
+    the minute has passed, so each worker holds at most a minute's uses of a secret unwritten
+    (lost if the worker stops first, or if the value is replaced meanwhile).
 
     The row already in memory decides whether a write is due (no query when it is not); the
     UPDATE is conditional, so concurrent requests write once. It also requires the stored value
     to still be the one that was compared (the ciphertext: Fernet never produces the same one
     twice): a Re-generate or rotation between the comparison and this write replaces the value in
-    the same row, and the new secret must not be marked as used. Returns True when it wrote.
+    the same row, and the new secret must not be credited with the old one's uses. Returns True
+    when it wrote.
     """
     now = clock.epoch() if now is None else now
     threshold = now - LAST_USED_GRANULARITY
-    if secret.last_used_time is not None and secret.last_used_time >= threshold:
-        return False
+    due = secret.last_used_time is None or secret.last_used_time < threshold
+    with _pending_lock:
+        pending = _pending_uses.get(secret.pk)
+        if pending is None or pending.value != secret.value_encrypted:
+            # A replaced value's uses belong to a secret that is gone from this row: dropped.
+            if pending is None and len(_pending_uses) >= MAX_PENDING_SECRETS:
+                _pending_uses.clear()
+            pending = _pending_uses[secret.pk] = _PendingUse(value=secret.value_encrypted)
+        pending.count += 1
+        if ip:
+            pending.ip = ip[:64]
+        if not due:
+            return False
+        del _pending_uses[secret.pk]
+    changes = {"last_used_time": now, "use_count": F("use_count") + pending.count}
+    if pending.ip:
+        changes["last_used_ip"] = pending.ip
     written = (
         ClientSecret.objects.filter(pk=secret.pk, value_encrypted=secret.value_encrypted)
         .filter(Q(last_used_time__isnull=True) | Q(last_used_time__lt=threshold))
-        .update(last_used_time=now)
+        .update(**changes)
     )
     if written:
         secret.last_used_time = now
-    return bool(written)
+        return True
+    # Another worker wrote this minute (the uses wait for this worker's next write), or the value
+    # was replaced (the entry is dropped on the next use of the new value).
+    with _pending_lock:
+        newer = _pending_uses.get(secret.pk)
+        if newer is None:
+            _pending_uses[secret.pk] = pending
+        elif newer.value == pending.value:
+            newer.count += pending.count
+            newer.ip = newer.ip or pending.ip
+    return False
+
+
+def secret_uses_pending(*, secret: ClientSecret) -> int:
+    """How many uses of ``secret`` this worker has counted but not written yet."""
+    with _pending_lock:
+        pending = _pending_uses.get(secret.pk)
+        return pending.count if pending is not None and pending.value == secret.value_encrypted else 0
+
+
+def secret_uses_forget() -> None:
+    """Drop every unwritten use counted by this worker (tests start from a clean worker)."""
+    with _pending_lock:
+        _pending_uses.clear()
 
 
 def secrets_reencrypt(*, batch_size: int) -> int:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import uuid
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.timesince import timesince
 
 from clients import crypto
 from clients import secrets as secret_store
@@ -146,6 +148,11 @@ class SecretView:
     expiration_time: int | None
     last_used_time: int | None
     expired: bool
+    # Usage evidence (written at most once a minute per worker: up to a minute of uses may be
+    # pending in each worker, see clients.secrets.secret_mark_used).
+    use_count: int = 0
+    last_used_ip: str = ""
+    last_used_ago: str | None = None  # "3 minutes ago", at the time of the read
 
     @property
     def expires_at(self):
@@ -166,6 +173,24 @@ class CredentialsView:
     uses_secret: bool
     current: SecretView | None
     rotated: SecretView | None
+    # Whether the rotated secret went unused since the rotation (the current secret's creation):
+    # then no application still depends on it. None without a rotated secret.
+    rotated_safe_to_invalidate: bool | None = None
+
+
+def secret_used_ago(*, last_used_time: int | None, now: int) -> str | None:
+    """How long ago a secret was last used, in words ("3 minutes ago"); None when never."""
+    if last_used_time is None:
+        return None
+    if now - last_used_time < 60:
+        return "less than a minute ago"
+    words = timesince(dt.datetime.fromtimestamp(last_used_time, tz=dt.UTC), dt.datetime.fromtimestamp(now, tz=dt.UTC), depth=1)
+    return words.replace("\xa0", " ") + " ago"
+
+
+def secret_unused_since(*, secret: ClientSecret, since: int) -> bool:
+    """Whether ``secret`` was not used at or after ``since`` (never used counts as unused)."""
+    return secret.last_used_time is None or secret.last_used_time < since
 
 
 def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> CredentialsView:
@@ -184,6 +209,9 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
             expiration_time=row.expiration_time,
             last_used_time=row.last_used_time,
             expired=secret_store.secret_expired(secret=row, now=now),
+            use_count=row.use_count,
+            last_used_ip=row.last_used_ip,
+            last_used_ago=secret_used_ago(last_used_time=row.last_used_time, now=now),
         )
 
     return CredentialsView(
@@ -192,4 +220,8 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
         uses_secret=client.has_secret_type and client.client_authenticator_type in SECRET_AUTHENTICATORS,
         current=view(current),
         rotated=view(rotated),
+        rotated_safe_to_invalidate=(
+            None if rotated is None
+            else secret_unused_since(secret=rotated, since=current.created_time if current else rotated.created_time)
+        ),
     )

@@ -2,7 +2,8 @@
 
 Reads the credentials from the request and hands them to the product's one secret check,
 ``clients.authentication`` (current secret, or the rotated one until it expires; an expired
-current secret refuses both; records which secret was used, at most once a minute):
+current secret refuses both; counts the uses of each secret and the caller's address, written
+at most once a minute per secret per worker):
 
 * ``client_secret_basic`` / ``client_secret_post`` (and public clients by ``client_id`` alone):
   a form ``client_secret`` wins over the Basic header's, as in Keycloak; a form ``client_id`` that
@@ -108,7 +109,7 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
     source = request_source(request)
     details = {"endpoint": endpoint, "grant_type": request.POST.get("grant_type") or None}
     try:
-        authenticated = _authenticate(request, realm, audiences=audiences)
+        authenticated = _authenticate(request, realm, audiences=audiences, ip=ip)
     except ClientAuthError as exc:
         blocked = _failure_count(realm, exc, source)
         if blocked is not None:
@@ -174,7 +175,7 @@ def _record_success(realm: Realm, authenticated: Authenticated, *, ip: str | Non
                        secret_used=authenticated.matched, details=details)
 
 
-def _authenticate(request, realm: Realm, *, audiences: tuple[str, ...]) -> Authenticated:
+def _authenticate(request, realm: Realm, *, audiences: tuple[str, ...], ip: str | None) -> Authenticated:
     """Raises ``ClientAuthError`` for a refused credential, ``OAuthError`` for a malformed request."""
     form = request.POST
     basic_id, basic_secret = basic_credentials(request)
@@ -192,6 +193,7 @@ def _authenticate(request, realm: Realm, *, audiences: tuple[str, ...]) -> Authe
             audiences=audiences,
             client_id=form_id or basic_id,
             jti_register=assertion_jti_register,
+            ip=ip,
         )
         return Authenticated(client=result.client, method="client_secret_jwt", matched=result.matched)
 
@@ -205,22 +207,23 @@ def _authenticate(request, realm: Realm, *, audiences: tuple[str, ...]) -> Authe
         secret, method = basic_secret, "client_secret_basic"
     else:
         secret, method = None, "client_secret_post"
-    result = _authenticate_by_secret(realm=realm, client_id=client_id, client_secret=secret, method=method)
+    result = _authenticate_by_secret(realm=realm, client_id=client_id, client_secret=secret, method=method, ip=ip)
     return Authenticated(client=result.client, method=method if result.matched else "none", matched=result.matched)
 
 
-def _authenticate_by_secret(*, realm: Realm, client_id, client_secret, method):
+def _authenticate_by_secret(*, realm: Realm, client_id, client_secret, method, ip: str | None):
     """``client_authenticate`` with the per-worker client cache; a refusal is never decided from it."""
+    given = {"realm": realm, "client_id": client_id, "client_secret": client_secret, "method": method, "ip": ip}
     if not client_cache.enabled():
-        return client_authenticate(realm=realm, client_id=client_id, client_secret=client_secret, method=method)
+        return client_authenticate(**given)
     lookup = client_cache.CachedLookup()
     try:
-        return client_authenticate(realm=realm, client_id=client_id, client_secret=client_secret, method=method, lookup=lookup)
+        return client_authenticate(**given, lookup=lookup)
     except ClientAuthError:
         if not lookup.hit:
             raise
     client_cache.forget(realm=realm, client_id=client_id)
-    return client_authenticate(realm=realm, client_id=client_id, client_secret=client_secret, method=method)
+    return client_authenticate(**given)
 
 
 def assertion_jti_register(key: str, lifespan: int) -> bool:

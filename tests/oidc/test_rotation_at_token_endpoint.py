@@ -10,6 +10,8 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
@@ -26,11 +28,15 @@ REFUSED = b'{"error":"unauthorized_client","error_description":"Invalid client o
 ACTOR = Actor(source="console", username="admin")
 
 
-def grant(client, secret: str, *, by_basic: bool = False, client_id: str = "svc"):
+# Queries of a client_credentials grant whose secret was already marked used this minute.
+STEADY_GRANT_QUERIES = 6
+
+
+def grant(client, secret: str, *, by_basic: bool = False, client_id: str = "svc", **extra):
     data = {"grant_type": "client_credentials"}
     if by_basic:
-        return client.post("/realms/acme/protocol/openid-connect/token", data, HTTP_AUTHORIZATION=basic(client_id, secret))
-    return client.post("/realms/acme/protocol/openid-connect/token", {**data, "client_id": client_id, "client_secret": secret})
+        return client.post("/realms/acme/protocol/openid-connect/token", data, HTTP_AUTHORIZATION=basic(client_id, secret), **extra)
+    return client.post("/realms/acme/protocol/openid-connect/token", {**data, "client_id": client_id, "client_secret": secret}, **extra)
 
 
 @pytest.fixture
@@ -225,3 +231,33 @@ class TestSecretJwtWithRotation:
         response = grant(client, secret)
         assert response.status_code == 400
         assert json.loads(response.content) == {"error": "invalid_client", "error_description": "Parameter client_assertion_type is missing"}
+
+
+class TestUsageEvidenceAtTheTokenEndpoint:
+    """Each successful grant is counted with its source address; the writes stay one a minute."""
+
+    def test_grants_are_counted_per_secret_with_the_last_address(self, client, rotating):
+        old = current_value(rotating)
+        with at(100):
+            new = client_secret_regenerate(client=rotating, actor=ACTOR)
+        with at(200):
+            assert grant(client, old, REMOTE_ADDR="192.0.2.7").status_code == 200
+            assert grant(client, new, REMOTE_ADDR="198.51.100.1").status_code == 200
+            assert grant(client, new, REMOTE_ADDR="198.51.100.2", by_basic=True).status_code == 200
+        with at(261):
+            assert grant(client, new, REMOTE_ADDR="198.51.100.3").status_code == 200
+        rows = {row.kind: row for row in ClientSecret.objects.filter(client=rotating)}
+        assert (rows["rotated"].use_count, rows["rotated"].last_used_ip) == (1, "192.0.2.7")
+        assert (rows["current"].use_count, rows["current"].last_used_ip) == (3, "198.51.100.3")
+        assert rows["current"].last_used_time == rows["current"].created_time + 161
+
+    def test_steady_state_grant_costs_the_same_queries(self, client, rotating):
+        """Counting happens in memory: within the minute a grant writes nothing to the secret row,
+        and the query count of a grant is what it was before usage counting."""
+        secret = current_value(rotating)
+        with at(10):
+            assert grant(client, secret).status_code == 200  # the minute's one write
+        with at(20), CaptureQueriesContext(connection) as steady:
+            assert grant(client, secret).status_code == 200
+        assert not [q for q in steady.captured_queries if q["sql"].startswith("UPDATE")]
+        assert len(steady.captured_queries) == STEADY_GRANT_QUERIES
