@@ -2,11 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from adminconsole import views
+from clients.urls import secret_rotation_urlpatterns
 
 console_patterns = [
     path("", include("realms.urls")),  # realm settings, events
     path("", include("oidc.console_urls")),  # realm keys, tokens, initial access tokens
     path("clients/", include("clients.urls")),
+    path("secret-rotation/", include(secret_rotation_urlpatterns)),
     path("realm-settings/client-policies/", include("policies.urls")),
 ]
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import views
+from clients import rotation_views, views
 
 # Included at /console/<realm>/clients/ (Keycloak's admin-ui routes: /{realm}/clients/{id}/{tab}).
 urlpatterns = [
@@ -22,4 +22,10 @@ urlpatterns = [
     path("<uuid:id>/roles", views.client_roles, name="client-roles"),
     path("<uuid:id>/roles/add-role", views.client_role_create, name="client-role-create"),
     path("<uuid:id>/roles/delete", views.client_role_delete, name="client-role-delete"),
+]
+
+# Included at /console/<realm>/secret-rotation/ (a page of its own in the Manage menu).
+secret_rotation_urlpatterns = [
+    path("", rotation_views.secret_rotation, name="secret-rotation"),
+    path("export.csv", rotation_views.secret_rotation_csv, name="secret-rotation-csv"),
 ]

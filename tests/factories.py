@@ -9,7 +9,7 @@ from __future__ import annotations
 import factory
 
 from clients import secrets as secret_store
-from clients.models import Client, ClientRole
+from clients.models import Client, ClientRole, ClientSecret
 from policies.models import (
     ClientPolicy,
     ClientPolicyCondition,
@@ -74,6 +74,27 @@ def client_make(realm, client_id: str = "app", *, public=False, bearer_only=Fals
     )
     if client.has_secret_type:
         secret_store.secret_set_current(client, now=now)
+    return client
+
+
+def client_secrets_make(
+    realm, client_id: str, *, created: int, expires: int | None = None, last_used: int | None = None,
+    use_count: int = 0, rotated_expires: int | None = None, rotated_last_used: int | None = None,
+    rotated_use_count: int = 0, rotated: bool = False,
+) -> Client:
+    """A confidential client whose current secret was made (or rotated in) at ``created``, with
+    that expiry and use; ``rotated=True`` (or a ``rotated_expires``) adds the rotated secret,
+    rotated out at ``created``. Straight in the database: for the secret-rotation overview."""
+    client = ClientFactory(realm=realm, client_id=client_id, secret=False)
+    secret_store.secret_set_current(client, now=created)
+    ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).update(
+        expiration_time=expires, last_used_time=last_used, use_count=use_count
+    )
+    if rotated or rotated_expires is not None:
+        secret_store.secret_store_rotated(client, "rotated-" + client_id, now=created, expiration_time=rotated_expires)
+        ClientSecret.objects.filter(client=client, kind=ClientSecret.ROTATED).update(
+            last_used_time=rotated_last_used, use_count=rotated_use_count
+        )
     return client
 
 

@@ -27,12 +27,12 @@ from adminconsole.api.schemas import (
     RoleRepresentation,
     RoleRepresentationIn,
 )
-from clients import selectors, services
-from clients.api.schemas import client_request_schema
+from clients import rotation, selectors, services
+from clients.api.schemas import ClientSecretOverview, ClientSecretsSummary, SecretStatus, client_request_schema
 from clients.models import Client, ClientRole
 from clients.representations import client_representation
 from oidc.services import initial_access_token_create
-from realms import permissions
+from realms import clock, permissions
 from realms.selectors import MAX_RESULTS, page
 
 router = Router(tags=["Clients"])
@@ -217,6 +217,81 @@ def client_registration_token_regenerate(request, realm: str, id: str):
     token = services.client_registration_token_regenerate(client=client, actor=auth.actor)
     client.refresh_from_db()
     return json_response({**client_representation(client, include_secret=True), "registrationAccessToken": token})
+
+
+# --- the secret-rotation overview ---------------------------------------------------------------
+#
+# Not a Keycloak endpoint: Keycloak lists no expiries anywhere. Never a secret, so
+# view-clients is enough. One query per answer, whatever the realm's size (clients.rotation).
+
+DEFAULT_MAX = 100
+
+
+def _seconds(value: int | None) -> int | None:
+    return value if value and value > 0 else None
+
+
+def client_secret_overview(row: dict) -> dict:
+    has_rotated = row["rotated_use_count"] is not None
+    return {
+        "id": str(row["pk"]),
+        "clientId": row["client_id"],
+        "status": row["status"],
+        "expiresAt": _seconds(row["expires"]),
+        "rotatedExpiresAt": _seconds(row["rotated_expires"]),
+        "lastUsedAt": _seconds(row["last_used"]),
+        "useCount": row["use_count"] or 0,
+        "rotatedLastUsedAt": _seconds(row["rotated_last_used"]),
+        "rotatedUseCount": row["rotated_use_count"] if has_rotated else None,
+    }
+
+
+@router.get(
+    "/realms/{realm}/client-secrets",
+    response={200: list[ClientSecretOverview], 400: KeycloakError, **ERRORS_READ},
+    summary="List confidential clients' secret expiries and use",
+    description="Every confidential client with its current and rotated secret's expiry, last use and use "
+    "count (epoch seconds, null when absent); never a secret. Sorted by the current secret's expiry, soonest "
+    "first, those without one last. `status` keeps one status; `expiresBefore` keeps secrets with an expiry "
+    "before that time (expired ones included); `search` matches a Client ID substring, case-insensitively; "
+    f"`first`/`max` paginate (`max` defaults to {DEFAULT_MAX}, at most {MAX_RESULTS}).",
+    tags=["Secret rotation"],
+)
+def client_secrets_list(
+    request,
+    realm: str,
+    status: SecretStatus | None = Query(None),
+    expiresBefore: int | None = Query(None, ge=0, le=2**62),
+    search: str | None = Query(None, max_length=255),
+    first: int = Query(0, ge=0, le=INT32_MAX),
+    max_: int = Query(DEFAULT_MAX, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
+):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
+    filters = rotation.SecretsFilter(status=status, expires_before=expiresBefore, search=search or "")
+    rows = rotation.client_secrets_list(realm=realm_obj, now=clock.epoch(), filters=filters)
+    return json_response([client_secret_overview(row) for row in rows[page(first, max_)]])
+
+
+@router.get(
+    "/realms/{realm}/client-secrets/summary",
+    response={200: ClientSecretsSummary, **ERRORS_READ},
+    summary="Count confidential clients by secret expiry",
+    description="`expired`: the current secret's expiry has passed; `expiringWithin7Days` / "
+    "`expiringWithin30Days`: it expires from now to that many days ahead; `noExpiry`: it has none; "
+    "`rotatedInUse`: the rotated secret has not expired and was used since the rotation.",
+    tags=["Secret rotation"],
+)
+def client_secrets_summary(request, realm: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
+    summary = rotation.client_secrets_summary(realm=realm_obj, now=clock.epoch())
+    return json_response({
+        "total": summary.total,
+        "expired": summary.expired,
+        "expiringWithin7Days": summary.expiring_within_7_days,
+        "expiringWithin30Days": summary.expiring_within_30_days,
+        "noExpiry": summary.no_expiry,
+        "rotatedInUse": summary.rotated_in_use,
+    })
 
 
 # --- roles ----------------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ from one list.
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from clients import representations as reps
 
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
@@ -80,3 +84,43 @@ def client_request_schema(*, create: bool) -> tuple[str, dict]:
         schema["required"] = ["clientId"]
         schema["properties"]["clientId"] = kinds["client_id"](reps.MAX_ID)
     return ("ClientRepresentationCreate" if create else "ClientRepresentationUpdate"), schema
+
+
+# --- the secret-rotation overview (GET /admin/realms/{realm}/client-secrets[/summary]) -----------
+
+SecretStatus = Literal["expired", "expiring", "active", "no-expiry"]
+
+
+class ClientSecretOverview(BaseModel):
+    """One confidential client's secrets: times (epoch seconds, null when absent) and use counts.
+    Never a secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The client's id, as in /clients/{id}.")
+    clientId: str
+    status: SecretStatus = Field(
+        description="The current secret's: expired; expiring within 30 days; active (expires later); "
+        "no-expiry (no expiry, or no current secret)."
+    )
+    expiresAt: int | None = Field(description="When the current secret expires; null: never.")
+    rotatedExpiresAt: int | None = Field(description="When the rotated secret expires; null: no rotated secret.")
+    lastUsedAt: int | None
+    useCount: int
+    rotatedLastUsedAt: int | None
+    rotatedUseCount: int | None = Field(description="null: no rotated secret.")
+
+
+class ClientSecretsSummary(BaseModel):
+    """Counts over the realm's confidential clients."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    total: int
+    expired: int
+    expiringWithin7Days: int
+    expiringWithin30Days: int = Field(description="Includes the ones expiring within 7 days.")
+    noExpiry: int
+    rotatedInUse: int = Field(
+        description="A rotated secret that has not expired and was used since the rotation (not yet safe to invalidate)."
+    )

@@ -1,0 +1,244 @@
+"""Secret rotation at a glance: reads over every confidential client's secrets in a realm.
+
+Selectors only (no side effects). Each answer is one aggregate or joined query, whatever the
+number of clients: the current and the rotated secret rows are joined to their client
+(``FilteredRelation``), never fetched per row. Times are whole epoch seconds (``realms.clock``).
+
+A confidential client's *status* is its current secret's:
+
+* ``expired``: it has an expiry (> 0) and that is in the past (strictly, as ``clients.secrets``
+  decides: a secret is still valid at its expiry's exact second);
+* ``expiring``: it expires within ``EXPIRING_DAYS`` (30) days from now, now included;
+* ``active``: it expires later than that;
+* ``no-expiry``: it has no expiry (none, or 0 or less), or the client has no current secret.
+
+The *rotated secret is in use* when a rotated secret exists, has not expired, and was used since
+the rotation (its last use is at or after the current secret's creation time, the moment the
+rotation happened).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+
+from clients.models import Client, ClientSecret
+from realms.models import Realm
+
+DAY = 86400
+EXPIRING_DAYS = 30
+SOON_DAYS = 7
+CHART_DAYS = 90
+
+EXPIRED = "expired"
+EXPIRING = "expiring"
+ACTIVE = "active"
+NO_EXPIRY = "no-expiry"
+STATUSES = (EXPIRED, EXPIRING, ACTIVE, NO_EXPIRY)
+
+ORDER_EXPIRES = "expires"
+ORDER_EXPIRES_DESC = "-expires"
+ORDER_CLIENT_ID = "clientId"
+ORDERS = (ORDER_EXPIRES, ORDER_EXPIRES_DESC, ORDER_CLIENT_ID)
+
+
+# --- the conditions, written once for the summary, the filters and the status column ----------
+
+
+def _has_expiry() -> Q:
+    return Q(expires__gt=0)
+
+
+def _expired(now: int) -> Q:
+    return _has_expiry() & Q(expires__lt=now)
+
+
+def _expiring_within(now: int, days: int) -> Q:
+    return _has_expiry() & Q(expires__gte=now, expires__lte=now + days * DAY)
+
+
+def _active(now: int) -> Q:
+    return Q(expires__gt=now + EXPIRING_DAYS * DAY)
+
+
+def _no_expiry() -> Q:
+    return Q(expires__isnull=True) | Q(expires__lte=0)
+
+
+def _rotated_in_use(now: int) -> Q:
+    return Q(rotated_expires__gte=now, rotated_last_used__gte=F("created"))
+
+
+def _status_filter(status: str, now: int) -> Q:
+    return {
+        EXPIRED: _expired(now),
+        EXPIRING: _expiring_within(now, EXPIRING_DAYS),
+        ACTIVE: _active(now),
+        NO_EXPIRY: _no_expiry(),
+    }[status]
+
+
+def _confidential_with_secrets(realm: Realm) -> QuerySet[Client]:
+    """The realm's confidential clients, each joined to its current and rotated secret rows
+    (LEFT JOINs on the one-per-kind rows, so one row per client)."""
+    return (
+        Client.objects.filter(realm=realm, public_client=False, bearer_only=False)
+        .annotate(
+            current=FilteredRelation("secrets", condition=Q(secrets__kind=ClientSecret.CURRENT)),
+            rotated=FilteredRelation("secrets", condition=Q(secrets__kind=ClientSecret.ROTATED)),
+        )
+        .annotate(
+            created=F("current__created_time"),
+            expires=F("current__expiration_time"),
+            last_used=F("current__last_used_time"),
+            use_count=F("current__use_count"),
+            rotated_expires=F("rotated__expiration_time"),
+            rotated_last_used=F("rotated__last_used_time"),
+            rotated_use_count=F("rotated__use_count"),
+        )
+    )
+
+
+# --- summary -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretsSummary:
+    total: int
+    expired: int
+    expiring_within_7_days: int
+    expiring_within_30_days: int
+    no_expiry: int
+    rotated_in_use: int
+
+
+def client_secrets_summary(*, realm: Realm, now: int) -> SecretsSummary:
+    """The counts over the realm's confidential clients, in one aggregate query."""
+    counts = _confidential_with_secrets(realm).aggregate(
+        total=Count("pk"),
+        expired=Count("pk", filter=_expired(now)),
+        soon=Count("pk", filter=_expiring_within(now, SOON_DAYS)),
+        expiring=Count("pk", filter=_expiring_within(now, EXPIRING_DAYS)),
+        no_expiry=Count("pk", filter=_no_expiry()),
+        rotated_in_use=Count("pk", filter=_rotated_in_use(now)),
+    )
+    return SecretsSummary(
+        total=counts["total"],
+        expired=counts["expired"],
+        expiring_within_7_days=counts["soon"],
+        expiring_within_30_days=counts["expiring"],
+        no_expiry=counts["no_expiry"],
+        rotated_in_use=counts["rotated_in_use"],
+    )
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretsFilter:
+    """What ``client_secrets_list`` keeps. ``within_days`` narrows to secrets that expire from now
+    to that many days ahead (the console's "Expiring within 7 days"); ``rotated_in_use`` to
+    clients whose rotated secret is in use."""
+
+    status: str | None = None
+    expires_before: int | None = None
+    search: str = ""
+    within_days: int | None = None
+    rotated_in_use: bool = False
+    order: str = ORDER_EXPIRES
+
+
+def client_secrets_list(*, realm: Realm, now: int, filters: SecretsFilter | None = None) -> QuerySet:
+    """The realm's confidential clients with their secrets' times and use counts, as dicts
+    (``values()``), filtered and ordered in one query; slice it to paginate (``first``/``max``).
+
+    Each row: ``pk``, ``client_id``, ``status``, ``expires``, ``rotated_expires``, ``last_used``,
+    ``use_count``, ``rotated_last_used``, ``rotated_use_count`` (None when absent). Never a secret.
+    ``expires_before`` keeps secrets with an expiry (> 0) before it (expired ones included).
+    """
+    filters = filters or SecretsFilter()
+    rows = _confidential_with_secrets(realm).annotate(
+        status=Case(
+            When(_expired(now), then=Value(EXPIRED)),
+            When(_expiring_within(now, EXPIRING_DAYS), then=Value(EXPIRING)),
+            When(_has_expiry(), then=Value(ACTIVE)),
+            default=Value(NO_EXPIRY),
+            output_field=CharField(),
+        )
+    )
+    if filters.status:
+        rows = rows.filter(_status_filter(filters.status, now))
+    if filters.within_days is not None:
+        rows = rows.filter(_expiring_within(now, filters.within_days))
+    if filters.expires_before is not None:
+        rows = rows.filter(_has_expiry() & Q(expires__lt=filters.expires_before))
+    if filters.rotated_in_use:
+        rows = rows.filter(_rotated_in_use(now))
+    search = (filters.search or "").strip()
+    if search:
+        rows = rows.filter(client_id__icontains=search)
+    # Secrets without an expiry (none, or 0 or less) sort after every dated one, either way.
+    undated = Case(When(_has_expiry(), then=Value(0)), default=Value(1), output_field=IntegerField())
+    expiry = Case(When(_has_expiry(), then=F("expires")), default=Value(0), output_field=BigIntegerField())
+    if filters.order == ORDER_CLIENT_ID:
+        ordering = [F("client_id").asc()]
+    elif filters.order == ORDER_EXPIRES_DESC:
+        ordering = [undated.asc(), expiry.desc(), F("client_id").asc()]
+    else:
+        ordering = [undated.asc(), expiry.asc(), F("client_id").asc()]
+    return rows.order_by(*ordering).values(
+        "pk",
+        "client_id",
+        "status",
+        "expires",
+        "rotated_expires",
+        "last_used",
+        "use_count",
+        "rotated_last_used",
+        "rotated_use_count",
+    )
+
+
+# --- upcoming expirations ----------------------------------------------------------------------
+
+
+def client_secrets_expiring_per_day(*, realm: Realm, now: int, days: int = CHART_DAYS) -> list[tuple[int, int]]:
+    """How many current secrets of confidential clients expire on each UTC day from today for
+    ``days`` days: ``[(day start in epoch seconds, count), ...]``, every day present (0 when none).
+
+    One grouped query, read from the (kind, expiration_time) index.
+    """
+    first_day = now - now % DAY
+    end = first_day + days * DAY
+    grouped = (
+        ClientSecret.objects.filter(
+            kind=ClientSecret.CURRENT,
+            expiration_time__gte=now,
+            expiration_time__lt=end,
+            client__realm=realm,
+            client__public_client=False,
+            client__bearer_only=False,
+        )
+        # Integer division of two integers: the day number on SQLite and PostgreSQL alike.
+        .annotate(day=Cast(F("expiration_time") / DAY, BigIntegerField()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    counts = {row["day"] * DAY: row["n"] for row in grouped}
+    return [(first_day + i * DAY, counts.get(first_day + i * DAY, 0)) for i in range(days)]
