@@ -298,6 +298,55 @@ def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> 
     return removed
 
 
+def client_secret_compromised(*, client: Client, actor: Actor | None) -> str:
+    """The "Secret compromised" kill switch. Returns the new secret.
+
+    In one transaction: a new secret as Re-generate makes it (the same client policies run, so a
+    ``secret-rotation`` executor still stamps the new secret's expiry), the rotated secret dropped
+    at once whatever the rotation policy says (the old secret is the leaked one: no overlap), and
+    the client's ``notBefore`` moved past this second, so every token issued to the client until
+    now, in this very second too, is refused wherever a token is accepted
+    (``oidc.sessions.token_stale``). One admin event records it.
+
+    Refused for public and bearer-only clients (``ClientHasNoSecret``).
+    """
+    with transaction.atomic():
+        client = _lock(client, actor)
+        if not client.has_secret_type:
+            raise ClientHasNoSecret()
+        realm = client.realm
+        now = clock.epoch()
+        snapshot = client_representation(client, include_secret=True)
+        old_secret = secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))
+        new_secret = secret_store.secret_set_current(client, now=now)
+        result = client_policies_trigger(
+            Event.UPDATED,
+            realm=realm,
+            client=client,
+            representation=snapshot,
+            actor=actor,
+            old_secret=old_secret,
+            regenerate=True,
+        )
+        if not result.rotation_enabled:
+            secret_store.secret_remove_rotation_info(client)
+        secret_store.secret_remove_rotated(client)
+        # Tokens compare whole seconds and Keycloak refuses only ``iat < notBefore``: a token
+        # minted earlier in this second with the leaked secret must die too. No one holds the new
+        # secret yet, so nothing legitimate is issued in the second skipped.
+        client.not_before = max(client.not_before, now + 1)
+        Client.objects.filter(pk=client.pk).update(not_before=client.not_before)
+        admin_event_record(
+            realm=realm,
+            operation="ACTION",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client, "/client-secret/compromised"),
+            actor=actor,
+            representation={"type": "secret", "value": new_secret, "notBefore": client.not_before},
+        )
+    return new_secret
+
+
 # --- registration access token ---------------------------------------------------------------
 
 
