@@ -157,3 +157,28 @@ class TestConsole:
     def test_public_client_has_no_such_action(self, admin_client, realm):
         app = PublicClientFactory(realm=realm)
         assert admin_client.post(url("client-secret-compromised", app)).status_code == 404
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_secret_compromised_asks_then_revokes(console_page, master):
+    """In Chromium, by labels: Credentials → Secret compromised → the dialog says what happens →
+    Cancel changes nothing; the confirming button replaces the secret."""
+    app = client_create(realm=master, representation={"clientId": "leaky", "secret": FIRST}, actor=None)
+    page = console_page
+    page.goto(url("client-credentials", app))
+    page.wait_for_load_state()  # the confirmation dialogs need the page's scripts
+    group = page.get_by_role("group", name="Client Secret")
+    group.get_by_role("button", name="Secret compromised").click()
+    dialog = page.get_by_role("dialog", name="Secret compromised?")
+    dialog.get_by_text(CONFIRM).wait_for()
+    dialog.get_by_role("button", name="Cancel").click()
+    assert secret(app) == FIRST and Client.objects.get(pk=app.pk).not_before == 0
+
+    group.get_by_role("button", name="Secret compromised").click()
+    page.get_by_role("dialog", name="Secret compromised?").get_by_role("button", name="Revoke and re-generate").click()
+    page.get_by_text("every earlier token of this client is revoked").wait_for()
+    new = secret(app)
+    assert new != FIRST and Client.objects.get(pk=app.pk).not_before > 0
+    assert page.get_by_role("group", name="Client Secret").get_by_label("Client Secret").input_value() == new
+    assert compromised_events(app).count() == 1
