@@ -82,7 +82,11 @@ FIELDS: dict[str, tuple[str, str, int | None]] = {
     "rootUrl": ("root_url", "url", MAX_URL),
     "redirectUris": ("redirect_uris", "redirect_uris", MAX_URL),
     "webOrigins": ("web_origins", "web_origins", MAX_URL),
+    # Epoch seconds; tokens issued to the client before it are refused (0: none). Keycloak's
+    # "Revocation" tab sets it to now (or back to 0) with a client update.
+    "notBefore": ("not_before", "not_before", None),
 }
+MAX_NOT_BEFORE = 2**53  # a JSON number every client reads exactly
 
 # Fields of Keycloak's ClientRepresentation this product does not model. They are accepted (so a
 # representation read from Keycloak or from our own GET can be sent back) and ignored.
@@ -104,7 +108,6 @@ IGNORED_FIELDS = {
     "useTemplateScope": bool,
     "useTemplateMappers": bool,
     "nodeReRegistrationTimeout": int,
-    "notBefore": int,
     "defaultRoles": list,
     "defaultClientScopes": list,
     "optionalClientScopes": list,
@@ -172,6 +175,7 @@ def client_representation(client: Client, *, include_secret: bool) -> dict:
         {
             "redirectUris": list(client.redirect_uris or []),
             "webOrigins": list(client.web_origins or []),
+            "notBefore": client.not_before,
             "bearerOnly": client.bearer_only,
             "standardFlowEnabled": client.standard_flow_enabled,
             "implicitFlowEnabled": client.implicit_flow_enabled,
@@ -250,6 +254,12 @@ def _parse_field(key: str, kind: str, limit: int | None, value: Any) -> Any:
         return value
     if kind == "text":
         return _string(key, value, limit)
+    if kind == "not_before":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _type_error(key, "a whole number")
+        if not 0 <= value <= MAX_NOT_BEFORE:
+            raise RepresentationError(f'Field "{key}" must be a time in epoch seconds (0 for none)', field=key)
+        return value
     if kind == "client_id":
         value = _string(key, value, limit)
         if not value.strip():

@@ -238,37 +238,41 @@ def _apply_secret_attributes(client: Client, changes: ClientChanges, *, now: int
 # --- secrets ---------------------------------------------------------------------------------
 
 
+def _secret_renew(client: Client, *, actor: Actor | None, now: int) -> str:
+    """Re-generate's core, for a client locked by the caller: capture the old secret, store a new
+    one, fire ``UPDATED`` in the regenerate context (a ``secret-rotation`` executor keeps the old
+    secret as the rotated one), and remove the rotation info when no such executor ran."""
+    snapshot = client_representation(client, include_secret=True)
+    old_secret = secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))
+    new_secret = secret_store.secret_set_current(client, now=now)
+    result = client_policies_trigger(
+        Event.UPDATED,
+        realm=client.realm,
+        client=client,
+        representation=snapshot,
+        actor=actor,
+        old_secret=old_secret,
+        regenerate=True,
+    )
+    if not result.rotation_enabled:
+        secret_store.secret_remove_rotation_info(client)
+    return new_secret
+
+
 def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
     """Keycloak's ``POST .../client-secret`` (docs/keycloak-behaviour.md §3.2). Returns the new secret.
 
-    Refused for public and bearer-only clients (``ClientHasNoSecret``).
-
-    Captures the old secret, stores a new one, fires ``UPDATED`` in the regenerate context
-    (a ``secret-rotation`` executor keeps the old one as the rotated secret), and removes the
-    rotation info when no such executor ran.
+    Refused for public and bearer-only clients (``ClientHasNoSecret``). The work is
+    ``_secret_renew``.
     """
     with transaction.atomic():
         client = _lock(client, actor)
         if not client.has_secret_type:
             # A secret here would authenticate a client meant to have none.
             raise ClientHasNoSecret()
-        realm = client.realm
-        snapshot = client_representation(client, include_secret=True)
-        old_secret = secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))
-        new_secret = secret_store.secret_set_current(client, now=clock.epoch())
-        result = client_policies_trigger(
-            Event.UPDATED,
-            realm=realm,
-            client=client,
-            representation=snapshot,
-            actor=actor,
-            old_secret=old_secret,
-            regenerate=True,
-        )
-        if not result.rotation_enabled:
-            secret_store.secret_remove_rotation_info(client)
+        new_secret = _secret_renew(client, actor=actor, now=clock.epoch())
         admin_event_record(
-            realm=realm,
+            realm=client.realm,
             operation="ACTION",
             resource_type=RESOURCE_CLIENT,
             resource_path=_client_path(client, "/client-secret"),
@@ -296,6 +300,41 @@ def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> 
                 representation={"type": "secret", "value": "removed"},
             )
     return removed
+
+
+def client_secret_compromised(*, client: Client, actor: Actor | None) -> str:
+    """The "Secret compromised" kill switch. Returns the new secret.
+
+    In one transaction: a new secret as Re-generate makes it (the same client policies run, so a
+    ``secret-rotation`` executor still stamps the new secret's expiry), the rotated secret dropped
+    at once whatever the rotation policy says (the old secret is the leaked one: no overlap), and
+    the client's ``notBefore`` moved past this second, so every token issued to the client until
+    now, in this very second too, is refused wherever a token is accepted
+    (``oidc.sessions.token_stale``). One admin event records it.
+
+    Refused for public and bearer-only clients (``ClientHasNoSecret``).
+    """
+    with transaction.atomic():
+        client = _lock(client, actor)
+        if not client.has_secret_type:
+            raise ClientHasNoSecret()
+        now = clock.epoch()
+        new_secret = _secret_renew(client, actor=actor, now=now)
+        secret_store.secret_remove_rotated(client)
+        # Tokens compare whole seconds and Keycloak refuses only ``iat < notBefore``: a token
+        # minted earlier in this second with the leaked secret must die too. No one holds the new
+        # secret yet, so nothing legitimate is issued in the second skipped.
+        client.not_before = max(client.not_before, now + 1)
+        Client.objects.filter(pk=client.pk).update(not_before=client.not_before)
+        admin_event_record(
+            realm=client.realm,
+            operation="ACTION",
+            resource_type=RESOURCE_CLIENT,
+            resource_path=_client_path(client, "/client-secret/compromised"),
+            actor=actor,
+            representation={"type": "secret", "value": new_secret, "notBefore": client.not_before},
+        )
+    return new_secret
 
 
 # --- registration access token ---------------------------------------------------------------

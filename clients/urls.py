@@ -13,6 +13,7 @@ urlpatterns = [
     path("<uuid:id>/credentials", views.client_credentials, name="client-credentials"),
     path("<uuid:id>/credentials/authenticator", views.client_authenticator_save, name="client-authenticator-save"),
     path("<uuid:id>/credentials/client-secret", views.client_secret_regenerate, name="client-secret-regenerate"),
+    path("<uuid:id>/credentials/client-secret/compromised", views.client_secret_compromised, name="client-secret-compromised"),
     path("<uuid:id>/credentials/client-secret/rotated", views.client_rotated_secret_invalidate, name="client-rotated-secret-invalidate"),
     path(
         "<uuid:id>/credentials/registration-access-token",

@@ -328,6 +328,22 @@ def client_secret_regenerate(request, realm, id):
 @realm_view(VIEW, write_role=MANAGE)
 @require_POST
 @_refuses_privileged("credentials")
+def client_secret_compromised(request, realm, id):
+    """The kill switch: a new secret, no rotated secret, every earlier token refused."""
+    client = _credentials_client(realm, id)
+    try:
+        services.client_secret_compromised(client=client, actor=Actor.from_request(request))
+    except (ClientPolicyError, services.ClientHasNoSecret) as exc:
+        messages.error(request, f"Could not replace the compromised secret due to: {_error_text(exc)}")
+        return _credentials_response(request, realm, client, status=refused_status(request))
+    messages.success(request, "New client secret generated; every earlier token of this client is revoked")
+    return _credentials_done(request, realm, client)
+
+
+@never_cache
+@realm_view(VIEW, write_role=MANAGE)
+@require_POST
+@_refuses_privileged("credentials")
 def client_rotated_secret_invalidate(request, realm, id):
     client = _credentials_client(realm, id)
     services.client_rotated_secret_invalidate(client=client, actor=Actor.from_request(request))

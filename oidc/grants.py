@@ -162,6 +162,9 @@ def grant_refresh_token(*, request, realm: Realm, client: Client, issuer: str) -
         raise OAuthError(400, "invalid_grant", "Session not active")
     if claims["exp"] <= clock.epoch():
         raise OAuthError(400, "invalid_grant", "Token is not active")
+    if sessions.token_stale(claims, session.client):
+        # Issued before the client's notBefore (the kill switch): Keycloak's "Stale token".
+        raise OAuthError(400, "invalid_grant", "Stale token")
     policies_trigger(Event.TOKEN_REFRESH, realm=realm, client=client, grant_type="refresh_token")
     scope = claims.get("scope") or scope_of(None)
     return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=session.user, scope=scope, session=session)

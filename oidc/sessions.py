@@ -6,8 +6,10 @@
 * ``session_end(sid)``: logout. The session stays ended until its own maximum lifetime is over,
   by which time every token of it has expired.
 * ``token_holder(claims)``: the client and user a verified access or refresh token speaks for,
-  or None when its session has ended, its user or client was disabled or deleted, or (for a
-  service account) its client was deleted, even if a new one took the same clientId.
+  or None when its session has ended, its user or client was disabled or deleted, (for a
+  service account) its client was deleted, even if a new one took the same clientId, or it was
+  issued before its client's ``notBefore`` (``token_stale``).
+* ``token_stale(claims, client)``: whether a token was issued before the client's ``notBefore``.
 * ``service_account_user(client)``: the Django user holding a realm-master service account's roles.
 
 Times are whole epoch seconds from ``realms.clock``.
@@ -101,11 +103,29 @@ def session_end(sid: str, *, now: int | None = None) -> None:
     UserSession.objects.filter(sid=sid, ended__isnull=True).update(ended=now)
 
 
+def token_stale(claims: dict, client: Client) -> bool:
+    """Whether a token was issued before ``client.not_before`` (Keycloak's client ``notBefore``:
+    the "Secret compromised" kill switch, or ``notBefore`` sent in a client update).
+
+    Strictly earlier, as Keycloak compares: a token whose ``iat`` equals ``notBefore`` is live.
+    A token without a whole-number ``iat`` is stale once a
+    ``notBefore`` is set, since nothing shows it was issued after.
+    """
+    if not client.not_before:
+        return False
+    issued = claims.get("iat")
+    if isinstance(issued, bool) or not isinstance(issued, int):
+        return True
+    return issued < client.not_before
+
+
 def token_holder(claims: dict, *, now: int | None = None) -> TokenHolder | None:
     """Whom a verified access or refresh token speaks for, or None when it is no longer live."""
     if claims.get("sid"):
         session = session_live(claims, now=now)
-        return None if session is None else TokenHolder(client=session.client, user=session.user, service_account=False)
+        if session is None or token_stale(claims, session.client):
+            return None
+        return TokenHolder(client=session.client, user=session.user, service_account=False)
     client_id = claims.get("client_id")
     if not isinstance(client_id, str):
         return None  # this server issues no other kind of token
@@ -119,6 +139,7 @@ def token_holder(claims: dict, *, now: int | None = None) -> TokenHolder | None:
         # The subject names the client's internal id: a token of a deleted client is refused even
         # when a new client took its clientId.
         or claims.get("sub") != service_account_subject(client)
+        or token_stale(claims, client)
     ):
         return None
     user = service_account_user(client) if realm_name == MASTER else None

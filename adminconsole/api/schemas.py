@@ -162,6 +162,7 @@ class ClientRepresentation(Open):
     rootUrl: str | None = None
     redirectUris: list[str] | None = None
     webOrigins: list[str] | None = None
+    notBefore: int | None = None
     attributes: dict[str, Any] | None = None
     registrationAccessToken: str | None = None
 

@@ -25,6 +25,7 @@ def client_request_schema(*, create: bool) -> tuple[str, dict]:
     kinds = {
         "bool": lambda limit: {"type": "boolean"},
         "text": lambda limit: {"type": "string", "maxLength": limit},
+        "not_before": lambda limit: {"type": "integer", "minimum": 0, "maximum": reps.MAX_NOT_BEFORE},
         "client_id": lambda limit: {"type": "string", "minLength": 1, "maxLength": limit, "pattern": _NOT_BLANK},
         "protocol": lambda limit: {"type": "string", "enum": [reps.PROTOCOL_OIDC]},
         "authenticator": lambda limit: {"type": "string", "enum": list(reps.AUTHENTICATOR_TYPES)},
