@@ -66,8 +66,8 @@ def profile(master):
     return services.profile_create(realm=master, name="weekly", description="", actor=Actor())
 
 
-def _reading(html: str, input_id: str) -> str:
-    """The reading next to a field: the output element tied to it, and the field names it."""
+def _reading(html: str, input_id: str) -> tuple[str, str]:
+    """The field's tag and the reading next to it (an ``aria-live`` output element for the field)."""
     field = re.search(rf'<input [^>]*id="{input_id}"[^>]*>', html).group(0)
     output = re.search(rf'<output [^>]*id="{input_id}-duration"[^>]*>([^<]*)</output>', html)
     assert output, f"no reading next to {input_id}"
