@@ -13,6 +13,7 @@ from crispy_forms.layout import Layout
 from django import forms
 
 from adminconsole.forms import ConsoleForm
+from policies.providers.base import MAX_SECONDS
 
 REQUIRED = "Required field"
 UNIQUE_NAME_HELP = "The name must be unique within the realm"
@@ -87,6 +88,15 @@ class BoundConfigField:
     @property
     def id(self) -> str:
         return f"id_{self.html_name}"
+
+    @property
+    def max_value(self) -> int | None:
+        """The browser refuses what the type would refuse anyway: seconds beyond 100 years."""
+        return MAX_SECONDS if self.kind == "seconds" else None
+
+    @property
+    def min_value(self) -> int | None:
+        return -MAX_SECONDS if self.kind == "seconds" else None
 
     @property
     def add_label(self) -> str:

@@ -103,3 +103,51 @@
     });
   });
 })();
+
+// Seconds as people read them: <output data-duration-for="INPUT-ID"> next to a seconds field
+// shows "7 days" for 604800 and follows what is typed. Same words as the server's `duration`
+// filter (adminconsole/templatetags/durations.py); a year is 365 days.
+(function () {
+  "use strict";
+
+  var UNITS = [["year", 31536000], ["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+
+  function durationText(value) {
+    var text = String(value == null ? "" : value).trim();
+    if (!/^-?[0-9]{1,30}$/.test(text)) return "";
+    var rest = BigInt(text);  // exact beyond 2^53, like the server's int
+    if (rest === 0n) return "0 seconds";
+    var sign = rest < 0n ? "-" : "";
+    if (rest < 0n) rest = -rest;
+    var parts = [];
+    UNITS.forEach(function (unit) {
+      var size = BigInt(unit[1]);
+      var count = rest / size;
+      rest = rest % size;
+      if (count > 0n) parts.push(count + " " + unit[0] + (count === 1n ? "" : "s"));
+    });
+    return sign + parts.join(" ");
+  }
+
+  function outputsFor(input) {
+    return input.id ? document.querySelectorAll('output[data-duration-for="' + CSS.escape(input.id) + '"]') : [];
+  }
+
+  // Tie each reading to its field for assistive technology, where the server could not (forms
+  // whose widgets crispy renders).
+  function describe() {
+    document.querySelectorAll("output[data-duration-for]").forEach(function (out) {
+      var input = document.getElementById(out.dataset.durationFor);
+      if (!input || !out.id) return;
+      var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (ids.indexOf(out.id) < 0) input.setAttribute("aria-describedby", [out.id].concat(ids).join(" "));
+    });
+  }
+
+  document.addEventListener("input", function (evt) {
+    var input = evt.target;
+    outputsFor(input).forEach(function (out) { out.textContent = durationText(input.value); });
+  });
+  document.addEventListener("DOMContentLoaded", describe);
+  document.addEventListener("htmx:afterSettle", describe);
+})();
