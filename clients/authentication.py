@@ -2,7 +2,7 @@
 
 Keycloak's ``client-secret`` authenticator (``client_secret_basic`` / ``client_secret_post``) and
 ``client-secret-jwt`` (an HMAC-signed client assertion), with their status codes, error codes and
-texts (docs/keycloak-behaviour.md §2.1, §2.2):
+texts (docs/keycloak.md §2.1, §2.2):
 
 * the current secret is accepted; otherwise the rotated secret, while it has not expired;
 * once the *current* secret has expired, neither is accepted (rotation is lazy: an update or a
@@ -143,7 +143,7 @@ def client_authenticate(
     lookup: Callable | None = None,
     ip: str | None = None,
 ) -> AuthResult:
-    """Authenticate a client by ``client_id`` and ``client_secret`` (Keycloak §2.1, in order).
+    """Authenticate a client by ``client_id`` and ``client_secret`` (docs/keycloak.md §2.1, in order).
 
     ``lookup`` replaces ``client_with_secrets`` (same signature and result), e.g. the token
     endpoint's per-worker cache (``oidc.client_cache``).
@@ -218,7 +218,7 @@ def client_assertion_verify_secret_jwt(
     now: int | None = None,
     ip: str | None = None,
 ) -> AuthResult:
-    """Authenticate a ``client-secret-jwt`` client by its HMAC-signed ``client_assertion`` (§2.2).
+    """Authenticate a ``client-secret-jwt`` client by its HMAC-signed ``client_assertion`` (docs/keycloak.md §2.2).
 
     ``audiences``: the values accepted in ``aud`` (the realm issuer and the token endpoint URL).
     ``client_id``: the form's ``client_id``, when sent; it must equal the assertion's subject.

@@ -86,7 +86,7 @@ def _client_path(client: Client, suffix: str = "") -> str:
 
 
 def client_create(*, realm: Realm, representation: dict, actor: Actor | None) -> Client:
-    """Keycloak's admin create (docs/keycloak-behaviour.md §3.4): REGISTER, create, REGISTERED.
+    """Keycloak's admin create (docs/keycloak.md §3.4): REGISTER, create, REGISTERED.
 
     A confidential client gets a generated secret unless one is given. No clean-up step.
     Raises ``RepresentationError``, ``ClientExists`` or the engine's ``ClientPolicyError``.
@@ -112,7 +112,7 @@ def client_create(*, realm: Realm, representation: dict, actor: Actor | None) ->
             raise ClientExists(f"Client {client_id} already exists", client_id) from exc
         now = clock.epoch()
         if changes.secret is not None:
-            # A supplied secret is stored as given (docs/keycloak-behaviour.md §6.3).
+            # A supplied secret is stored as given (docs/keycloak.md §6.3).
             secret_store.secret_replace_value(client, changes.secret, now=now)
         elif client.has_secret_type:
             secret_store.secret_set_current(client, now=now)
@@ -130,7 +130,7 @@ def client_create(*, realm: Realm, representation: dict, actor: Actor | None) ->
 
 
 def client_update(*, client: Client, representation: dict, actor: Actor | None) -> Client:
-    """Keycloak's admin update (docs/keycloak-behaviour.md §3.3): UPDATE, merge, UPDATED, clean-up.
+    """Keycloak's admin update (docs/keycloak.md §3.3): UPDATE, merge, UPDATED, clean-up.
 
     Partial: only the fields sent change; attributes merge. Public and bearer-only clients lose
     their secret; a confidential client without one gets one. ``client.secret.*`` attributes
@@ -260,7 +260,7 @@ def _secret_renew(client: Client, *, actor: Actor | None, now: int) -> str:
 
 
 def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
-    """Keycloak's ``POST .../client-secret`` (docs/keycloak-behaviour.md §3.2). Returns the new secret.
+    """Keycloak's ``POST .../client-secret`` (docs/keycloak.md §3.2). Returns the new secret.
 
     Refused for public and bearer-only clients (``ClientHasNoSecret``). The work is
     ``_secret_renew``.
@@ -385,7 +385,7 @@ def _role_name(name: str) -> str:
 
 
 def client_role_create(*, client: Client, name: str, description: str = "", actor: Actor | None) -> ClientRole:
-    """A client role. Adding a role fires no client-policy event (docs/keycloak-behaviour.md §4.2)."""
+    """A client role. Adding a role fires no client-policy event (docs/keycloak.md §4.2)."""
     name = _role_name(name)
     description = description or ""
     if len(description) > 1024:

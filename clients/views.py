@@ -217,7 +217,7 @@ def client_settings(request, realm, id):
 @require_POST
 @_refuses_privileged("settings")
 def client_enabled(request, realm, id):
-    """The header's Enabled switch (docs/console-labels.md §13): a plain POST of ``enabled``, back to the tab."""
+    """The header's Enabled switch (docs/console-wording.md §13): a plain POST of ``enabled``, back to the tab."""
     client = _get_client(realm, id)
     enabled = request.POST.get("enabled", "").lower() in ("true", "on", "1")
     try:

@@ -108,7 +108,7 @@ def initial_access_token_delete(*, realm: Realm, token_id: int, actor: Actor | N
     return bool(deleted)
 
 
-# --- dynamic client registration (RFC 7591/7592, docs/keycloak-behaviour.md §7) ----------------------
+# --- dynamic client registration (RFC 7591/7592, docs/keycloak.md §7) ----------------------
 
 
 def initial_access_token_find(*, realm: Realm, token: str) -> InitialAccessToken:
@@ -149,7 +149,7 @@ def dynamic_client_update(*, client: Client, representation: dict, actor: Actor)
 
     ``clients.services.client_update`` runs UPDATE and UPDATED with ``actor.source ==
     "dynamic-registration"``: the engine's ``secret-rotation`` executor then rotates a secret
-    whose expiry is inside ``remaining-rotation-period`` (docs/keycloak-behaviour.md §1.7, §7.5).
+    whose expiry is inside ``remaining-rotation-period`` (docs/keycloak.md §1.7, §7.5).
     """
     with transaction.atomic():
         client = client_update(client=client, representation=representation, actor=actor)

@@ -1,4 +1,4 @@
-"""Mounted at ``/realms/`` (slashless, Keycloak's paths: docs/api-compat.md R1, R2)."""
+"""Mounted at ``/realms/`` (slashless, Keycloak's paths: docs/wire-contract.md R1, R2)."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """Keycloak's client-profiles / client-policies JSON, to and from the ORM.
 
-Shapes (docs/keycloak-behaviour.md §3.5), null fields omitted::
+Shapes (docs/keycloak.md §3.5), null fields omitted::
 
     {"profiles": [{"name", "description"?, "executors": [{"executor", "configuration"?}]}]}
     {"policies": [{"name", "description"?, "enabled", "conditions": [{"condition", "configuration"?}],

@@ -1,6 +1,6 @@
 """Client profiles and client policies: every change is one transaction that locks the realm first.
 
-Two kinds of writers share one set of rules (docs/keycloak-behaviour.md §3.5, docs/differences.md (b, c, g)):
+Two kinds of writers share one set of rules (docs/keycloak.md §3.5, docs/differences.md (b, c, g)):
 
 * full-document replacement, Keycloak's ``PUT .../client-policies/profiles|policies``, used by the
   Admin REST API, the console's JSON editor, realm import and ``manage.py import_client_policies``:

@@ -1,4 +1,4 @@
-"""Keycloak's wire shapes for Admin REST API answers (docs/keycloak-behaviour.md §10).
+"""Keycloak's wire shapes for Admin REST API answers (docs/keycloak.md §10).
 
 Error bodies are compact JSON (``realms.http.json_response``) with exactly Keycloak's keys,
 because Keycloak's own clients and their test suites anchor whole bodies. The two shapes are the

@@ -23,7 +23,7 @@ def _json_405(view):
 
 
 def _wrap(patterns):
-    """Each route answers with and without a trailing slash, never redirecting (docs/api-compat.md R2).
+    """Each route answers with and without a trailing slash, never redirecting (docs/wire-contract.md R2).
 
     Keycloak's JAX-RS stack matches both; the admin-client POSTs to ``.../clients/`` for
     ``clients.create``, python-keycloak never sends the slash.

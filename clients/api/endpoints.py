@@ -1,6 +1,6 @@
 """Admin REST API: clients, their secrets, registration access token and client roles.
 
-Keycloak's paths under ``/admin/realms/{realm}/clients`` (docs/keycloak-behaviour.md §3, docs/api-compat.md
+Keycloak's paths under ``/admin/realms/{realm}/clients`` (docs/keycloak.md §3, docs/wire-contract.md
 §3). Handlers are thin: parse, check the role, call ``clients.services`` / ``clients.selectors``,
 render with ``clients.representations``. Refusals keep Keycloak's shapes (see
 ``adminconsole.api.instance`` for the exception → body mapping).

@@ -1,4 +1,4 @@
-"""The token endpoint: ``POST /realms/{realm}/protocol/openid-connect/token`` (docs/api-compat.md §2)."""
+"""The token endpoint: ``POST /realms/{realm}/protocol/openid-connect/token`` (docs/wire-contract.md §2)."""
 
 from __future__ import annotations
 

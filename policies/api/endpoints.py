@@ -2,7 +2,7 @@
 
 Thin handlers over ``policies.services`` (writes, with Keycloak's validation and messages) and
 ``policies.representations`` (reads). A refusal is 400 ``{"errorMessage": ...}`` and stores nothing
-(docs/keycloak-behaviour.md §3.5).
+(docs/keycloak.md §3.5).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ ACCESS_TYPES = ("confidential", "public", "bearer-only")
 UPDATER_SOURCES = ("ByAuthenticatedUser", "ByAnonymous", "ByInitialAccessToken", "ByRegistrationAccessToken")
 
 
-# Events on which a condition judges the client of the request (docs/keycloak-behaviour.md §4.1).
+# Events on which a condition judges the client of the request (docs/keycloak.md §4.1).
 ACCESS_TYPE_CLIENT_EVENTS = frozenset(
     {
         Event.AUTHORIZATION_REQUEST,

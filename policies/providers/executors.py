@@ -95,7 +95,7 @@ class SecretRotationExecutor(ExecutorType):
     def remaining_rotation_period(self) -> int:
         return self.configuration["_seconds"][2]
 
-    # -- behaviour (docs/keycloak-behaviour.md §1.5-§1.8) --------------------------------------------
+    # -- behaviour (docs/keycloak.md §1.5-§1.8) --------------------------------------------
 
     def execute(self, context: PolicyContext) -> None:
         client = context.client

@@ -105,7 +105,7 @@ def realm_representation(realm: Realm, *, full: bool = True) -> dict:
     rep = {"id": realm.name, "realm": realm.name, "displayName": realm.display_name, "enabled": realm.enabled}
     if full:
         rep["accessTokenLifespan"] = realm.access_token_lifespan
-        # Realm-level entries only (docs/keycloak-behaviour.md §8.1).
+        # Realm-level entries only (docs/keycloak.md §8.1).
         rep["clientProfiles"] = profiles_representation(realm, include_global=False)
         rep["clientPolicies"] = policies_representation(realm, include_global=False)
     return rep

@@ -1,4 +1,4 @@
-"""Bearer authentication and permissions of the Admin REST API (docs/api-compat.md R8, docs/keycloak-behaviour.md §9)."""
+"""Bearer authentication and permissions of the Admin REST API (docs/wire-contract.md R8, docs/keycloak.md §9)."""
 
 from __future__ import annotations
 

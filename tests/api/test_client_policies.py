@@ -1,4 +1,4 @@
-"""Client-policies endpoints (docs/keycloak-behaviour.md §3.5, docs/api-compat.md §4)."""
+"""Client-policies endpoints (docs/keycloak.md §3.5, docs/wire-contract.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client, secret, registration-token and role endpoints (docs/api-compat.md R16–R21e, docs/keycloak-behaviour.md §3)."""
+"""Client, secret, registration-token and role endpoints (docs/wire-contract.md R16–R21e, docs/keycloak.md §3)."""
 
 from __future__ import annotations
 

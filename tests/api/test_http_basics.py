@@ -1,4 +1,4 @@
-"""HTTP basics every endpoint shares (docs/api-compat.md R2, R5, R6, R9, R28–R32) and the OpenAPI document."""
+"""HTTP basics every endpoint shares (docs/wire-contract.md R2, R5, R6, R9, R28–R32) and the OpenAPI document."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""python-keycloak 7.x, unmodified, against a live server (docs/api-compat.md §3, §4).
+"""python-keycloak 7.x, unmodified, against a live server (docs/wire-contract.md §3, §4).
 
 The client logs in to realm master with admin-cli (password grant), then creates, reads, updates
 and deletes clients, reads and regenerates secrets, sets the procedure's client profile and policy
@@ -111,7 +111,7 @@ def test_client_crud_secrets_profile_policy_and_rotated_secret(keycloak_admin):
     assert generated["type"] == "secret" and generated["value"] != "test-secret"
     assert admin.get_client_secrets(client_uuid) == generated
 
-    # The procedure's profile and policy, through the authenticated connection (docs/api-compat.md §4).
+    # The procedure's profile and policy, through the authenticated connection (docs/wire-contract.md §4).
     raise_error_from_response(
         admin.connection.raw_put(f"admin/realms/{realm}/client-policies/profiles", data=json.dumps(PROFILES)),
         KeycloakPutError,

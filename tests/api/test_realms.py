@@ -1,4 +1,4 @@
-"""Realm endpoints: /admin/realms (docs/api-compat.md §3, docs/keycloak-behaviour.md §8.1)."""
+"""Realm endpoints: /admin/realms (docs/wire-contract.md §3, docs/keycloak.md §8.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client authentication by secret: docs/keycloak-behaviour.md §2.1 (basic/post) and §2.2 (secret JWT)."""
+"""Client authentication by secret: docs/keycloak.md §2.1 (basic/post) and §2.2 (secret JWT)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Secret rotation through the real services, with time moved by time-machine.
 
-docs/keycloak-behaviour.md §1.6–§1.9, §3.2–§3.4, §8: the worked timeline (3600/600/1800), Keycloak's
+docs/keycloak.md §1.6–§1.9, §3.2–§3.4, §8: the worked timeline (3600/600/1800), Keycloak's
 named DCR cases (60/30/20), several executors at once, the clean-up rule, public clients, and the
 issue's Done-when with the procedure's policy (one week / two days / one day, confidential).
 """

@@ -1,4 +1,4 @@
-"""The ``secret-rotation`` executor event by event (docs/keycloak-behaviour.md §1.5, §1.6)."""
+"""The ``secret-rotation`` executor event by event (docs/keycloak.md §1.5, §1.6)."""
 
 from __future__ import annotations
 

@@ -217,7 +217,7 @@ def test_update_refuses_a_taken_client_id(realm):
 
 @pytest.mark.django_db
 def test_update_without_rotation_policy_removes_rotation_info(realm):
-    """The clean-up rule (docs/keycloak-behaviour.md §3.3): no executor raised the flag."""
+    """The clean-up rule (docs/keycloak.md §3.3): no executor raised the flag."""
     client = ClientFactory(realm=realm, secret="current")
     secret_store.secret_set_expiration(client, T0 + 3600)
     secret_store.secret_store_rotated(client, "old", now=T0, expiration_time=T0 + 600)

@@ -432,7 +432,7 @@ def test_policy_refusal_is_shown_as_keycloak_words_it(admin_client, realm):
     assert not Client.objects.filter(realm=realm).exists()
 
 
-# --- the header's Enabled switch (docs/console-labels.md §13) ---------------------------------------------
+# --- the header's Enabled switch (docs/console-wording.md §13) ---------------------------------------------
 
 
 @pytest.mark.django_db

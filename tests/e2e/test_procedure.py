@@ -79,7 +79,7 @@ def field(page, label: str):
 
 
 def alert(page, text: str):
-    """A success/failure alert of docs/console-labels.md §16, by its exact words."""
+    """A success/failure alert of docs/console-wording.md §16, by its exact words."""
     return page.get_by_role("status").filter(has_text=text).or_(page.get_by_role("alert").filter(has_text=text)).first
 
 

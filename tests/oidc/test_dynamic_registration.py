@@ -1,4 +1,4 @@
-"""Dynamic client registration (RFC 7591/7592; docs/keycloak-behaviour.md §7, §1.7)."""
+"""Dynamic client registration (RFC 7591/7592; docs/keycloak.md §7, §1.7)."""
 
 from __future__ import annotations
 
@@ -223,7 +223,7 @@ class TestRegistrationAccessToken:
 
 
 class TestRemainingWindowRotation:
-    """Keycloak's ClientPoliciesTest with 60/30/20 (docs/keycloak-behaviour.md §1.7)."""
+    """Keycloak's ClientPoliciesTest with 60/30/20 (docs/keycloak.md §1.7)."""
 
     @pytest.fixture
     def registered(self, client, realm):

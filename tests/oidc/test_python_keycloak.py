@@ -1,4 +1,4 @@
-"""python-keycloak's KeycloakOpenID, unchanged, against a live server (docs/api-compat.md §5, §7)."""
+"""python-keycloak's KeycloakOpenID, unchanged, against a live server (docs/wire-contract.md §5, §7)."""
 
 from __future__ import annotations
 

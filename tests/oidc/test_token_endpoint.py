@@ -1,4 +1,4 @@
-"""The token endpoint: every grant and Keycloak's errors (docs/api-compat.md R10-R15, docs/keycloak-behaviour.md §2)."""
+"""The token endpoint: every grant and Keycloak's errors (docs/wire-contract.md R10-R15, docs/keycloak.md §2)."""
 
 from __future__ import annotations
 

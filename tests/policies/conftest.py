@@ -7,7 +7,7 @@ WEEKLY = "Weekly Client Secret Rotation Profile"
 
 @pytest.fixture
 def weekly_profiles() -> dict:
-    """The procedure's profile: one week / two days / one day (docs/keycloak-behaviour.md §3.5)."""
+    """The procedure's profile: one week / two days / one day (docs/keycloak.md §3.5)."""
     return {
         "profiles": [
             {

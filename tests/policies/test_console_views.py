@@ -519,7 +519,7 @@ def test_delete_policy(admin_client, master, policy):
     assert not ClientPolicy.objects.exists()
 
 
-# --- table search (docs/console-labels.md §3, §6.1, §6.2, §9.2) ------------------------------------------
+# --- table search (docs/console-wording.md §3, §6.1, §6.2, §9.2) ------------------------------------------
 
 
 def test_profiles_search_filters_by_name_and_shows_no_results_state(viewer_client, master, profile):

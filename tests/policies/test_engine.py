@@ -1,6 +1,6 @@
 """The policy engine: which policies apply, in which order, and what they cost to load.
 
-docs/keycloak-behaviour.md §4.0: enabled policies only; YES/NO/ABSTAIN with negative logic; a policy
+docs/keycloak.md §4.0: enabled policies only; YES/NO/ABSTAIN with negative logic; a policy
 applies on at least one YES and no NO (no conditions: never); the applying policies' profiles run
 their executors in order; a refusal aborts. Profiles, policies and clients come from
 tests/factories.py.

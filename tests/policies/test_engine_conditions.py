@@ -1,4 +1,4 @@
-"""Every condition on every event (docs/keycloak-behaviour.md §4.1–§4.5), with negative logic.
+"""Every condition on every event (docs/keycloak.md §4.1–§4.5), with negative logic.
 
 REGISTER judges the proposed representation (there is no client yet); every later event the
 stored client.
