@@ -117,7 +117,9 @@ def client_create(*, realm: Realm, representation: dict, actor: Actor | None) ->
         elif client.has_secret_type:
             secret_store.secret_set_current(client, now=now)
         _apply_secret_attributes(client, changes, now=now)
-        client_policies_trigger(Event.REGISTERED, realm=realm, client=client, representation=proposed, actor=actor)
+        client_policies_trigger(
+            Event.REGISTERED, realm=realm, client=client, representation=proposed, actor=actor, now=now
+        )
         admin_event_record(
             realm=realm,
             operation="CREATE",
@@ -168,7 +170,9 @@ def client_update(*, client: Client, representation: dict, actor: Actor | None) 
             elif current is None:
                 secret_store.secret_set_current(client, now=now)
             _apply_secret_attributes(client, changes, now=now)
-        result = client_policies_trigger(Event.UPDATED, realm=realm, client=client, representation=proposed, actor=actor)
+        result = client_policies_trigger(
+            Event.UPDATED, realm=realm, client=client, representation=proposed, actor=actor, now=now
+        )
         # The clean-up rule belongs to admin updates; a dynamic-registration update has none.
         is_dcr = getattr(actor, "source", None) == DYNAMIC_REGISTRATION
         if not result.rotation_enabled and not is_dcr:
@@ -253,6 +257,7 @@ def _secret_renew(client: Client, *, actor: Actor | None, now: int) -> str:
         actor=actor,
         old_secret=old_secret,
         regenerate=True,
+        now=now,
     )
     if not result.rotation_enabled:
         secret_store.secret_remove_rotation_info(client)
