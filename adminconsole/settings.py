@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the Admin REST API's docs page with its bundled (offline) Swagger UI files
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "adminconsole",
     "realms",
     "clients",
@@ -214,6 +216,11 @@ SSO_SESSION_MAX_LIFESPAN = int(env("SSO_SESSION_MAX_LIFESPAN", "36000"))
 # client_secret_jwt assertions: how far ahead exp may lie, and how far iat may be in the future.
 CLIENT_ASSERTION_MAX_EXPIRATION = int(env("CLIENT_ASSERTION_MAX_EXPIRATION", "300"))
 CLIENT_ASSERTION_CLOCK_SKEW = int(env("CLIENT_ASSERTION_CLOCK_SKEW", "10"))
+
+# Background work (expiry sweep, webhook deliveries) goes through Django's task framework with
+# its database backend: no broker, the same database as the console, pending work survives a
+# restart. `manage.py db_worker` runs a worker; `make run` starts one next to the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,
