@@ -33,6 +33,7 @@ from clients.representations import (
     representation_parse,
 )
 from clients.selectors import client_access_require
+from clients.signals import SECRET_COMPROMISED, SECRET_ROTATED, SECRET_ROTATED_INVALIDATED, secret_event_send
 from policies.engine import Event, client_policies_trigger
 from realms import clock
 from realms.actor import DYNAMIC_REGISTRATION, Actor
@@ -284,6 +285,7 @@ def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
             actor=actor,
             representation={"type": "secret", "value": new_secret},
         )
+        secret_event_send(event_type=SECRET_ROTATED, client=client)
     return new_secret
 
 
@@ -304,6 +306,7 @@ def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> 
                 actor=actor,
                 representation={"type": "secret", "value": "removed"},
             )
+            secret_event_send(event_type=SECRET_ROTATED_INVALIDATED, client=client)
     return removed
 
 
@@ -339,6 +342,7 @@ def client_secret_compromised(*, client: Client, actor: Actor | None) -> str:
             actor=actor,
             representation={"type": "secret", "value": new_secret, "notBefore": client.not_before},
         )
+        secret_event_send(event_type=SECRET_COMPROMISED, client=client)
     return new_secret
 
 
