@@ -220,7 +220,9 @@ CLIENT_ASSERTION_CLOCK_SKEW = int(env("CLIENT_ASSERTION_CLOCK_SKEW", "10"))
 # Background work (expiry sweep, webhook deliveries) goes through Django's task framework with
 # its database backend: no broker, the same database as the console, pending work survives a
 # restart. `manage.py db_worker` runs a worker; `make run` starts one next to the web server.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Two queues: "default" (the expiry sweep, automatic rotation, jobs) and "webhooks" (deliveries,
+# with their own worker so a slow receiver delays nothing else).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
 
 LOGGING = {
     "version": 1,
