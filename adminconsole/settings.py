@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "clients",
     "oidc",
     "policies",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,12 @@ CLIENT_ASSERTION_CLOCK_SKEW = int(env("CLIENT_ASSERTION_CLOCK_SKEW", "10"))
 # Two queues: "default" (the expiry sweep, automatic rotation, jobs) and "webhooks" (deliveries,
 # with their own worker so a slow receiver delays nothing else).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}}
+# Outgoing webhooks (webhooks.outbound): seconds one delivery attempt may wait for the receiver, and
+# whether production mode may call loopback, private and other non-public addresses.
+WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "5"))
+if not 0 < WEBHOOK_TIMEOUT <= 60:
+    raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be more than 0 and at most 60 seconds")
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ console_patterns = [
     path("clients/", include("clients.urls")),
     path("secret-rotation/", include(secret_rotation_urlpatterns)),
     path("realm-settings/client-policies/", include("policies.urls")),
+    path("realm-settings/webhooks/", include("webhooks.urls")),
 ]
 
 urlpatterns = [
