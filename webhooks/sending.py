@@ -104,7 +104,6 @@ def delivery_attempt(*, delivery_id: int, attempt: int, schedule: Schedule) -> s
         secret = crypto.decrypt(endpoint.secret_encrypted)
 
     outcome = outbound.post(url, payload.encode(), signed_headers(secret=secret, message_id=message_id, payload=payload))
-    del secret
 
     with transaction.atomic():
         delivery = _locked(delivery_id)
