@@ -69,6 +69,7 @@ ROTATION_PROFILE = "soak-rotation"
 EXPIRATION, ROTATED_EXPIRATION, REMAINING = 7200, 3600, 600
 # README, "Configuration": realm settings and client policies are kept at most 2 s per worker.
 POLICY_CACHE_TTL = 2.0
+CLIENT_ERRORS = ("Bad Request: ", "Unauthorized: ", "Forbidden: ", "Not Found: ", "Too Many Requests: ")
 
 
 # --- plumbing --------------------------------------------------------------------------------------
@@ -642,6 +643,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for instance in instances:
             instance.stop()
+            # Django logs every 4xx as a warning; anything else (a 5xx's traceback) is worth showing.
+            log = "".join(line for line in instance.log.read_text(errors="replace").splitlines(keepends=True)
+                          if not line.startswith(CLIENT_ERRORS))
+            if log.strip():
+                print(f"--- instance {instance.name} logged:\n{log[-8000:]}", file=sys.stderr, flush=True)
         if pgdir is not None:
             subprocess.run([str(ROOT / "scripts" / "pg-test-cluster"), "stop", str(pgdir)], check=False)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -48,7 +48,7 @@ def test_two_instances_on_one_database_answer_right_and_lose_no_write(master, ad
     )
     assert result.exists(), run.stdout + run.stderr
     figures = json.loads(result.read_text())
-    report = run.stdout
+    report = run.stdout + run.stderr
     # The run did what it is about: tokens on both instances, every kind of change, propagation seen.
     assert figures["token_requests"] > 100, report
     assert figures["regenerates"] > 5 and figures["invalidations"] > 0, report
@@ -61,4 +61,4 @@ def test_two_instances_on_one_database_answer_right_and_lose_no_write(master, ad
     assert figures["unexpected"] == 0, report
     assert figures["lost_or_duplicated_writes"] == 0, report
     assert figures["propagation_timeouts"] == 0, report
-    assert run.returncode == 0, report + run.stderr
+    assert run.returncode == 0, report
