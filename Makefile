@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 4
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup setup-test run dev test chromium node-deps bench docs migrate clean
+.PHONY: setup setup-test run dev test chromium node-deps bench soak docs migrate clean
 
 # `make run` needs the runtime dependencies only; `make test` adds the test extras.
 $(STAMP): pyproject.toml
@@ -48,6 +48,11 @@ test: setup-test chromium node-deps
 bench: setup-test
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py
+
+# Two instances on one throwaway PostgreSQL database under token and admin load; not part of
+# `make test` (a 20 s version of it is: tests/soak/). Options: SOAK_ARGS="--duration 300".
+soak: setup-test
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 docs: setup-test chromium node-deps
 	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py -q

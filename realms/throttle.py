@@ -49,6 +49,7 @@ ERROR = {"error": "invalid_client", "error_description": "Too many failed client
 ALL_SOURCES = "*"  # ``source`` of a client's ceiling row
 UNKNOWN_CLIENT = ""  # ``client_id`` of the per-address row counting made-up client ids (never a real id)
 UNKNOWN_SOURCE = "unknown"
+ROW_ATTEMPTS = 3  # reads and inserts of a counter row racing other workers before giving up
 
 
 @dataclass(frozen=True)
@@ -152,14 +153,18 @@ def client_auth_failure_record(*, realm: Realm | str, client_id: str | None, sou
 
 def _row_locked(realm_name: str, client_id: str, source: str, now: int) -> ClientAuthFailure:
     key = {"realm_name": realm_name, "client_id": client_id, "source": source}
-    row = ClientAuthFailure.objects.select_for_update().filter(**key).first()
-    if row is None:
+    # Another worker may create the row between our read and our insert, and a success there (or
+    # the sweep) may delete it again before we read it back: read and insert once more, not 500.
+    for _ in range(ROW_ATTEMPTS - 1):
+        row = ClientAuthFailure.objects.select_for_update().filter(**key).first()
+        if row is not None:
+            return row
         try:
             with transaction.atomic():
-                row = ClientAuthFailure.objects.create(**key, failures=0, window_start=now, expires_at=now + _window())
+                return ClientAuthFailure.objects.create(**key, failures=0, window_start=now, expires_at=now + _window())
         except IntegrityError:  # another worker created it first
-            row = ClientAuthFailure.objects.select_for_update().get(**key)
-    return row
+            pass
+    return ClientAuthFailure.objects.select_for_update().get(**key)
 
 
 def _count(row: ClientAuthFailure, limit: int, now: int) -> None:
