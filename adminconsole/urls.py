@@ -10,6 +10,7 @@ console_patterns = [
     path("clients/", include("clients.urls")),
     path("secret-rotation/", include(secret_rotation_urlpatterns)),
     path("realm-settings/client-policies/", include("policies.urls")),
+    path("", include("expiry.urls")),  # realm settings → secret expiry
 ]
 
 urlpatterns = [
