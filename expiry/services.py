@@ -283,9 +283,10 @@ def sweep_run() -> SweepReport:
             report.deferred += 1
             continue
         outcome = secret_auto_rotate(secret=secret, lead=realm_settings.auto_rotate_before, now=now)
+        # Rotated here or by another worker meanwhile: a warning about the old secret is moot.
+        rotated.add(secret.pk)
         if outcome is None:
             continue
-        rotated.add(secret.pk)
         if outcome:
             budget -= 1
             report.rotations += 1

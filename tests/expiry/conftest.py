@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import close_old_connections, connection
 
 from clients.services import client_create
 from clients.signals import secret_event
@@ -32,8 +34,16 @@ def run_worker() -> str:
     """Run the background worker until nothing is due (the command ``make run`` starts), and
     return what it printed."""
     out = io.StringIO()
-    call_command("run_worker", batch=True, startup_delay=False, reload=False, verbosity=1, stdout=out)
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections", _close_outside_test_transaction):
+        call_command("run_worker", batch=True, startup_delay=False, reload=False, verbosity=1, stdout=out)
     return out.getvalue()
+
+
+def _close_outside_test_transaction() -> None:
+    """The worker closes stale connections between tasks; inside a test's transaction (which it
+    sees as a connection in the wrong autocommit mode) that would end the test's transaction."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 @pytest.fixture
