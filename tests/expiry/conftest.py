@@ -15,6 +15,7 @@ from django.db import close_old_connections, connection
 from clients.services import client_create
 from clients.signals import secret_event
 from realms.actor import Actor
+from tests.api.conftest import anonymous, api, api_as  # noqa: F401  (the Admin API fixtures, for test_settings)
 
 DAY = 86400
 T0 = dt.datetime(2031, 5, 4, 9, 0, tzinfo=dt.UTC)
