@@ -24,6 +24,10 @@ from expiry.models import SweepSchedule
 from realms import clock
 
 READY = "READY"
+FINISHED = ("SUCCESSFUL", "FAILED")
+# Finished sweeps are kept this long (for the record), then removed: one sweep a minute would
+# otherwise leave half a million rows a year.
+KEEP_FINISHED = dt.timedelta(days=1)
 
 
 def _schedule_locked() -> SweepSchedule:
@@ -62,6 +66,9 @@ def sweep_claim(task_id: str) -> bool:
         _enqueue_next(schedule, delay=settings.ROTATION_SWEEP_INTERVAL)
         schedule.last_run = clock.epoch()
         schedule.save(update_fields=["task_id", "last_run"])
+    DBTaskResult.objects.filter(
+        task_path=expiry_sweep.module_path, status__in=FINISHED, finished_at__lt=clock.now() - KEEP_FINISHED
+    ).delete()
     return True
 
 

@@ -180,7 +180,20 @@ class TestSchedule:
         with at(EPOCH0):
             run_worker()
         assert tasks.sweep_ensure_scheduled() is False  # already waiting: nothing added
+        waiting = DBTaskResult.objects.get(task_path="expiry.tasks.expiry_sweep", status="READY")
         with at(EXPIRES - 30 * DAY):
             assert "Secret-expiry sweep scheduled" not in run_worker()
-        assert sweeps_run() == 2
+        waiting.refresh_from_db()
+        assert waiting.status == "SUCCESSFUL"
         assert SecretWarning.objects.count() == 1
+
+
+def test_finished_sweeps_are_removed_after_a_day(make_client):
+    with at(EPOCH0):
+        run_worker()
+    with at(EPOCH0 + 60):
+        run_worker()
+    assert sweeps_run() == 2
+    with at(EPOCH0 + DAY + 120):
+        run_worker()
+    assert sweeps_run() == 1  # the two of the day before are gone; this one stays
