@@ -73,7 +73,6 @@ class ExpirySettingsForm(ConsoleForm):
     email_recipients = RecipientsField(
         label="Email recipients",
         required=False,
-        max_length=services.MAX_RECIPIENTS * (services.MAX_EMAIL_LENGTH + 1),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="One address per line. Each sweep that finds something sends one summary.",
     )
