@@ -29,11 +29,12 @@ migrate: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap_console
 
+# The web server and the background worker (secret-expiry sweep, webhook deliveries), stopped together.
 run: migrate
-	$(VENV)/bin/gunicorn adminconsole.wsgi --bind 127.0.0.1:$(PORT) --workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips=127.0.0.1
+	PORT=$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) VENV=$(VENV) scripts/run
 
 dev: migrate
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=1 PORT=$(PORT) VENV=$(VENV) scripts/run dev
 
 chromium:
 	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium"; \

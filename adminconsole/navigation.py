@@ -12,6 +12,7 @@ REALM_SETTINGS_TABS = [
     ("keys", "Keys", "realm-keys", permissions.VIEW_REALM),
     ("tokens", "Tokens", "realm-tokens", permissions.VIEW_REALM),
     ("client-policies", "Client Policies", "client-policies", permissions.VIEW_REALM),
+    ("secret-expiry", "Secret expiry", "secret-expiry", permissions.VIEW_REALM),
     ("webhooks", "Webhooks", "realm-webhooks", permissions.VIEW_REALM),
 ]
 

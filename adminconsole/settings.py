@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "oidc",
     "policies",
     "webhooks",
+    "expiry",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,25 @@ WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "5"))
 if not 0 < WEBHOOK_TIMEOUT <= 60:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be more than 0 and at most 60 seconds")
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+# The secret-expiry sweep (expiry.tasks): how often it runs, and how many secrets it may rotate
+# automatically in any minute (the rest wait for the next sweeps).
+ROTATION_SWEEP_INTERVAL = int(env("ROTATION_SWEEP_INTERVAL", "60"))
+ROTATION_MAX_PER_MINUTE = int(env("ROTATION_MAX_PER_MINUTE", "60"))
+if ROTATION_SWEEP_INTERVAL < 1 or ROTATION_MAX_PER_MINUTE < 1:
+    raise ImproperlyConfigured("ROTATION_SWEEP_INTERVAL and ROTATION_MAX_PER_MINUTE must be at least 1")
+
+# Expiry emails go through Django's email framework: printed to the worker's output by default,
+# sent by SMTP once EMAIL_HOST is set.
+EMAIL_HOST = env("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(env("EMAIL_PORT", "587" if EMAIL_HOST else "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", bool(EMAIL_HOST))
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "oidc-admin-console@localhost")
 
 LOGGING = {
     "version": 1,

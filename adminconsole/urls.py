@@ -11,6 +11,7 @@ console_patterns = [
     path("secret-rotation/", include(secret_rotation_urlpatterns)),
     path("realm-settings/client-policies/", include("policies.urls")),
     path("realm-settings/webhooks/", include("webhooks.urls")),
+    path("", include("expiry.urls")),  # realm settings → secret expiry
 ]
 
 urlpatterns = [

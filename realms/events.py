@@ -39,6 +39,9 @@ RESOURCE_TYPES = [
     "CLIENT_PROFILE",
     "CLIENT_INITIAL_ACCESS_MODEL",
     "WEBHOOK",
+    # Not Keycloak's: the Secret expiry settings, and the worker's warnings and refused rotations.
+    "REALM_SECRET_EXPIRY",
+    "CLIENT_SECRET_EXPIRY",
 ]
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExpiryConfig(AppConfig):
+    name = "expiry"
+    verbose_name = "Secret expiry"
