@@ -189,3 +189,5 @@ from policies.api.endpoints import router as policies_router  # noqa: E402
 api.add_router("", clients_router)
 api.add_router("", policies_router)
 api.add_router("", "realms.api.events.router")  # GET /admin/realms/{realm}/admin-events
+api.add_router("", "realms.api.keys.router")  # GET /admin/realms/{realm}/keys
+api.add_router("", "realms.api.whoami.router")  # GET /admin/{realm}/console/whoami
