@@ -27,7 +27,7 @@ from adminconsole.api.schemas import (
     RoleRepresentation,
     RoleRepresentationIn,
 )
-from clients import rotation, selectors, services
+from clients import adapter, rotation, selectors, services
 from clients.api.schemas import ClientSecretOverview, ClientSecretsSummary, SecretStatus, client_request_schema
 from clients.models import Client, ClientRole
 from clients.representations import client_representation
@@ -218,6 +218,26 @@ def client_registration_token_regenerate(request, realm: str, id: str):
     token = services.client_registration_token_regenerate(client=client, actor=auth.actor)
     client.refresh_from_db()
     return json_response({**client_representation(client, include_secret=True), "registrationAccessToken": token})
+
+
+# --- adapter configuration -------------------------------------------------------------------------
+
+
+@router.get(
+    "/realms/{realm}/clients/{id}/installation/providers/{provider_id}",
+    response={200: dict, **ERRORS_READ},
+    summary="Adapter configuration",
+    description=f"`{adapter.PROVIDER_ID}` only (Keycloak's keycloak.json); any other provider is 404 "
+    "`Unknown Provider`. view-clients; the secret in clear only with manage-clients and every role of the "
+    "client's service account, `**********` otherwise.",
+)
+def client_installation_provider(request, realm: str, id: str, provider_id: str):
+    auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
+    if provider_id != adapter.PROVIDER_ID:
+        raise not_found("Unknown Provider")
+    config = adapter.adapter_config(client=client, server_url=request.build_absolute_uri("/"),
+                                    include_secret=_may_see_secret(auth, client, auth.actor))
+    return json_response(config)
 
 
 # --- the secret-rotation overview ---------------------------------------------------------------
