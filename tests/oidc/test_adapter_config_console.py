@@ -62,9 +62,9 @@ def test_manager_without_the_service_accounts_roles_gets_the_mask(console_client
 def test_action_menu_offers_it_to_viewers_and_managers(console_client, app):
     settings = f"/console/master/clients/{app.pk}/settings"
     viewer_page = console_client(["view-clients"], client=Client()).get(settings).content.decode()
-    assert "Download adapter config" in viewer_page and ">Delete<" not in viewer_page
+    assert "Download adapter config" in viewer_page and ">Delete<" not in viewer_page and ">Action<" not in viewer_page
     manager_page = console_client(["manage-clients"], client=Client()).get(settings).content.decode()
-    assert "Download adapter config" in manager_page and ">Delete<" in manager_page
+    assert "Download adapter config" in manager_page and ">Delete<" in manager_page and ">Action<" in manager_page
 
 
 def test_unknown_client_is_404(admin_client, master):
