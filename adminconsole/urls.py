@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from adminconsole import views
 from clients.urls import secret_rotation_urlpatterns
+from oidc.views.fallback import unknown_path
 
 console_patterns = [
     path("", include("realms.urls")),  # realm settings, events
@@ -23,6 +24,7 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("console/<str:realm>/", include(console_patterns)),
     path("realms/", include("oidc.urls")),  # OIDC endpoints and dynamic registration
+    re_path(r"^realms$", unknown_path),  # Keycloak's JSON 404, as for every other unknown path under /realms
     # /admin/realms/ (Admin REST API) and /realms/ (OIDC endpoints) are mounted by their apps.
 ]
 

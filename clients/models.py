@@ -119,6 +119,8 @@ class ClientRole(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True, default="")
+    # Keycloak's role attributes: name -> list of values, kept as sent (validated by the service).
+    attributes = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -59,6 +59,13 @@ def client_role_get(*, client: Client, name: str) -> ClientRole:
     return ClientRole.objects.get(client=client, name=name)
 
 
+def client_role_by_id(*, realm, id: str) -> ClientRole:
+    """A client role of ``realm`` by its id (Keycloak's ``roles-by-id``); ``DoesNotExist`` otherwise."""
+    if not str(id).isdigit() or len(str(id)) > 18:
+        raise ClientRole.DoesNotExist
+    return ClientRole.objects.select_related("client").get(pk=int(id), client__realm=realm)
+
+
 # --- who may touch a client's credentials ----------------------------------------------------
 #
 # A client's credentials are its service account's roles: whoever can read or set its secret (or

@@ -393,19 +393,51 @@ def _role_name(name: str) -> str:
     return name
 
 
-def client_role_create(*, client: Client, name: str, description: str = "", actor: Actor | None) -> ClientRole:
-    """A client role. Adding a role fires no client-policy event (docs/keycloak.md §4.2)."""
-    name = _role_name(name)
+ROLE_ATTRIBUTES_MAX = 100
+ROLE_ATTRIBUTE_VALUE_MAX = 255  # Keycloak's ROLE_ATTRIBUTE.VALUE column
+
+
+def _role_description(description: str | None) -> str:
     description = description or ""
     if len(description) > 1024:
         raise RepresentationError("Description is too long (at most 1024 characters)", field="description")
+    return description
+
+
+def _role_attributes(attributes) -> dict[str, list[str]]:
+    """Keycloak's role attributes: an object of names to lists of strings (a lone string is one value)."""
+    if attributes is None:
+        return {}
+    if not isinstance(attributes, dict) or len(attributes) > ROLE_ATTRIBUTES_MAX:
+        raise RepresentationError(f"attributes must be an object of at most {ROLE_ATTRIBUTES_MAX} names", field="attributes",
+                                  error="invalid_request")
+    cleaned: dict[str, list[str]] = {}
+    for key, values in attributes.items():
+        values = [values] if isinstance(values, str) else values
+        if (
+            not key.strip() or len(key) > ROLE_NAME_MAX or "\x00" in key
+            or not isinstance(values, list) or len(values) > ROLE_ATTRIBUTES_MAX
+            or not all(isinstance(v, str) and len(v) <= ROLE_ATTRIBUTE_VALUE_MAX and "\x00" not in v for v in values)
+        ):
+            raise RepresentationError(f"Invalid value for attribute '{key[:64]}'", field="attributes", error="invalid_request")
+        cleaned[key] = list(values)
+    return cleaned
+
+
+def client_role_create(
+    *, client: Client, name: str, description: str = "", attributes: dict | None = None, actor: Actor | None
+) -> ClientRole:
+    """A client role. Adding a role fires no client-policy event (docs/keycloak.md §4.2)."""
+    name = _role_name(name)
+    description = _role_description(description)
+    attributes = _role_attributes(attributes)
     with transaction.atomic():
         client = _lock(client, actor)
         if ClientRole.objects.filter(client=client, name=name).exists():
             raise ClientRoleExists(name)
         try:
             with transaction.atomic():
-                role = ClientRole.objects.create(client=client, name=name, description=description)
+                role = ClientRole.objects.create(client=client, name=name, description=description, attributes=attributes)
         except IntegrityError as exc:
             raise ClientRoleExists(name) from exc
         admin_event_record(
@@ -417,6 +449,37 @@ def client_role_create(*, client: Client, name: str, description: str = "", acto
             representation={"name": name, "description": description, "composite": False, "clientRole": True, "containerId": str(client.pk)},
         )
     return role
+
+
+def client_role_update(
+    *, role: ClientRole, name: str | None, description: str | None, attributes: dict | None, actor: Actor | None
+) -> ClientRole:
+    """Keycloak's role update: a new ``name`` renames the role (409 when the client has one of that
+    name), ``description`` is replaced (absent clears it), ``attributes`` replace the stored ones
+    when sent. Returns the updated role; ``ClientRole.DoesNotExist`` when it was deleted meanwhile."""
+    new_name = role.name if name is None else _role_name(name)
+    description = _role_description(description)
+    cleaned = None if attributes is None else _role_attributes(attributes)
+    with transaction.atomic():
+        client = _lock(role.client, actor)
+        locked = ClientRole.objects.select_for_update(of=("self",)).get(pk=role.pk, client=client)
+        if new_name != locked.name and ClientRole.objects.filter(client=client, name=new_name).exists():
+            raise ClientRoleExists(new_name)
+        old_name = locked.name
+        locked.name, locked.description = new_name, description
+        if cleaned is not None:
+            locked.attributes = cleaned
+        locked.save(update_fields=["name", "description", "attributes"])
+        admin_event_record(
+            realm=client.realm,
+            operation="UPDATE",
+            resource_type=RESOURCE_CLIENT_ROLE,
+            resource_path=_client_path(client, f"/roles/{old_name}"),
+            actor=actor,
+            representation={"id": str(locked.pk), "name": new_name, "description": description, "composite": False,
+                            "clientRole": True, "containerId": str(client.pk), "attributes": locked.attributes},
+        )
+    return locked
 
 
 def client_role_delete(*, role: ClientRole, actor: Actor | None) -> bool:

@@ -1,17 +1,24 @@
-"""Console pages: Realm settings → Keys and Tokens; Clients → Initial access token."""
+"""Console pages: Realm settings → Keys and Tokens; Clients → Initial access token; a client's
+Action → Download adapter config."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
 from adminconsole.navigation import realm_settings_tabs
+from clients import adapter
+from clients import selectors as client_selectors
+from clients.models import Client
 from oidc import selectors, services
 from oidc.forms import InitialAccessTokenForm, RealmTokensForm
 from realms import clock, permissions
@@ -107,3 +114,25 @@ def initial_access_token_delete(request, realm, token_id: int):
     if request.htmx:
         return render_page(request, "oidc/initial_access_tokens.html", _tokens_context(request, realm), partial="token-table")
     return redirect_htmx_aware(request, reverse("initial-access-tokens", kwargs={"realm": realm.name}))
+
+
+@never_cache
+@realm_view(permissions.VIEW_CLIENTS)
+def client_adapter_config(request, realm, id):
+    """The client's keycloak.json (Keycloak's "Download adapter config"): shown, and downloaded with
+    ``?download=1``. The secret in clear only for who may read it (manage-clients and every role
+    of the client's service account); anyone else sees the mask."""
+    try:
+        client = client_selectors.client_get(realm=realm, id=id)
+    except Client.DoesNotExist:
+        raise Http404("Could not find client") from None
+    may_see_secret = permissions.has(request.user, permissions.MANAGE_CLIENTS) and client_selectors.client_access_allowed(
+        client=client, actor=Actor.from_request(request))
+    config = adapter.adapter_config(client=client, server_url=request.build_absolute_uri("/"), include_secret=may_see_secret)
+    text = json.dumps(config, indent=2)
+    if request.GET.get("download"):
+        response = HttpResponse(text + "\n", content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{adapter.FILE_NAME}"'
+        return response
+    context = {"realm": realm, "client": client, "nav": "clients", "config": text, "masked": not may_see_secret}
+    return render_page(request, "oidc/adapter_config.html", context)

@@ -106,3 +106,17 @@ class UserSession(models.Model):
 
     def __repr__(self) -> str:
         return f"<UserSession of user {self.user_id} via client {self.client_id}>"
+
+
+class RevokedAccessToken(models.Model):
+    """An access token revoked at the revocation endpoint (RFC 7009), by its ``jti``.
+
+    Access tokens are self-contained, so revoking one needs a record every worker reads until the
+    token would have expired anyway (its ``exp``); then the row vouches for nothing and is swept.
+    """
+
+    jti = models.CharField(max_length=64, unique=True)
+    expires = models.BigIntegerField(db_index=True)
+
+    def __repr__(self) -> str:
+        return f"<RevokedAccessToken {self.jti}>"

@@ -10,6 +10,8 @@
   service account) its client was deleted, even if a new one took the same clientId, or it was
   issued before its client's ``notBefore`` (``token_stale``).
 * ``token_stale(claims, client)``: whether a token was issued before the client's ``notBefore``.
+* ``access_token_revoke(claims)``: the revocation endpoint's record of a revoked access token
+  (by ``jti``, until its ``exp``); ``token_holder`` refuses it from then on.
 * ``service_account_user(client)``: the Django user holding a realm-master service account's roles.
 
 Times are whole epoch seconds from ``realms.clock``.
@@ -25,8 +27,8 @@ from django.conf import settings
 from django.db import transaction
 
 from clients.models import Client, ServiceAccount
-from oidc.models import UserSession
-from oidc.tokens import realm_of
+from oidc.models import RevokedAccessToken, UserSession
+from oidc.tokens import TYP_ACCESS, realm_of
 from realms import clock
 
 MASTER = "master"
@@ -119,8 +121,32 @@ def token_stale(claims: dict, client: Client) -> bool:
     return issued < client.not_before
 
 
+def access_token_revoke(claims: dict, *, now: int | None = None) -> None:
+    """Record a verified access token as revoked until its ``exp`` (RFC 7009; Keycloak keeps the
+    same record in its single-use store). Idempotent; expired records are swept here."""
+    now = clock.epoch() if now is None else now
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        return
+    with transaction.atomic():
+        RevokedAccessToken.objects.filter(expires__lt=now).delete()
+        # A second revocation of the same token (another worker, a retry) changes nothing.
+        RevokedAccessToken.objects.bulk_create([RevokedAccessToken(jti=jti[:64], expires=int(claims["exp"]))],
+                                               ignore_conflicts=True)
+
+
+def access_token_revoked(claims: dict) -> bool:
+    """Whether a verified access token was revoked at the revocation endpoint."""
+    jti = claims.get("jti")
+    if claims.get("typ") != TYP_ACCESS or not isinstance(jti, str):
+        return False
+    return RevokedAccessToken.objects.filter(jti=jti[:64]).exists()
+
+
 def token_holder(claims: dict, *, now: int | None = None) -> TokenHolder | None:
     """Whom a verified access or refresh token speaks for, or None when it is no longer live."""
+    if access_token_revoked(claims):
+        return None
     if claims.get("sid"):
         session = session_live(claims, now=now)
         if session is None or token_stale(claims, session.client):

@@ -179,6 +179,7 @@ class RoleRepresentation(Open):
     composite: bool | None = None
     clientRole: bool | None = None
     containerId: str | None = None
+    attributes: dict[str, list[str]] | None = None
 
 
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
@@ -191,7 +192,7 @@ class RoleRepresentationIn(Closed):
     composite: bool | None = Field(default=None, description="Ignored: client roles here are never composite.")
     clientRole: bool | None = Field(default=None, description="Ignored.")
     containerId: str | None = Field(default=None, description="Ignored.")
-    attributes: Any | None = Field(default=None, description="Ignored.")
+    attributes: dict[str, list[str]] | None = Field(default=None, description="Names to lists of values.")
     composites: Any | None = Field(default=None, description="Ignored.")
 
 
@@ -202,7 +203,7 @@ class ClientInitialAccessCreate(Closed):
 
 class ClientInitialAccess(Open):
     id: str
-    token: str
+    token: str | None = Field(default=None, description="Only in the create answer.")
     timestamp: int | None = None
     expiration: int | None = None
     count: int | None = None

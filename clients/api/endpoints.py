@@ -27,11 +27,12 @@ from adminconsole.api.schemas import (
     RoleRepresentation,
     RoleRepresentationIn,
 )
-from clients import rotation, selectors, services
+from clients import adapter, rotation, selectors, services
 from clients.api.schemas import ClientSecretOverview, ClientSecretsSummary, SecretStatus, client_request_schema
 from clients.models import Client, ClientRole
 from clients.representations import client_representation
-from oidc.services import initial_access_token_create
+from oidc import selectors as oidc_selectors
+from oidc.services import initial_access_token_create, initial_access_token_delete
 from realms import clock, permissions
 from realms.selectors import MAX_RESULTS, page
 
@@ -219,6 +220,26 @@ def client_registration_token_regenerate(request, realm: str, id: str):
     return json_response({**client_representation(client, include_secret=True), "registrationAccessToken": token})
 
 
+# --- adapter configuration -------------------------------------------------------------------------
+
+
+@router.get(
+    "/realms/{realm}/clients/{id}/installation/providers/{provider_id}",
+    response={200: dict, **ERRORS_READ},
+    summary="Adapter configuration",
+    description=f"`{adapter.PROVIDER_ID}` only (Keycloak's keycloak.json); any other provider is 404 "
+    "`Unknown Provider`. view-clients; the secret in clear only with manage-clients and every role of the "
+    "client's service account, `**********` otherwise.",
+)
+def client_installation_provider(request, realm: str, id: str, provider_id: str):
+    auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
+    if provider_id != adapter.PROVIDER_ID:
+        raise not_found("Unknown Provider")
+    config = adapter.adapter_config(client=client, server_url=request.build_absolute_uri("/"),
+                                    include_secret=_may_see_secret(auth, client, auth.actor))
+    return json_response(config)
+
+
 # --- the secret-rotation overview ---------------------------------------------------------------
 #
 # Not a Keycloak endpoint: Keycloak lists no expiries anywhere. Never a secret, so
@@ -297,8 +318,9 @@ def client_secrets_summary(request, realm: str):
 # --- roles ----------------------------------------------------------------------------------------
 
 
-def role_representation(role: ClientRole, client: Client) -> dict:
-    return {
+def role_representation(role: ClientRole, client: Client, *, brief: bool = True) -> dict:
+    """Keycloak's RoleRepresentation; lists answer the brief one, a single role has ``attributes``."""
+    body = {
         "id": str(role.pk),
         "name": role.name,
         "description": role.description,
@@ -306,6 +328,9 @@ def role_representation(role: ClientRole, client: Client) -> dict:
         "clientRole": True,
         "containerId": str(client.pk),
     }
+    if not brief:
+        body["attributes"] = role.attributes or {}
+    return body
 
 
 def _role(client: Client, name: str) -> ClientRole:
@@ -348,7 +373,8 @@ def client_roles_create(request, realm: str, id: str):
     if not name:
         raise oauth_error(400, "invalid_input", "Role name is required")
     description = b.opt_str(body, "description", ROLE_REP, max_length=1024) or ""
-    role = services.client_role_create(client=client, name=name, description=description, actor=auth.actor)
+    role = services.client_role_create(client=client, name=name, description=description, attributes=body.get("attributes"),
+                                       actor=auth.actor)
     return _created(request, f"/admin/realms/{client.realm.name}/clients/{client.pk}/roles/{quote(role.name, safe='')}")
 
 
@@ -359,7 +385,47 @@ def client_roles_create(request, realm: str, id: str):
 )
 def client_roles_get(request, realm: str, id: str, role_name: str):
     auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
-    return json_response(role_representation(_role(client, role_name), client))
+    return json_response(role_representation(_role(client, role_name), client, brief=False))
+
+
+@router.put(
+    "/realms/{realm}/clients/{id}/roles/{role_name}",
+    response={204: None, **ERRORS_WRITE, 409: KeycloakError},
+    summary="Update a client role by name",
+    description="As Keycloak: `name` renames the role (409 when the client has a role of that name; absent keeps "
+    "it), `description` is replaced (absent clears it), `attributes` (names to lists of strings) replace the "
+    "stored ones when sent.",
+    openapi_extra=body_doc(RoleRepresentationIn, required=True),
+)
+def client_roles_update(request, realm: str, id: str, role_name: str):
+    auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
+    role = _role(client, role_name)
+    body = b.json_object(request, ROLE_REP, required=True)
+    b.reject_unknown(body, ROLE_FIELDS, ROLE_REP)
+    name = b.opt_str(body, "name", ROLE_REP, max_length=4096)
+    description = b.opt_str(body, "description", ROLE_REP, max_length=1024)
+    try:
+        services.client_role_update(role=role, name=name or None, description=description,
+                                    attributes=body.get("attributes"), actor=auth.actor)
+    except ClientRole.DoesNotExist:
+        raise not_found("Could not find role") from None
+    return no_content()
+
+
+@router.get(
+    "/realms/{realm}/roles-by-id/{role_id}",
+    response={200: RoleRepresentation, **ERRORS_READ},
+    summary="Get a role by id",
+    description="Client roles only (this server has no realm roles); view-clients.",
+    tags=["Roles"],
+)
+def roles_by_id_get(request, realm: str, role_id: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
+    try:
+        role = selectors.client_role_by_id(realm=realm_obj, id=role_id)
+    except ClientRole.DoesNotExist:
+        raise not_found("Could not find role") from None
+    return json_response(role_representation(role, role.client, brief=False))
 
 
 @router.delete(
@@ -411,3 +477,38 @@ def clients_initial_access_create(request, realm: str):
         },
         status=201,
     )
+
+
+def initial_access_presentation(row) -> dict:
+    """Keycloak's ClientInitialAccessPresentation as its list answers it: never the token."""
+    return {
+        "id": str(row.pk),
+        "timestamp": row.created,
+        "expiration": row.expiration,
+        "count": row.count,
+        "remainingCount": row.remaining_count,
+    }
+
+
+@router.get(
+    "/realms/{realm}/clients-initial-access",
+    response={200: list[ClientInitialAccess], **ERRORS_READ},
+    summary="List initial access tokens",
+    description="Newest first; the token itself is never answered again (only its digest is stored).",
+)
+def clients_initial_access_list(request, realm: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
+    return json_response([initial_access_presentation(row) for row in oidc_selectors.initial_access_tokens_list(realm=realm_obj)])
+
+
+@router.delete(
+    "/realms/{realm}/clients-initial-access/{token_id}",
+    response={204: None, **ERRORS_WRITE},
+    summary="Delete an initial access token",
+    description="204 also when there is no such token, as Keycloak answers.",
+)
+def clients_initial_access_delete(request, realm: str, token_id: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_CLIENTS)
+    if token_id.isdigit() and len(token_id) <= 18:
+        initial_access_token_delete(realm=realm_obj, token_id=int(token_id), actor=auth.actor)
+    return no_content()

@@ -60,7 +60,8 @@ def issuer_of(request, realm: Realm) -> str:
 def client_authenticate(request, realm: Realm, issuer: str) -> Authenticated:
     """The client of a token, introspection or logout request; a client assertion may name any
     of these endpoints (or the issuer) as its audience."""
-    audiences = (issuer, f"{issuer}{OIDC}/token", f"{issuer}{OIDC}/token/introspect", f"{issuer}{OIDC}/logout")
+    audiences = (issuer, f"{issuer}{OIDC}/token", f"{issuer}{OIDC}/token/introspect", f"{issuer}{OIDC}/logout",
+                 f"{issuer}{OIDC}/revoke")
     endpoint_name = request.resolver_match.url_name.removeprefix("oidc-") if request.resolver_match else "token"
     return request_client_authenticate(request, realm, audiences=audiences, endpoint=endpoint_name)
 

@@ -120,10 +120,13 @@ EXPECTED = {
     "/admin/realms/{realm}/clients/{id}/client-secret/rotated": {"get", "delete"},
     "/admin/realms/{realm}/clients/{id}/registration-access-token": {"post"},
     "/admin/realms/{realm}/clients/{id}/roles": {"get", "post"},
-    "/admin/realms/{realm}/clients/{id}/roles/{role_name}": {"get", "delete"},
+    "/admin/realms/{realm}/clients/{id}/roles/{role_name}": {"get", "put", "delete"},
+    "/admin/realms/{realm}/roles-by-id/{role_id}": {"get"},
+    "/admin/realms/{realm}/keys": {"get"},
     "/admin/realms/{realm}/client-policies/profiles": {"get", "put"},
     "/admin/realms/{realm}/client-policies/policies": {"get", "put"},
-    "/admin/realms/{realm}/clients-initial-access": {"post"},
+    "/admin/realms/{realm}/clients-initial-access": {"get", "post"},
+    "/admin/realms/{realm}/clients-initial-access/{token_id}": {"delete"},
 }
 
 
