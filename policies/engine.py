@@ -70,6 +70,7 @@ Time: one ``now`` (``realms.clock.epoch()``) per trigger, shared by every execut
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Mapping
@@ -78,6 +79,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from policies import models
 from policies.errors import ClientPolicyError
@@ -138,25 +142,35 @@ def _instantiate(registry: Mapping[str, type], provider_id: str, configuration: 
         return None
 
 
+# Configurations are compared as the stored text and parsed only when a set is built from them.
+_AS_TEXT = Cast("configuration", output_field=TextField())
+
+
+def _parsed(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
 def _configuration_read(realm_id) -> tuple:
     """The realm's enabled configuration as plain rows (its configuration version): at most four
     queries, one when no policy is enabled."""
+    enabled = {"realm_id": realm_id, "enabled": True}
     policies = tuple(
-        models.ClientPolicy.objects.filter(realm_id=realm_id, enabled=True)
-        .exclude(name="")
-        .order_by("position", "id")
-        .values_list("id", "name")
+        models.ClientPolicy.objects.filter(**enabled).exclude(name="").order_by("position", "id").values_list("id", "name")
     )
     if not policies:
         return ((), (), (), ())
-    ids = [pk for pk, _name in policies]
+    # Joined on the policy rather than listing its ids: an IN list of hundreds of ids costs more
+    # to build than the query costs to run.
+    of_enabled = {"policy__realm_id": realm_id, "policy__enabled": True}
     conditions = tuple(
-        models.ClientPolicyCondition.objects.filter(policy_id__in=ids)
+        models.ClientPolicyCondition.objects.filter(**of_enabled)
+        .exclude(policy__name="")
         .order_by("position", "id")
-        .values_list("policy_id", "provider_id", "configuration")
+        .values_list("policy_id", "provider_id", _AS_TEXT)
     )
     refs = tuple(
-        models.ClientPolicyProfile.objects.filter(policy_id__in=ids)
+        models.ClientPolicyProfile.objects.filter(**of_enabled)
+        .exclude(policy__name="")
         .order_by("position", "id")
         .values_list("policy_id", "profile_name")
     )
@@ -165,7 +179,7 @@ def _configuration_read(realm_id) -> tuple:
     executors = tuple(
         models.ClientProfileExecutor.objects.filter(profile__realm_id=realm_id, profile__name__in=wanted)
         .order_by("profile_id", "position", "id")
-        .values_list("profile__name", "provider_id", "configuration")
+        .values_list("profile__name", "provider_id", _AS_TEXT)
     )
     return (policies, conditions, refs, executors)
 
@@ -175,7 +189,7 @@ def _policy_set_build(realm_id, rows: tuple) -> PolicySet:
     names = dict(policy_rows)
     conditions: dict[Any, list[ConditionType]] = {}
     for policy_id, provider_id, configuration in condition_rows:
-        condition = _instantiate(CONDITIONS, provider_id, configuration, "condition", names[policy_id])
+        condition = _instantiate(CONDITIONS, provider_id, _parsed(configuration), "condition", names[policy_id])
         if condition is not None:
             conditions.setdefault(policy_id, []).append(condition)
     refs: dict[Any, list[str]] = {}
@@ -183,7 +197,7 @@ def _policy_set_build(realm_id, rows: tuple) -> PolicySet:
         refs.setdefault(policy_id, []).append(profile_name)
     profiles: dict[str, list[ExecutorType]] = {}
     for profile_name, provider_id, configuration in executor_rows:
-        executor = _instantiate(EXECUTORS, provider_id, configuration, "executor", profile_name)
+        executor = _instantiate(EXECUTORS, provider_id, _parsed(configuration), "executor", profile_name)
         if executor is not None:
             profiles.setdefault(profile_name, []).append(executor)
     return PolicySet(
@@ -256,8 +270,12 @@ class CompiledPolicies:
     facts: frozenset[str] = frozenset()
 
 
+EVENTS = tuple(Event)
+
+
 def policies_compile(loaded: PolicySet) -> CompiledPolicies:
     index_of: dict[tuple, int] = {}
+    executors_of: dict[tuple[str, ...], dict[Event, tuple[ExecutorType, ...]]] = {}
     conditions: list[ConditionType] = []
     policies = []
     for policy in loaded.policies:
@@ -267,8 +285,12 @@ def policies_compile(loaded: PolicySet) -> CompiledPolicies:
             if index == len(conditions):
                 conditions.append(condition)
             refs.append((index, condition.is_negative))
-        executors = [executor for name in policy.profile_names for executor in loaded.executors_of(name)]
-        by_event = {event: tuple(ex for ex in executors if event in ex.events) for event in Event}
+        by_event = executors_of.get(policy.profile_names)
+        if by_event is None:  # many policies name the same profiles: resolved once
+            executors = [executor for name in policy.profile_names for executor in loaded.executors_of(name)]
+            by_event = executors_of[policy.profile_names] = {
+                event: tuple(ex for ex in executors if event in ex.events) for event in EVENTS
+            }
         policies.append(CompiledPolicy(name=policy.name, conditions=tuple(refs), executors=by_event))
     facts = frozenset().union(*(condition.facts for condition in conditions))
     return CompiledPolicies(conditions=tuple(conditions), policies=tuple(policies), facts=facts)
