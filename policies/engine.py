@@ -73,7 +73,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -253,38 +253,45 @@ def policies_load(realm) -> PolicySet:
 @dataclass(frozen=True)
 class CompiledPolicy:
     name: str
-    # (index into ``CompiledPolicies.conditions``, negative logic), in the policy's order
-    conditions: tuple[tuple[int, bool], ...]
+    # (group, position in the group, negative logic) of each condition, in the policy's order
+    conditions: tuple[tuple[int, int, bool], ...]
     # By event: the executors of its profiles (listed order, missing names skipped) that handle it
     executors: Mapping[Event, tuple[ExecutorType, ...]]
 
 
 @dataclass(frozen=True)
 class CompiledPolicies:
-    """A ``PolicySet`` ready to vote. Identical conditions (``ConditionType.group_key``) appear
-    once, whatever their negative logic, so a trigger asks each of them once; ``facts`` names the
-    client facts some condition may read."""
+    """A ``PolicySet`` ready to vote.
 
-    conditions: tuple[ConditionType, ...] = ()
+    Identical conditions (``ConditionType.group_key``) appear once, whatever their negative
+    logic; the distinct ones are grouped by type, and each group is asked at once
+    (``ConditionType.vote_all``), at most once per trigger. ``facts`` names the client facts some
+    condition may read.
+    """
+
+    groups: tuple[Callable[[PolicyContext], Sequence[Vote]], ...] = ()
     policies: tuple[CompiledPolicy, ...] = ()
     facts: frozenset[str] = frozenset()
+    distinct_conditions: int = 0
 
 
 EVENTS = tuple(Event)
 
 
 def policies_compile(loaded: PolicySet) -> CompiledPolicies:
-    index_of: dict[tuple, int] = {}
+    place: dict[tuple, tuple[int, int]] = {}  # group key -> (group, position)
+    members: dict[type, list[ConditionType]] = {}  # by type, in order of first appearance
     executors_of: dict[tuple[str, ...], dict[Event, tuple[ExecutorType, ...]]] = {}
-    conditions: list[ConditionType] = []
     policies = []
     for policy in loaded.policies:
         refs = []
         for condition in policy.conditions:
-            index = index_of.setdefault(condition.group_key(), len(conditions))
-            if index == len(conditions):
-                conditions.append(condition)
-            refs.append((index, condition.is_negative))
+            key = condition.group_key()
+            if key not in place:
+                group = members.setdefault(type(condition), [])
+                place[key] = (list(members).index(type(condition)), len(group))
+                group.append(condition)
+            refs.append((*place[key], condition.is_negative))
         by_event = executors_of.get(policy.profile_names)
         if by_event is None:  # many policies name the same profiles: resolved once
             executors = [executor for name in policy.profile_names for executor in loaded.executors_of(name)]
@@ -292,8 +299,12 @@ def policies_compile(loaded: PolicySet) -> CompiledPolicies:
                 event: tuple(ex for ex in executors if event in ex.events) for event in EVENTS
             }
         policies.append(CompiledPolicy(name=policy.name, conditions=tuple(refs), executors=by_event))
-    facts = frozenset().union(*(condition.facts for condition in conditions))
-    return CompiledPolicies(conditions=tuple(conditions), policies=tuple(policies), facts=facts)
+    return CompiledPolicies(
+        groups=tuple(kind.vote_all(tuple(group)) for kind, group in members.items()),
+        policies=tuple(policies),
+        facts=frozenset().union(*(kind.facts for kind in members)),
+        distinct_conditions=len(place),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -402,21 +413,24 @@ def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = 
     ctx = PolicyContext(event=event, **context)
     compiled = (policies if policies is not None else policies_for(ctx.realm)).compiled
 
-    # Each distinct condition votes at most once (policy_applies' rule, with shared votes).
-    conditions = compiled.conditions
-    votes: list[Vote | None] = [None] * len(conditions)
+    # Each group of conditions is asked at most once (policy_applies' rule, with shared votes).
+    groups = compiled.groups
+    votes: list[Sequence[Vote] | None] = [None] * len(groups)
     applied = []
     for policy in compiled.policies:
         satisfied = False
-        for index, negated in policy.conditions:
-            vote = votes[index]
-            if vote is None:
-                vote = votes[index] = Vote(conditions[index].vote(ctx))
+        for group, position, negated in policy.conditions:
+            answers = votes[group]
+            if answers is None:
+                answers = votes[group] = groups[group](ctx)
+            vote = answers[position]
+            if vote.__class__ is not Vote:
+                vote = Vote(vote)  # a provider may answer with the plain string
             if negated:
                 vote = vote.negated()
-            if vote == Vote.NO:
+            if vote is Vote.NO:
                 break
-            if vote == Vote.YES:
+            if vote is Vote.YES:
                 satisfied = True
         else:
             if not satisfied:
@@ -428,7 +442,7 @@ def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = 
                     executor.execute(ctx)
             if executors:
                 # An executor may amend the representation: later policies are judged afresh.
-                votes = [None] * len(conditions)
+                votes = [None] * len(groups)
     return TriggerResult(rotation_enabled=ctx.rotation_enabled, applied_policies=tuple(applied))
 
 

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -254,6 +254,18 @@ class ConditionType(ProviderType):
     @property
     def is_negative(self) -> bool:
         return bool(self.configuration.get(NEGATIVE_LOGIC_FIELD.key) in (True, "true", "True"))
+
+    @classmethod
+    def vote_all(cls, conditions: Sequence[ConditionType]) -> Callable[[PolicyContext], Sequence[Vote]]:
+        """How the engine asks all of a realm's conditions of this type at once: built once per
+        configuration version, called at most once per trigger, it answers each one's ``vote``
+        in order. The default asks them one by one; a type with many instances that differ only
+        by a list (``client-roles``) answers with one index lookup per client fact instead."""
+
+        def ask(context: PolicyContext) -> list[Vote]:
+            return [condition.vote(context) for condition in conditions]
+
+        return ask
 
     def group_key(self) -> tuple:
         """Conditions with equal keys vote alike on every context, whatever their negative logic:

@@ -186,6 +186,29 @@ class ClientRolesCondition(ConditionType):
         # One set lookup against the client's role names, read once per request for all policies.
         return Vote.NO if self.roles.isdisjoint(context.fact("roles")) else Vote.YES
 
+    @classmethod
+    def vote_all(cls, conditions):
+        # The same votes as ``vote``, for any number of conditions, in time that grows with the
+        # client's roles: which conditions name each role is worked out once.
+        naming: dict[str, list[int]] = {}
+        for position, condition in enumerate(conditions):
+            for role in condition.roles:
+                naming.setdefault(role, []).append(position)
+        abstain, no = [Vote.ABSTAIN] * len(conditions), [Vote.NO] * len(conditions)
+
+        def ask(context: PolicyContext) -> list[Vote]:
+            if context.event not in CLIENT_MODEL_EVENTS:
+                return abstain
+            if context.client is None:
+                return no
+            votes = no.copy()
+            for role in context.fact("roles"):
+                for position in naming.get(role, ()):
+                    votes[position] = Vote.YES
+            return votes
+
+        return ask
+
 
 @condition_type
 class AnyClientCondition(ConditionType):

@@ -11,6 +11,7 @@ from clients.models import ClientRole
 from policies import engine
 from policies.engine import Event, client_policies_trigger, policies_load, policies_request_scope
 from policies.models import ClientPolicy, ClientPolicyCondition
+from policies.providers import CONDITIONS
 from policies.providers.base import ConditionType, PolicyContext, Vote, condition_type, provider_unregister
 from realms.actor import CONSOLE
 from tests.factories import ClientRoleFactory, client_make, policy_make, profile_make
@@ -36,7 +37,7 @@ def test_identical_conditions_vote_once_whatever_their_negative_logic(master):
     policy_make(master, "negated", [("client-roles", {"roles": ["gold"], "is-negative-logic": True})], ["p"])
     policy_make(master, "other", [("client-roles", {"roles": ["silver"]})], ["p"])
     compiled = policies_load(master).compiled
-    assert len(compiled.conditions) == 2 and len(compiled.policies) == 52
+    assert compiled.distinct_conditions == 2 and len(compiled.groups) == 1 and len(compiled.policies) == 52
     assert compiled.facts == {"roles"}
 
     gold = client_make(master, "gold")
@@ -169,7 +170,7 @@ def test_a_shared_vote_is_asked_again_after_an_executor_amends_the_representatio
         profile_make(master, "nothing", [])
         policy_make(master, "not-yet-jwt", [("test-authenticator-is-jwt", {"is-negative-logic": True})], ["jwt"])
         policy_make(master, "now-jwt", [("test-authenticator-is-jwt", {})], ["nothing"])
-        assert len(policies_load(master).compiled.conditions) == 1
+        assert policies_load(master).compiled.distinct_conditions == 1
         representation = {"clientId": "new"}
         result = client_policies_trigger(Event.REGISTER, realm=master, representation=representation, actor=CONSOLE)
         assert representation["clientAuthenticatorType"] == "client-jwt"
@@ -186,3 +187,33 @@ def test_the_worker_cache_is_bounded(master, monkeypatch):
     assert engine._built[master.pk][2] is loaded
     engine._built[object()] = engine._built.pop(master.pk)  # another realm took the only place
     assert policies_load(master) is not loaded and list(engine._built) == [master.pk]
+
+
+@pytest.mark.parametrize("event", list(Event))
+def test_client_roles_answers_together_as_each_alone(master, event):
+    """The batched answer of ``client-roles`` is exactly each condition's own vote."""
+    cls = CONDITIONS["client-roles"]
+    configurations = [{"roles": ["a"]}, {"roles": ["b", "c"]}, {"roles": []}, {}, {"roles": ["c", "z"]}, {"roles": "a"}]
+    conditions = [cls(configuration) for configuration in configurations]
+    ask = cls.vote_all(conditions)
+    client = client_make(master)
+    for roles in ([], ["a"], ["c"], ["b", "z", "q"]):
+        ClientRole.objects.filter(client=client).delete()
+        for name in roles:
+            ClientRoleFactory(client=client, name=name)
+        for subject in (client, None):
+            context = PolicyContext(event=event, realm=master, client=subject)
+            alone = [condition.vote(PolicyContext(event=event, realm=master, client=subject)) for condition in conditions]
+            assert list(ask(context)) == alone, (roles, subject)
+
+
+def test_mixed_condition_types_keep_their_order_and_short_circuit(master):
+    """A policy of several types: the first NO decides, whatever group it comes from."""
+    profile_make(master, "p", [("confidential-client", {})])
+    policy_make(master, "roles-then-type", [("client-roles", {"roles": ["r"]}), ("client-access-type", {"type": ["public"]})], ["p"])
+    policy_make(master, "type-then-roles", [("client-access-type", {"type": ["confidential"]}), ("client-roles", {"roles": ["r"]})], ["p"])
+    policy_make(master, "updater-abstains", [("client-updater-context", {"update-client-source": ["ByAnonymous"]}), ("client-roles", {"roles": ["r"]})], ["p"])
+    client = client_make(master)
+    ClientRoleFactory(client=client, name="r")
+    result = client_policies_trigger(Event.TOKEN_REFRESH, realm=master, client=client)
+    assert result.applied_policies == ("type-then-roles", "updater-abstains")
