@@ -300,7 +300,7 @@ class ClientFacts:
     """The facts about one stored client, each loaded the first time a condition asks for it.
 
     The engine keeps one per client for the whole request (``policies.engine``), so the UPDATE
-    and UPDATED of one client update, or a token request's several triggers, read each fact
+    and UPDATED of one client update (or any request's several triggers) read each fact
     once; a change to what a fact reads drops them (``policies.signals``). Values are never
     changed in place, so sharing them is safe.
     """
