@@ -43,32 +43,50 @@ registration maps its ``token_kind``: ``"initial-access-token"`` → ``ByInitial
 ``"registration-access-token"`` → ``ByRegistrationAccessToken``, ``"bearer"`` with a user or client
 → ``ByAuthenticatedUser``, anything else → ``ByAnonymous``.
 
-Loading once per request: ``policies_load(realm)`` reads a realm's enabled policies, their
+Loading and compiling: ``policies_load(realm)`` reads a realm's enabled policies, their
 conditions and profile references, and the referenced profiles' executors in at most four
-queries (one when no policy is enabled), whatever the number of clients. Pass the result as
-``policies=`` to reuse it across calls, or let the engine cache it: inside
-``policies_request_scope()`` (opened for every HTTP request by ``PolicyScopeMiddleware``) each realm
-is loaded at most once. Saving or deleting a policy or profile model drops the request's cache;
-code that writes them with ``bulk_create``/``update`` calls ``policies_cache_invalidate()``.
+queries (one when no policy is enabled), whatever the number of policies or clients. What it
+reads is the realm's *configuration version*. Each worker process keeps, per realm, the
+``PolicySet`` built from the last version it read (conditions and executors instantiated, and
+compiled: identical conditions grouped, each policy's executors resolved per event, see
+``CompiledPolicies``) and hands the same object to every request and thread as long as a load
+reads the same rows. It is never stale, since it is looked up by what was just read. Pass the
+result as ``policies=`` to reuse it across calls (``oidc.caches`` keeps it per worker for the
+token path, within that cache's own bound), or let the engine cache it: inside
+``policies_request_scope()`` (opened for every HTTP request by ``PolicyScopeMiddleware``) each
+realm is loaded at most once. Saving or deleting a policy or profile model drops the request's
+cache; code that writes them with ``bulk_create``/``update`` calls ``policies_cache_invalidate()``.
+
+Client facts: a condition reads what it knows about the client beyond its row (its role names)
+through ``context.fact(name)``, and declares the names in ``facts``. The first condition that
+asks loads the fact (one query); inside a request scope the client's facts are kept for the whole
+request, so every trigger of the request shares them (the UPDATE and UPDATED of one update);
+saving or deleting a client role drops them (``policies.signals``). A trigger therefore makes no
+query but these, at most one per fact and client, and only when a condition that needs the fact
+is asked: the number of queries does not grow with the number of policies or clients.
 
 Time: one ``now`` (``realms.clock.epoch()``) per trigger, shared by every executor.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from policies import models
 from policies.errors import ClientPolicyError
 from policies.providers import CONDITIONS, EXECUTORS, ConditionType, ExecutorType
-from policies.providers.base import Event, PolicyContext, Vote
+from policies.providers.base import ClientFacts, Event, PolicyContext, Vote
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +122,11 @@ class PolicySet:
     def executors_of(self, profile_name: str) -> tuple[ExecutorType, ...]:
         return self.profiles.get(profile_name, ())
 
+    @cached_property
+    def compiled(self) -> CompiledPolicies:
+        # Once per set; two threads may both build it, to the same result.
+        return policies_compile(self)
+
 
 def _instantiate(registry: Mapping[str, type], provider_id: str, configuration: Any, what: str, owner: str):
     cls = registry.get(provider_id)
@@ -119,65 +142,192 @@ def _instantiate(registry: Mapping[str, type], provider_id: str, configuration: 
         return None
 
 
+# Configurations are compared as the stored text and parsed only when a set is built from them.
+_AS_TEXT = Cast("configuration", output_field=TextField())
+
+
+def _parsed(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _configuration_read(realm_id) -> tuple:
+    """The realm's enabled configuration as plain rows (its configuration version): at most four
+    queries, one when no policy is enabled."""
+    enabled = {"realm_id": realm_id, "enabled": True}
+    policies = tuple(
+        models.ClientPolicy.objects.filter(**enabled).exclude(name="").order_by("position", "id").values_list("id", "name")
+    )
+    if not policies:
+        return ((), (), (), ())
+    # Joined on the policy rather than listing its ids: an IN list of hundreds of ids costs more
+    # to build than the query costs to run.
+    of_enabled = {"policy__realm_id": realm_id, "policy__enabled": True}
+    conditions = tuple(
+        models.ClientPolicyCondition.objects.filter(**of_enabled)
+        .exclude(policy__name="")
+        .order_by("position", "id")
+        .values_list("policy_id", "provider_id", _AS_TEXT)
+    )
+    refs = tuple(
+        models.ClientPolicyProfile.objects.filter(**of_enabled)
+        .exclude(policy__name="")
+        .order_by("position", "id")
+        .values_list("policy_id", "profile_name")
+    )
+    # A profile without executors does nothing, exactly like a missing one: one query suffices.
+    wanted = {name for _policy, name in refs}
+    executors = tuple(
+        models.ClientProfileExecutor.objects.filter(profile__realm_id=realm_id, profile__name__in=wanted)
+        .order_by("profile_id", "position", "id")
+        .values_list("profile__name", "provider_id", _AS_TEXT)
+    )
+    return (policies, conditions, refs, executors)
+
+
+def _policy_set_build(realm_id, rows: tuple) -> PolicySet:
+    policy_rows, condition_rows, ref_rows, executor_rows = rows
+    names = dict(policy_rows)
+    conditions: dict[Any, list[ConditionType]] = {}
+    for policy_id, provider_id, configuration in condition_rows:
+        condition = _instantiate(CONDITIONS, provider_id, _parsed(configuration), "condition", names[policy_id])
+        if condition is not None:
+            conditions.setdefault(policy_id, []).append(condition)
+    refs: dict[Any, list[str]] = {}
+    for policy_id, profile_name in ref_rows:
+        refs.setdefault(policy_id, []).append(profile_name)
+    profiles: dict[str, list[ExecutorType]] = {}
+    for profile_name, provider_id, configuration in executor_rows:
+        executor = _instantiate(EXECUTORS, provider_id, _parsed(configuration), "executor", profile_name)
+        if executor is not None:
+            profiles.setdefault(profile_name, []).append(executor)
+    return PolicySet(
+        realm_id=realm_id,
+        policies=tuple(
+            LoadedPolicy(name=name, conditions=tuple(conditions.get(pk, ())), profile_names=tuple(refs.get(pk, ())))
+            for pk, name in policy_rows
+        ),
+        profiles={name: tuple(executors) for name, executors in profiles.items()},
+    )
+
+
+# Per worker process: each realm's last configuration version, the registries it was built with,
+# and the PolicySet built from it. Bounded like the other per-worker caches.
+MAX_REALMS = 1000
+_built_lock = threading.Lock()
+_built: dict[Any, tuple[tuple, tuple, PolicySet]] = {}
+
+
+def _registries() -> tuple:
+    # A type registered or removed (tests, extensions) changes what the same rows build.
+    return (tuple(CONDITIONS.items()), tuple(EXECUTORS.items()))
+
+
 def policies_load(realm) -> PolicySet:
     """The realm's enabled policies with their conditions, and the profiles they name.
 
-    A fixed number of queries: 1 when no policy is enabled, otherwise 4.
+    A fixed number of queries: 1 when no policy is enabled, otherwise 4. The set is built and
+    compiled once per configuration version in each worker process.
     """
     realm_id = getattr(realm, "pk", realm)
-    rows = list(
-        models.ClientPolicy.objects.filter(realm_id=realm_id, enabled=True)
-        .exclude(name="")
-        .order_by("position", "id")
-        .prefetch_related(
-            Prefetch("conditions", queryset=models.ClientPolicyCondition.objects.order_by("position", "id")),
-            Prefetch("profile_refs", queryset=models.ClientPolicyProfile.objects.order_by("position", "id")),
-        )
-    )
-    if not rows:
+    rows = _configuration_read(realm_id)
+    if not rows[0]:
         return PolicySet(realm_id=realm_id)
+    registries = _registries()
+    with _built_lock:
+        known = _built.get(realm_id)
+    if known is not None and known[0] == rows and known[1] == registries:
+        return known[2]
+    loaded = _policy_set_build(realm_id, rows)
+    loaded.compiled  # noqa: B018  (compiled once here, not by the first trigger that needs it)
+    with _built_lock:
+        if len(_built) >= MAX_REALMS:
+            _built.clear()
+        _built[realm_id] = (rows, registries, loaded)
+    return loaded
 
+
+# --------------------------------------------------------------------------------------------
+# Compiling: what every trigger needs, resolved once per configuration version
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    name: str
+    # (group, position in the group, negative logic) of each condition, in the policy's order
+    conditions: tuple[tuple[int, int, bool], ...]
+    # By event: the executors of its profiles (listed order, missing names skipped) that handle it
+    executors: Mapping[Event, tuple[ExecutorType, ...]]
+
+
+@dataclass(frozen=True)
+class CompiledPolicies:
+    """A ``PolicySet`` ready to vote.
+
+    Identical conditions (``ConditionType.group_key``) appear once, whatever their negative
+    logic; the distinct ones are grouped by type, and each group is asked at once
+    (``ConditionType.vote_all``), at most once per trigger. ``facts`` names the client facts some
+    condition may read.
+    """
+
+    groups: tuple[Callable[[PolicyContext], Sequence[Vote]], ...] = ()
+    policies: tuple[CompiledPolicy, ...] = ()
+    facts: frozenset[str] = frozenset()
+    distinct_conditions: int = 0
+
+
+EVENTS = tuple(Event)
+
+
+def policies_compile(loaded: PolicySet) -> CompiledPolicies:
+    place: dict[tuple, tuple[int, int]] = {}  # group key -> (group, position)
+    members: dict[type, list[ConditionType]] = {}  # by type, in order of first appearance
+    executors_of: dict[tuple[str, ...], dict[Event, tuple[ExecutorType, ...]]] = {}
     policies = []
-    wanted: set[str] = set()
-    for row in rows:
-        conditions = tuple(
-            c
-            for c in (
-                _instantiate(CONDITIONS, cond.provider_id, cond.configuration, "condition", row.name)
-                for cond in row.conditions.all()
-            )
-            if c is not None
-        )
-        names = tuple(ref.profile_name for ref in row.profile_refs.all())
-        wanted.update(names)
-        policies.append(LoadedPolicy(name=row.name, conditions=conditions, profile_names=names))
-
-    # A profile without executors does nothing, exactly like a missing one: one query suffices.
-    profiles: dict[str, list] = {}
-    rows = (
-        models.ClientProfileExecutor.objects.filter(profile__realm_id=realm_id, profile__name__in=wanted)
-        .select_related("profile")
-        .order_by("profile_id", "position", "id")
-    )
-    for row in rows:
-        executor = _instantiate(EXECUTORS, row.provider_id, row.configuration, "executor", row.profile.name)
-        if executor is not None:
-            profiles.setdefault(row.profile.name, []).append(executor)
-    return PolicySet(
-        realm_id=realm_id, policies=tuple(policies), profiles={name: tuple(ex) for name, ex in profiles.items()}
+    for policy in loaded.policies:
+        refs = []
+        for condition in policy.conditions:
+            key = condition.group_key()
+            if key not in place:
+                group = members.setdefault(type(condition), [])
+                place[key] = (list(members).index(type(condition)), len(group))
+                group.append(condition)
+            refs.append((*place[key], condition.is_negative))
+        by_event = executors_of.get(policy.profile_names)
+        if by_event is None:  # many policies name the same profiles: resolved once
+            executors = [executor for name in policy.profile_names for executor in loaded.executors_of(name)]
+            by_event = executors_of[policy.profile_names] = {
+                event: tuple(ex for ex in executors if event in ex.events) for event in EVENTS
+            }
+        policies.append(CompiledPolicy(name=policy.name, conditions=tuple(refs), executors=by_event))
+    return CompiledPolicies(
+        groups=tuple(kind.vote_all(tuple(group)) for kind, group in members.items()),
+        policies=tuple(policies),
+        facts=frozenset().union(*(kind.facts for kind in members)),
+        distinct_conditions=len(place),
     )
 
 
 # --------------------------------------------------------------------------------------------
 # The per-request cache
 
-_scope: ContextVar[dict | None] = ContextVar("client_policies_scope", default=None)
+
+class _Scope:
+    """One request's loaded policies (by realm) and client facts (by client)."""
+
+    __slots__ = ("policies", "facts")
+
+    def __init__(self):
+        self.policies: dict[Any, PolicySet] = {}
+        self.facts: dict[Any, ClientFacts] = {}
+
+
+_scope: ContextVar[_Scope | None] = ContextVar("client_policies_scope", default=None)
 
 
 @contextmanager
 def policies_request_scope():
-    """Within this block each realm's policies are loaded at most once."""
-    token = _scope.set({})
+    """Within this block each realm's policies are loaded, and each client's facts read, at most once."""
+    token = _scope.set(_Scope())
     try:
         yield
     finally:
@@ -185,21 +335,40 @@ def policies_request_scope():
 
 
 def policies_cache_invalidate() -> None:
-    """Forget what this request loaded (called after policies or profiles change)."""
-    cache = _scope.get()
-    if cache:
-        cache.clear()
+    """Forget the policies this request loaded (called after policies or profiles change)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.policies.clear()
+
+
+def client_facts_invalidate() -> None:
+    """Forget the client facts this request read (called after a client role changes)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.facts.clear()
 
 
 def policies_for(realm) -> PolicySet:
-    cache = _scope.get()
-    if cache is None:
+    scope = _scope.get()
+    if scope is None:
         return policies_load(realm)
     key = getattr(realm, "pk", realm)
-    loaded = cache.get(key)
+    loaded = scope.policies.get(key)
     if loaded is None:
-        loaded = cache[key] = policies_load(realm)
+        loaded = scope.policies[key] = policies_load(realm)
     return loaded
+
+
+def _facts_for(client) -> ClientFacts | None:
+    """The request's facts about ``client`` (made on first use); None outside a request scope,
+    where the trigger's context makes its own."""
+    scope = _scope.get()
+    if scope is None or client is None or client.pk is None:
+        return None
+    facts = scope.facts.get(client.pk)
+    if facts is None:
+        facts = scope.facts[client.pk] = ClientFacts(client)
+    return facts
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,19 +408,41 @@ def client_policies_trigger(event: Event | str, *, policies: PolicySet | None = 
         context["realm"] = client.realm
     if context.get("now") is None:
         context.pop("now", None)  # the one clock, read once for the whole trigger
+    if context.get("facts") is None:
+        context["facts"] = _facts_for(context.get("client"))
     ctx = PolicyContext(event=event, **context)
-    loaded = policies if policies is not None else policies_for(ctx.realm)
+    compiled = (policies if policies is not None else policies_for(ctx.realm)).compiled
 
+    # Each group of conditions is asked at most once (policy_applies' rule, with shared votes).
+    groups = compiled.groups
+    votes: list[Sequence[Vote] | None] = [None] * len(groups)
     applied = []
-    for policy in loaded.policies:
-        if not policy_applies(policy, ctx):
-            continue
-        applied.append(policy.name)
-        for profile_name in policy.profile_names:
-            for executor in loaded.executors_of(profile_name):
-                if event in executor.events:
-                    with ClientPolicyError.raised_on(event):
-                        executor.execute(ctx)
+    for policy in compiled.policies:
+        satisfied = False
+        for group, position, negated in policy.conditions:
+            answers = votes[group]
+            if answers is None:
+                answers = votes[group] = groups[group](ctx)
+            vote = answers[position]
+            if vote.__class__ is not Vote:
+                vote = Vote(vote)  # a provider may answer with the plain string
+            if negated:
+                vote = vote.negated()
+            if vote is Vote.NO:
+                break
+            if vote is Vote.YES:
+                satisfied = True
+        else:
+            if not satisfied:
+                continue
+            applied.append(policy.name)
+            executors = policy.executors[event]
+            for executor in executors:
+                with ClientPolicyError.raised_on(event):
+                    executor.execute(ctx)
+            if executors:
+                # An executor may amend the representation: later policies are judged afresh.
+                votes = [None] * len(groups)
     return TriggerResult(rotation_enabled=ctx.rotation_enabled, applied_policies=tuple(applied))
 
 
@@ -261,13 +452,16 @@ __all__ = [
     "NO",
     "YES",
     "ClientPolicyError",
+    "CompiledPolicies",
     "Event",
     "LoadedPolicy",
     "PolicyContext",
     "PolicySet",
     "TriggerResult",
+    "client_facts_invalidate",
     "client_policies_trigger",
     "policies_cache_invalidate",
+    "policies_compile",
     "policies_for",
     "policies_load",
     "policies_request_scope",

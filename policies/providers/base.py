@@ -28,8 +28,16 @@ What a type declares (class attributes):
 What a type does at run time:
 
 * A condition implements ``vote(context: PolicyContext) -> Vote`` — ``YES``, ``NO`` or ``ABSTAIN``,
-  before negative logic (the engine applies it). It only reads: the context, the client, and the
-  database (e.g. the client's roles). It never writes and never raises to refuse.
+  before negative logic (the engine applies it). It only reads: the context and the stored
+  client's row, and what it knows beyond the row through ``context.fact(name)`` (e.g. the
+  client's role names), where ``name`` is one it declares in ``facts`` and a loader registered
+  with ``@client_fact(name)`` reads it. A fact is read at most once per client per request
+  (``ClientFacts``), and only when a condition asks for it; a condition never queries the
+  database itself, so evaluation costs the same number of queries whatever the number of
+  policies. It never writes and never raises to refuse. Work that depends only on the
+  configuration (parsing, building sets) belongs in ``__init__``: the engine builds each
+  condition once per configuration version and shares it between requests and threads, so
+  ``vote`` must not change ``self``.
 * An executor implements ``execute(context: PolicyContext) -> None``. It may:
 
   - refuse the operation by raising ``ClientPolicyError(error, error_description)``: the whole
@@ -48,7 +56,9 @@ Time: ``context.now`` (whole epoch seconds), one value per trigger; never read t
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -117,6 +127,19 @@ class PolicyContext:
     extra: dict[str, Any] = field(default_factory=dict)
     # Epoch seconds: one value per trigger, shared by every provider.
     now: int = field(default_factory=clock.epoch)
+    # What the conditions know about ``client`` beyond its row; the engine passes the request's
+    # (shared by every trigger of one request), otherwise one is made for this context.
+    facts: ClientFacts | None = field(default=None, repr=False)
+
+    def fact(self, name: str) -> Any:
+        """A fact about the stored client (a ``@client_fact`` loader), read at most once; None
+        when there is no stored client."""
+        client = self.client
+        if client is None:
+            return None
+        if self.facts is None or self.facts.client_pk != client.pk:
+            self.facts = ClientFacts(client)
+        return self.facts.get(name)
 
     @property
     def is_dynamic_registration(self) -> bool:
@@ -213,6 +236,8 @@ class ConditionType(ProviderType):
 
     events: ClassVar[frozenset[Event]] = frozenset()
     negative_logic: ClassVar[bool] = True  # offers the "Negative Logic" switch
+    # The client facts ``vote`` reads through ``context.fact`` (names registered by ``client_fact``).
+    facts: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, configuration: dict | None):
         self.configuration = self.validate(configuration)
@@ -230,6 +255,24 @@ class ConditionType(ProviderType):
     def is_negative(self) -> bool:
         return bool(self.configuration.get(NEGATIVE_LOGIC_FIELD.key) in (True, "true", "True"))
 
+    @classmethod
+    def vote_all(cls, conditions: Sequence[ConditionType]) -> Callable[[PolicyContext], Sequence[Vote]]:
+        """How the engine asks all of a realm's conditions of this type at once: built once per
+        configuration version, called at most once per trigger, it answers each one's ``vote``
+        in order. The default asks them one by one; a type with many instances that differ only
+        by a list (``client-roles``) answers with one index lookup per client fact instead."""
+
+        def ask(context: PolicyContext) -> list[Vote]:
+            return [condition.vote(context) for condition in conditions]
+
+        return ask
+
+    def group_key(self) -> tuple:
+        """Conditions with equal keys vote alike on every context, whatever their negative logic:
+        the engine asks one of them once per trigger and shares the vote."""
+        settings = {k: v for k, v in self.configuration.items() if k != NEGATIVE_LOGIC_FIELD.key}
+        return (type(self), json.dumps(settings, sort_keys=True, default=repr))
+
     def vote(self, context: PolicyContext) -> Vote:
         """The condition's answer on ``context``, before negative logic. Never writes, never refuses."""
         raise NotImplementedError
@@ -238,6 +281,44 @@ class ConditionType(ProviderType):
 # The registries, by provider id, in registration order (the order the console's selects offer).
 EXECUTORS: dict[str, type[ExecutorType]] = {}
 CONDITIONS: dict[str, type[ConditionType]] = {}
+
+# Client facts by name: a loader reads one fact about a stored client (``client_fact``).
+FACTS: dict[str, Callable[[Client], Any]] = {}
+
+
+def client_fact(name: str):
+    """Decorator: register ``loader(client) -> value`` as the fact ``name`` (one query at most)."""
+
+    def register(loader: Callable[[Client], Any]) -> Callable[[Client], Any]:
+        FACTS[name] = loader
+        return loader
+
+    return register
+
+
+class ClientFacts:
+    """The facts about one stored client, each loaded the first time a condition asks for it.
+
+    The engine keeps one per client for the whole request (``policies.engine``), so the UPDATE
+    and UPDATED of one client update (or any request's several triggers) read each fact
+    once; a change to what a fact reads drops them (``policies.signals``). Values are never
+    changed in place, so sharing them is safe.
+    """
+
+    __slots__ = ("client", "client_pk", "_values")
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.client_pk = client.pk
+        self._values: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = FACTS[name](self.client)
+            return value
+
 
 NEGATIVE_LOGIC_FIELD = Field(
     key="is-negative-logic",
