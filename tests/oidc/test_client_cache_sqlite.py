@@ -1,0 +1,164 @@
+"""The client cache on SQLite: the change log (``clients.0008``) that every worker reads.
+
+A change is seen by the next lookup of every worker once committed, whoever made it: another
+worker, a script with its own connection, a statement typed into ``sqlite3``. The "other
+worker" here is a second connection to the same database that writes rows directly, so no
+Django signal or service of this process can have told the cache.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sqlite3
+
+import pytest
+from django.db import connection
+
+from clients import crypto
+from clients import secrets as secret_store
+from clients.models import ClientSecret
+from clients.services import client_create, client_secret_regenerate
+from oidc import client_cache
+from realms.actor import Actor
+from tests.oidc.conftest import at
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's change log (PostgreSQL: test_client_cache.py)")
+
+ACTOR = Actor(source="console", username="admin")
+TOKEN = "/realms/acme/protocol/openid-connect/token"
+MIGRATION = importlib.import_module("clients.migrations.0008_sqlite_change_counter")
+
+
+def grant(client, secret: str, client_id: str = "svc"):
+    return client.post(TOKEN, {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+
+
+def current(svc) -> str:
+    return secret_store.secret_value(secret_store.secret_get(svc, ClientSecret.CURRENT))
+
+
+def other_worker(sql: str, params=()) -> None:
+    """Run ``sql`` on a connection of its own, committed, as another process would."""
+    conn = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None, timeout=5)
+    try:
+        conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def svc(transactional_db):
+    from realms.services import realm_create
+
+    client_cache.close()
+    realm = realm_create(name="acme", access_token_lifespan=300)
+    made = client_create(realm=realm, representation={"clientId": "svc", "serviceAccountsEnabled": True}, actor=ACTOR)
+    yield made
+    client_cache.close()
+
+
+def warm(client, svc) -> str:
+    secret = current(svc)
+    assert grant(client, secret).status_code == 200
+    assert grant(client, secret).status_code == 200  # the first one's last_used_time write dropped it
+    assert (svc.realm_id, "svc") in client_cache._state.entries
+    return secret
+
+
+def test_migrations_leave_the_triggers_in_place(transactional_db):
+    """A later migration that rebuilds a clients table on SQLite drops its triggers: this fails then."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'clients_%_changed_%'")
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(MIGRATION.TRIGGERS)
+    assert len(MIGRATION.TRIGGERS) == client_cache.CHANGE_TRIGGERS
+
+
+def test_a_steady_grant_makes_no_query(client, svc, django_assert_num_queries):
+    with at(0):
+        secret = warm(client, svc)
+        with django_assert_num_queries(0):
+            assert grant(client, secret).status_code == 200
+
+
+def test_a_secret_regenerated_by_another_worker_is_refused_at_once(client, svc):
+    with at(0):
+        old = warm(client, svc)
+        # Another worker's Re-generate (with no rotation policy the old secret is gone at once).
+        other_worker("UPDATE clients_clientsecret SET value_encrypted = ? WHERE client_id = ? AND kind = 'current'",
+                     [crypto.encrypt("AnotherSecretOfThirtyTwoCharacter"), svc.pk.hex])
+        refused = grant(client, old)
+        assert refused.status_code == 401
+        assert json.loads(refused.content)["error"] == "unauthorized_client"
+        assert grant(client, "AnotherSecretOfThirtyTwoCharacter").status_code == 200
+
+
+def test_a_client_disabled_or_deleted_by_another_worker_is_refused_at_once(client, svc):
+    with at(0):
+        secret = warm(client, svc)
+        other_worker("UPDATE clients_client SET enabled = 0 WHERE id = ?", [svc.pk.hex])
+        assert grant(client, secret).status_code == 401
+        other_worker("UPDATE clients_client SET enabled = 1 WHERE id = ?", [svc.pk.hex])
+        secret = warm(client, svc)
+        other_worker("DELETE FROM clients_clientsecret WHERE client_id = ?", [svc.pk.hex])
+        other_worker("DELETE FROM clients_client WHERE id = ?", [svc.pk.hex])
+        assert json.loads(grant(client, secret).content)["error"] == "invalid_client"
+
+
+def test_a_lockout_mark_set_by_another_worker_is_seen_at_once(client, svc, settings):
+    """The mark on the client row tells every worker to read the lockout state (realms.throttle)."""
+    settings.CLIENT_AUTH_FAILURE_LIMIT = 2
+    with at(0):
+        secret = warm(client, svc)
+        for _ in range(2):
+            # Failures are decided from the database (never from the cache); the mark changes the row.
+            assert grant(client, "wrong").status_code == 401
+        assert grant(client, secret).status_code == 429
+
+
+def test_the_service_path_invalidates_too(client, svc):
+    with at(0):
+        old = warm(client, svc)
+        new = client_secret_regenerate(client=svc, actor=ACTOR)
+        assert grant(client, old).status_code == 401
+        assert grant(client, new).status_code == 200
+
+
+def test_unrelated_writes_keep_the_cache(client, svc, django_assert_num_queries):
+    """Events, lockout rows, sessions: nothing but client and secret rows drops a client."""
+    with at(0):
+        secret = warm(client, svc)
+        other_worker("UPDATE realms_realm SET display_name = 'x'")
+        other_worker("DELETE FROM realms_clientauthfailure")
+        with django_assert_num_queries(0):
+            assert grant(client, secret).status_code == 200
+
+
+def test_a_pruned_log_drops_the_whole_cache(client, svc):
+    with at(0):
+        warm(client, svc)
+        seen = client_cache._state.seen
+        # Enough changes of other rows to push the row seen last out of the log.
+        other_worker(f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {MIGRATION.KEEP + 5}) "
+                     "INSERT INTO clients_clientchange (client) SELECT 'not-a-client' FROM n")
+        other_worker(f"DELETE FROM clients_clientchange WHERE seq <= {seen}")
+        lookup = client_cache.CachedLookup()
+        lookup(realm=svc.realm, client_id="svc")
+        assert lookup.hit is False
+        assert client_cache._state.seen > seen + MIGRATION.KEEP
+
+
+def test_missing_triggers_turn_the_cache_off(client, svc):
+    other_worker("DROP TRIGGER clients_clientsecret_changed_update")
+    try:
+        client_cache.close()
+        with at(0):
+            secret = current(svc)
+            for _ in range(3):
+                assert grant(client, secret).status_code == 200
+            assert not client_cache.enabled()
+            assert not client_cache._state.entries
+    finally:
+        other_worker(next(s for s in MIGRATION.CREATE if "clients_clientsecret_changed_update" in s))
+        client_cache.close()
+    assert client_cache.enabled()
