@@ -21,6 +21,7 @@ from clients.models import ClientSecret
 from clients.services import client_create, client_secret_regenerate
 from oidc import client_cache
 from realms.actor import Actor
+from realms.throttle import client_auth_failure_record, client_auth_horizon, client_auth_source
 from tests.oidc.conftest import at
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's change log (PostgreSQL: test_client_cache.py)")
@@ -105,14 +106,15 @@ def test_a_client_disabled_or_deleted_by_another_worker_is_refused_at_once(clien
         assert json.loads(grant(client, secret).content)["error"] == "invalid_client"
 
 
-def test_a_lockout_mark_set_by_another_worker_is_seen_at_once(client, svc, settings):
+def test_a_lockout_set_by_another_worker_is_seen_at_once(client, svc, settings):
     """The mark on the client row tells every worker to read the lockout state (realms.throttle)."""
     settings.CLIENT_AUTH_FAILURE_LIMIT = 2
     with at(0):
         secret = warm(client, svc)
+        # Another worker counted two wrong secrets from this address and marked the client row.
         for _ in range(2):
-            # Failures are decided from the database (never from the cache); the mark changes the row.
-            assert grant(client, "wrong").status_code == 401
+            client_auth_failure_record(realm=svc.realm, client_id="svc", source=client_auth_source("127.0.0.1"))
+        other_worker("UPDATE clients_client SET auth_failures_until = ? WHERE id = ?", [client_auth_horizon(), svc.pk.hex])
         assert grant(client, secret).status_code == 429
 
 
