@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -23,11 +27,14 @@ from oidc import client_cache
 from realms.actor import Actor
 from realms.throttle import client_auth_failure_record, client_auth_horizon, client_auth_source
 from tests.oidc.conftest import at
+from tests.security.test_db_restart import WORKERS, free_port
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's change log (PostgreSQL: test_client_cache.py)")
 
 ACTOR = Actor(source="console", username="admin")
 TOKEN = "/realms/acme/protocol/openid-connect/token"
+ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = importlib.import_module("clients.migrations.0008_sqlite_change_counter")
 
 
@@ -164,3 +171,61 @@ def test_missing_triggers_turn_the_cache_off(client, svc):
         other_worker(next(s for s in MIGRATION.CREATE if "clients_clientsecret_changed_update" in s))
         client_cache.close()
     assert client_cache.enabled()
+
+
+def manage(env: dict, code: str) -> str:
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True, timeout=120)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_gunicorn_workers_on_one_file_refuse_a_regenerated_secret_at_once(tmp_path):
+    """`make run`'s setup: several gunicorn workers on one SQLite file, each with its cache warm.
+
+    The Re-generate and the disabling happen in another process (``manage.py shell``); the very
+    next request to any worker sees them, with no clock moved and nothing waited for.
+    """
+    import requests
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "CONSOLE_VAR_DIR": str(tmp_path / "var"),
+                "DEBUG": "0", "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    prelude = ("from realms.models import Realm; from clients.models import Client; from clients import secrets as s; "
+               "from clients.services import client_create, client_secret_regenerate, client_update; ")
+    old = manage(env, prelude + (
+        "from realms.services import realm_create; r = realm_create(name='acme'); "
+        "c = client_create(realm=r, actor=None, representation={'clientId': 'svc', 'serviceAccountsEnabled': True}); "
+        "print(s.secret_value(s.secret_get(c, 'current')))"))
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "adminconsole.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(WORKERS), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}{TOKEN}"
+
+    def statuses(secret: str) -> list[int]:
+        form = {"grant_type": "client_credentials", "client_id": "svc", "client_secret": secret}
+        return [requests.post(url, data=form, timeout=30).status_code for _ in range(4 * WORKERS)]
+
+    try:
+        wait_until(lambda: _answers(url), timeout=60)
+        assert statuses(old) == [200] * 4 * WORKERS  # every worker has the client cached
+        new = manage(env, prelude + "c = Client.objects.get(client_id='svc'); print(client_secret_regenerate(client=c, actor=None))")
+        assert statuses(old) == [401] * 4 * WORKERS
+        assert statuses(new) == [200] * 4 * WORKERS
+        manage(env, prelude + "c = Client.objects.get(client_id='svc'); client_update(client=c, actor=None, representation={'enabled': False}); print('ok')")
+        assert statuses(new) == [401] * 4 * WORKERS
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _answers(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.post(url, data={}, timeout=5).status_code == 400
+    except requests.ConnectionError:
+        return False
