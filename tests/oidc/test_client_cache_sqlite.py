@@ -226,6 +226,6 @@ def _answers(url: str) -> bool:
     import requests
 
     try:
-        return requests.post(url, data={}, timeout=5).status_code == 400
-    except requests.ConnectionError:
+        return requests.post(url, data={}, timeout=30).status_code == 400
+    except requests.ConnectionError:  # not listening yet
         return False
