@@ -78,3 +78,17 @@ def test_lean_token_endpoint_issues_a_token(client, svc):
         response = client.post(f"{OIDC}/token", FORM)
     assert response.status_code == 200
     assert json.loads(response.content)["token_type"].lower() == "bearer"
+
+
+@pytest.mark.django_db
+def test_access_tokens_are_byte_for_byte_joserfc_s(realm):
+    """RS256 (PKCS#1 v1.5) is deterministic: the token must equal joserfc's encoding of the same claims."""
+    from joserfc import jwt
+
+    from oidc import keys, tokens
+
+    with at(0):
+        token, claims = tokens.access_token_issue(realm=realm, issuer="http://testserver/realms/acme", client_id="svc",
+                                                  subject="s", scope="profile émail")
+    key = keys.signing_key(realm)
+    assert token == jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key, algorithms=["RS256"])
