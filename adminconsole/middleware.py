@@ -128,8 +128,8 @@ class _LeanHandler(BaseHandler):
         # Django's own loop, for plain synchronous middleware (all of LEAN_MIDDLEWARE).
         self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
         handler = convert_exception_to_response(self._get_response)
-        for path in reversed(settings.LEAN_MIDDLEWARE):
-            instance = import_string(path)(handler)
+        for dotted in reversed(settings.LEAN_MIDDLEWARE):
+            instance = import_string(dotted)(handler)
             if hasattr(instance, "process_view"):
                 self._view_middleware.insert(0, instance.process_view)
             if hasattr(instance, "process_template_response"):
