@@ -51,7 +51,8 @@ def run(cmd, env, **kwargs):
 def post_form(url: str, data: dict) -> tuple[int, dict]:
     request = urllib.request.Request(url, urllib.parse.urlencode(data).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # A worker's first request loads the app, the realm and its policies: give it time.
+        with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
@@ -97,7 +98,8 @@ def wrk(url: str, body: str, *, duration: int, connections: int, threads: int, w
         f"wrk.body = {json.dumps(body)}\n"
         'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
     )
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+    # A generous timeout: a slow answer is counted in the latencies, never dropped as an error.
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", "-s", str(script), url],
                          check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = {}
