@@ -11,24 +11,44 @@ HTTP forbids NUL in header values, so no legitimate client sends one.
 ``NoStoreMiddleware``: every answer this product computes carries ``Cache-Control: no-store``
 (and ``Pragma: no-cache``), so no browser, proxy or back button keeps a copy of a page or JSON body
 that held a secret or a token.
+
+``LeanEndpointsMiddleware``: the machine-to-machine OIDC endpoints (token, introspection, JWKS,
+userinfo, discovery) answer JSON to clients that carry no session or CSRF cookie; they go through
+a short chain of their own (``settings.LEAN_MIDDLEWARE``) that keeps every security header and
+behaviour of the full one, and skips sessions, CSRF, authentication, messages, htmx and static
+files. ``StaticCSPMiddleware`` is django-csp's header built once per worker, for those answers
+(which never change the policy or use a nonce).
 """
 
 from __future__ import annotations
 
+import re
+
+from csp.constants import HEADER as CSP_HEADER
+from csp.utils import build_policy
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpResponse
+from django.urls import include, path
 from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
 
 from realms.http import json_response
 
 JSON_PATHS = ("/admin/", "/realms/")
+HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
 FORM = "application/x-www-form-urlencoded"
 
 
 def _has_nul(request) -> bool:
     if "\x00" in request.path:
         return True
-    if any("\x00" in value for value in request.headers.values()):
+    # The headers as request.headers has them (HTTP_* and the two CONTENT_ ones), read from META
+    # without building that mapping on every request.
+    if any("\x00" in value for name, value in request.META.items()
+           if name.startswith(HEADER_PREFIXES) and isinstance(value, str)):
         return True
     for key, values in request.GET.lists():
         if "\x00" in key or any("\x00" in value for value in values):
@@ -82,3 +102,60 @@ class NoStoreMiddleware:
             patch_cache_control(response, no_store=True)
         response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches, as Keycloak answers tokens
         return response
+
+
+class StaticCSPMiddleware:
+    """django-csp's ``Content-Security-Policy`` (``settings.CONTENT_SECURITY_POLICY``), built once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = build_policy()
+        self.debug = settings.DEBUG
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.debug and response.status_code in (404, 500):
+            return response  # as django-csp: Django's debug pages need their inline styles
+        if CSP_HEADER not in response:
+            response[CSP_HEADER] = self.header
+        return response
+
+
+class _LeanHandler(BaseHandler):
+    """Django's request handling with ``settings.LEAN_MIDDLEWARE`` instead of ``MIDDLEWARE``."""
+
+    def load_middleware(self, is_async=False):
+        # Django's own loop, for plain synchronous middleware (all of LEAN_MIDDLEWARE).
+        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
+        handler = convert_exception_to_response(self._get_response)
+        for dotted in reversed(settings.LEAN_MIDDLEWARE):
+            instance = import_string(dotted)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
+
+
+class LeanEndpointsMiddleware:
+    """First in ``MIDDLEWARE``: requests to ``settings.LEAN_PATHS`` take the short chain.
+
+    They are resolved against the OIDC urls alone (a URL configuration of one include): the root
+    one tries every Admin API route first. Nothing on these paths reverses another app's URL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.paths = re.compile(settings.LEAN_PATHS)
+        self.urlconf = (path("realms/", include("oidc.urls")),)
+        self.lean = _LeanHandler()
+        self.lean.load_middleware()
+
+    def __call__(self, request):
+        if self.paths.fullmatch(request.path_info):
+            request.urlconf = self.urlconf
+            return self.lean.get_response(request)
+        return self.get_response(request)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The machine-to-machine OIDC endpoints (LEAN_PATHS) leave here for LEAN_MIDDLEWARE.
+    "adminconsole.middleware.LeanEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "adminconsole.middleware.RejectNulMiddleware",
@@ -72,6 +74,22 @@ MIDDLEWARE = [
     # Each realm's client policies are loaded at most once per request.
     "policies.middleware.PolicyScopeMiddleware",
     # Last, as django-axes asks: turns a locked-out login attempt into the lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Token, introspection, JWKS, userinfo and discovery: JSON for clients without cookies. They keep
+# every header and check of MIDDLEWARE (security headers, CSP, NUL refusal, no-store, frame
+# options, the policy scope, django-axes for the password grant) and skip sessions, CSRF (the
+# views are csrf-exempt), authentication, messages, htmx and static files.
+LEAN_PATHS = (r"/realms/[^/]+/(?:protocol/openid-connect/(?:token|token/introspect|certs|userinfo)"
+              r"|\.well-known/openid-configuration)")
+LEAN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "adminconsole.middleware.StaticCSPMiddleware",
+    "adminconsole.middleware.RejectNulMiddleware",
+    "adminconsole.middleware.NoStoreMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "policies.middleware.PolicyScopeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -1,6 +1,7 @@
 """The peer for the benchmark: django-oauth-toolkit's token endpoint in a minimal Django project.
 
-Same server (gunicorn, same workers), same PostgreSQL cluster (its own database), the default
+Same server (gunicorn, same workers), same database engine (its own PostgreSQL database in the
+same cluster, or its own SQLite file with the product's SQLite options), the default
 ``startproject`` middleware, client_credentials with ``hash_client_secret`` off.
 """
 
@@ -30,6 +31,15 @@ MIDDLEWARE = [
 ROOT_URLCONF = "bench.dot_urls"
 WSGI_APPLICATION = "bench.dot_wsgi.application"
 DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # As the product runs on SQLite (adminconsole/settings.py): WAL, immediate transactions, a
+    # generous lock timeout (django-oauth-toolkit writes a token row per grant).
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TEMPLATES = []

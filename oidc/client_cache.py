@@ -1,4 +1,4 @@
-"""A per-worker cache of client rows for client authentication, kept exact by PostgreSQL.
+"""A per-worker cache of client rows for client authentication, kept exact by the database.
 
 Why: a client_credentials grant is one indexed read plus an RSA signature; the read (with the
 ORM around it) is about half of the grant's cost. Client rows change rarely, but when they do
@@ -29,7 +29,21 @@ Safety rules:
   (``generation`` changed) are returned but not stored;
 * the cache is bypassed inside a transaction (``connection.in_atomic_block``), where this
   worker's own uncommitted changes would not be notified yet;
-* no PostgreSQL, a max age of 0, no listener connection: no cache (every lookup queries).
+* a max age of 0, no listener connection, another database than PostgreSQL or SQLite: no
+  cache (every lookup queries).
+
+On SQLite (the embedded default: every worker on one machine, one file) there is no NOTIFY.
+Triggers (migration ``clients.0008``) append the changed client's id to ``clients_clientchange``
+in the transaction that changes a client or secret row. Each worker keeps its own read-only
+connection to the file and, before every lookup, reads the log rows after the last one it saw
+(one indexed range read, a few microseconds, no Django connection): a change is seen by the next
+lookup of every worker as soon as it committed, with no delay at all. SQLite commits one writer at
+a time, so sequence numbers become visible in order and none is skipped. The row seen last is read
+again as a sentinel: when it is gone (the log keeps its newest rows only) or the log went back,
+the whole cache is dropped. A failed read (a lock in a shared-cache test database, a vanished
+file) makes that lookup query the database and store nothing; since the log keeps what happened
+meanwhile, nothing is lost. The connection checks at opening that the triggers exist, and leaves
+the cache off when they do not. ``CLIENT_CACHE_MAX_AGE`` still bounds every entry.
 
 The rows are the ones ``clients.secrets.client_with_secrets`` returns; expiry is still
 judged against the clock on every request, and ``last_used_time`` writes (at most one a minute
@@ -41,6 +55,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sqlite3
 import threading
 import time
 import uuid
@@ -57,13 +72,19 @@ CHANNEL = "oidc_client_changed"
 MAX_ENTRIES = 10_000
 RETRY_AFTER = 60.0  # seconds before trying to LISTEN again after a failure
 HEARTBEAT = "ping:"  # payload prefix of heartbeats; every worker ignores the others'
+VENDORS = ("postgresql", "sqlite")
+# SQLite: the change log and its triggers (clients/migrations/0008_sqlite_change_counter.py).
+CHANGE_LOG = "clients_clientchange"
+CHANGE_TRIGGERS = 6
+CHANGE_BATCH = 500  # more log rows than this since the last lookup: drop everything instead
 
 
 class _State:
     """This process's cache and listener. Read and written only while holding ``_lock``."""
 
     def __init__(self):
-        self.conn = None  # the LISTEN connection (psycopg, autocommit)
+        self.conn = None  # the LISTEN connection (psycopg, autocommit), or on SQLite the log reader
+        self.seen = 0  # SQLite: the last change log row applied
         self.fatal = False  # the server sent FATAL on it: it is about to close
         self.failed_at: float | None = None  # clock time of the last failed attempt to LISTEN
         self.alive_at = 0.0  # clock time the listener last proved it receives notifications
@@ -101,7 +122,7 @@ def _fresh(since: float, now: float, bound: float) -> bool:
 
 
 def enabled() -> bool:
-    if connection.vendor != "postgresql" or max_age() <= 0:
+    if connection.vendor not in VENDORS or max_age() <= 0:
         return False
     failed_at = _state.failed_at
     return failed_at is None or not _fresh(failed_at, clock.seconds(), RETRY_AFTER)
@@ -129,6 +150,8 @@ def _listen_connection(now: float):
         return _state.conn
     if _state.failed_at is not None and _fresh(_state.failed_at, now, RETRY_AFTER):
         return None
+    if connection.vendor == "sqlite":
+        return _log_reader(now)
     conn = None
     try:
         conn = connection.get_new_connection(connection.get_connection_params())
@@ -143,6 +166,64 @@ def _listen_connection(now: float):
     _state.conn, _state.fatal, _state.failed_at, _state.alive_at, _state.heartbeat = conn, False, None, now, None
     _clear()  # changes made while nobody listened are unknown
     return conn
+
+
+def _log_reader(now: float):
+    """SQLite: this process's read-only connection to the change log, made when missing. Lock held."""
+    conn = None
+    try:
+        # The same file (or shared in-memory test database) as Django's connection, read-only.
+        conn = sqlite3.connect(str(connection.settings_dict["NAME"]), uri=True, isolation_level=None,
+                               check_same_thread=False, timeout=1)
+        conn.execute("PRAGMA query_only = 1")
+        triggers = conn.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE ?", [f"%INSERT INTO {CHANGE_LOG} %"]
+        ).fetchone()[0]
+        if triggers < CHANGE_TRIGGERS:
+            raise sqlite3.OperationalError(f"{CHANGE_TRIGGERS - triggers} of the {CHANGE_LOG} triggers are missing")
+        seen = conn.execute(f"SELECT MAX(seq) FROM {CHANGE_LOG}").fetchone()[0]
+        if seen is None:
+            raise sqlite3.OperationalError(f"{CHANGE_LOG} is empty")
+    except sqlite3.Error:
+        logger.warning("client cache: cannot read %s; client lookups will query every time", CHANGE_LOG, exc_info=True)
+        _close(conn)
+        _state.failed_at = now
+        return None
+    _state.conn, _state.seen, _state.failed_at = conn, seen, None
+    _clear()  # changes made while nobody read the log are unknown
+    return conn
+
+
+def _log_drain(conn) -> bool:
+    """SQLite: apply the change log rows after the last one seen; False when the cache must not be used. Lock held."""
+    try:
+        rows = conn.execute(f"SELECT seq, client FROM {CHANGE_LOG} WHERE seq >= ? ORDER BY seq LIMIT ?",
+                            [_state.seen, CHANGE_BATCH + 1]).fetchall()
+        if not rows or rows[0][0] != _state.seen or len(rows) > CHANGE_BATCH:
+            # The row seen last was pruned (or the log was reset), or too much happened: start over.
+            latest = conn.execute(f"SELECT MAX(seq) FROM {CHANGE_LOG}").fetchone()[0]
+            if latest is None:
+                return False
+            _clear()
+            _state.seen = latest
+            return True
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return False  # this lookup queries; the log keeps what it could not read for the next
+        logger.warning("client cache: %s unreadable; cache cleared, reopening", CHANGE_LOG, exc_info=True)
+        _close(conn)
+        _state.conn = None
+        _clear()
+        return False
+    for seq, client in rows[1:]:
+        _state.generation += 1
+        if client == "*":
+            _clear()
+        else:
+            with contextlib.suppress(ValueError):  # a row written by hand: ignore what is not an id
+                _forget_uuid(str(uuid.UUID(client)))
+        _state.seen = seq
+    return True
 
 
 def _fatal_watcher(conn):
@@ -189,6 +270,8 @@ def _drain(now: float, bound: float) -> bool:
     conn = _listen_connection(now)
     if conn is None:
         return False
+    if connection.vendor == "sqlite":
+        return _log_drain(conn)
     try:
         payloads = [note.payload for note in conn.notifies(timeout=0)]
     except Exception:  # noqa: BLE001 - a broken listener: forget everything, reconnect
@@ -203,6 +286,8 @@ def _drain(now: float, bound: float) -> bool:
 
 def _heartbeat_due(now: float, bound: float) -> str | None:
     """The heartbeat payload to send now, if the listener has not proved itself alive lately. Lock held."""
+    if connection.vendor != "postgresql":
+        return None  # the SQLite log is read, not listened to: a failed read is an error at once
     if _state.heartbeat is not None or _fresh(_state.alive_at, now, bound):
         return None
     payload = f"{HEARTBEAT}{uuid.uuid4().hex}"
@@ -269,10 +354,13 @@ def sync(timeout: float = 2.0) -> bool:
     """Wait up to ``timeout`` seconds for the next change notification, then apply all that arrived.
 
     For tests and tools that must see a change committed elsewhere before their next lookup.
-    Lookups of this process wait while it waits.
+    Lookups of this process wait while it waits. On SQLite a committed change is in the log
+    already: the log is read at once.
     """
     with _lock:
         now = clock.seconds()
+        if connection.vendor == "sqlite":
+            return _drain(now, max_age())
         conn = _listen_connection(now)
         if conn is None:
             return False
@@ -316,4 +404,6 @@ def close() -> None:
 def listener_backend_pid() -> int | None:
     """The server process id of this worker's LISTEN connection (for operators and tests)."""
     with _lock:
-        return _state.conn.info.backend_pid if _state.conn is not None else None
+        if _state.conn is None or connection.vendor != "postgresql":
+            return None
+        return _state.conn.info.backend_pid
