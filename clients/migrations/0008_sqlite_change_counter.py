@@ -64,7 +64,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0006_secret_usage_and_not_before"),
+        ("clients", "0007_role_attributes"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
