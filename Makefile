@@ -8,7 +8,7 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 4
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup setup-test run dev test chromium node-deps bench soak docs migrate clean
+.PHONY: setup setup-test run dev test chromium node-deps wrk bench soak docs migrate clean
 
 # `make run` needs the runtime dependencies only; `make test` adds the test extras.
 $(STAMP): pyproject.toml
@@ -46,7 +46,11 @@ node-deps:
 test: setup-test chromium node-deps
 	scripts/test-all
 
-bench: setup-test
+wrk:
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk) >/dev/null; }
+
+bench: setup-test wrk
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py
 
