@@ -12,15 +12,19 @@ A confidential client's *status* is its current secret's:
 * ``active``: it expires later than that;
 * ``no-expiry``: it has no expiry (none, or 0 or less), or the client has no current secret.
 
-The *rotated secret is in use* when a rotated secret exists, has not expired, and was used since
-the rotation (its last use is at or after the current secret's creation time, the moment the
-rotation happened).
+The *rotated secret is in use* when a rotated secret exists, has not expired, was used since the
+rotation (its last use is at or after the current secret's creation time, the moment the
+rotation happened), and was last used within the quiet period (``ROTATED_SECRET_QUIET_PERIOD``
+seconds, a day by default; 0 drops this last condition). Otherwise it is safe to invalidate. The
+rule is written once, as ``rotated_secret_usage`` for rows in hand (the Credentials tab) and as
+``_rotated_in_use`` for queries (summary, filter, list); tests hold the two to the same answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -79,8 +83,44 @@ def _no_expiry() -> Q:
     return Q(expires__isnull=True) | Q(expires__lte=0)
 
 
+# What the rotated secret's last use says (``rotated_secret_usage``): only IN_USE is "in use".
+ROTATED_IN_USE = "in-use"
+ROTATED_UNUSED = "unused"  # not used since the rotation
+ROTATED_QUIET = "quiet"  # used since the rotation, but not within the quiet period
+ROTATED_EXPIRED = "expired"  # no longer accepted anyway
+
+
+def rotated_quiet_period() -> int:
+    """Seconds without a use after which a rotated secret is safe to invalidate; 0: no window."""
+    return settings.ROTATED_SECRET_QUIET_PERIOD
+
+
+def _recent_from(now: int) -> int | None:
+    """The earliest last use that still counts as recent at ``now``; None without a window."""
+    quiet = rotated_quiet_period()
+    return now - quiet if quiet else None
+
+
+def rotated_secret_usage(*, rotated_at: int | None, expires: int | None, last_used: int | None, now: int) -> str:
+    """Whether a rotated secret is in use, for rows already read: one of the ``ROTATED_*`` values.
+
+    ``rotated_at`` is the current secret's creation time (None without a current secret),
+    ``expires`` and ``last_used`` the rotated secret's. The same rule as ``_rotated_in_use``.
+    """
+    if expires is None or expires < now:  # also 0 or less: a rotated secret without expiry is void
+        return ROTATED_EXPIRED
+    if last_used is None or rotated_at is None or last_used < rotated_at:
+        return ROTATED_UNUSED
+    recent = _recent_from(now)
+    if recent is not None and last_used < recent:
+        return ROTATED_QUIET
+    return ROTATED_IN_USE
+
+
 def _rotated_in_use(now: int) -> Q:
-    return Q(rotated_expires__gte=now, rotated_last_used__gte=F("created"))
+    in_use = Q(rotated_expires__gte=now, rotated_last_used__gte=F("created"))
+    recent = _recent_from(now)
+    return in_use if recent is None else in_use & Q(rotated_last_used__gte=recent)
 
 
 def _status_filter(status: str, now: int) -> Q:
