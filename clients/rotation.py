@@ -203,9 +203,77 @@ class SecretsFilter:
     order: str = ORDER_EXPIRES
 
 
-def client_secrets_list(*, realm: Realm, now: int, filters: SecretsFilter | None = None) -> QuerySet:
+class SecretRows:
+    """The list's rows as consecutive parts (each an ordered ``values()`` queryset): sliced, counted
+    and iterated like one queryset, so ``Paginator``, the API's ``first``/``max`` and the CSV take it.
+
+    Sorted by expiry, the rows are two parts, dated (expiry > 0) then undated: each part's ORDER BY
+    is a plain column, so the database walks the (kind, expiration_time) index and stops at the
+    page, where one ORDER BY over a "dated first" expression sorted every row. A slice reads the
+    parts it overlaps (a count only when it starts past the end of a part), so the number of
+    queries never grows with the number of clients. ``count`` may be given (the summary knows it).
+    """
+
+    ordered = True  # for Paginator: each part is ordered
+
+    def __init__(self, parts: list[QuerySet], *, whole: QuerySet, count: int | None = None):
+        self.parts = parts
+        self.whole = whole  # every row in one query, in the same order: for reading them all
+        self._count = count
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = sum(part.count() for part in self.parts)
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[dict]:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("SecretRows take a slice without a step")
+        start, stop = key.start or 0, key.stop
+        rows: list[dict] = []
+        offset = 0  # rows in the parts before this one
+        for index, part in enumerate(self.parts):
+            low = max(start - offset, 0)
+            high = None if stop is None else stop - offset
+            if high is not None and high <= low:
+                break
+            got = list(part[low:high])
+            rows.extend(got)
+            if (high is not None and len(got) == high - low) or index == len(self.parts) - 1:
+                break  # the slice ends in this part, or nothing follows it
+            # This part ended inside the slice: its size is known, unless the slice began past it.
+            offset += part.count() if not got and low > 0 else low + len(got)
+        return rows
+
+    def __iter__(self):
+        return self.iterator()
+
+    def iterator(self, chunk_size: int = 2000):
+        return self.whole.iterator(chunk_size=chunk_size)
+
+
+def client_secrets_summary_count(summary: SecretsSummary, filters: SecretsFilter) -> int | None:
+    """How many rows ``filters`` keep, read off the summary when it has that number, else None."""
+    if filters.search or filters.expires_before is not None:
+        return None
+    chosen = (filters.status, filters.within_days, filters.rotated_in_use)
+    return {
+        (None, None, False): summary.total,
+        (EXPIRED, None, False): summary.expired,
+        (EXPIRING, None, False): summary.expiring_within_30_days,
+        (NO_EXPIRY, None, False): summary.no_expiry,
+        (ACTIVE, None, False): summary.total - summary.expired - summary.expiring_within_30_days - summary.no_expiry,
+        (None, SOON_DAYS, False): summary.expiring_within_7_days,
+        (None, None, True): summary.rotated_in_use,
+    }.get(chosen)
+
+
+def client_secrets_list(
+    *, realm: Realm, now: int, filters: SecretsFilter | None = None, count: int | None = None
+) -> SecretRows:
     """The realm's confidential clients with their secrets' times and use counts, as dicts
-    (``values()``), filtered and ordered in one query; slice it to paginate (``first``/``max``).
+    (``values()``), filtered and ordered; slice it to paginate (``first``/``max``): one query per
+    part the slice overlaps (``SecretRows``). ``count``: the number of rows when known already.
 
     Each row: ``pk``, ``client_id``, ``status``, ``expires``, ``rotated_expires``, ``last_used``,
     ``use_count``, ``rotated_last_used``, ``rotated_use_count`` (None when absent). Never a secret.
@@ -232,26 +300,29 @@ def client_secrets_list(*, realm: Realm, now: int, filters: SecretsFilter | None
     search = (filters.search or "").strip()
     if search:
         rows = rows.filter(client_id__icontains=search)
-    # Secrets without an expiry (none, or 0 or less) sort after every dated one, either way.
-    undated = Case(When(_has_expiry(), then=Value(0)), default=Value(1), output_field=IntegerField())
-    expiry = Case(When(_has_expiry(), then=F("expires")), default=Value(0), output_field=BigIntegerField())
+    rows = rows.values(*ROW_FIELDS)
     if filters.order == ORDER_CLIENT_ID:
-        ordering = [F("client_id").asc()]
-    elif filters.order == ORDER_EXPIRES_DESC:
-        ordering = [undated.asc(), expiry.desc(), F("client_id").asc()]
-    else:
-        ordering = [undated.asc(), expiry.asc(), F("client_id").asc()]
-    return rows.order_by(*ordering).values(
-        "pk",
-        "client_id",
-        "status",
-        "expires",
-        "rotated_expires",
-        "last_used",
-        "use_count",
-        "rotated_last_used",
-        "rotated_use_count",
-    )
+        by_client_id = rows.order_by("client_id")
+        return SecretRows([by_client_id], whole=by_client_id, count=count)
+    # Secrets without an expiry (none, or 0 or less) come after every dated one, either way.
+    descending = filters.order == ORDER_EXPIRES_DESC
+    expiry = F("expires").desc() if descending else F("expires").asc()
+    undated = Case(When(_has_expiry(), then=Value(0)), default=Value(1), output_field=IntegerField())
+    dated = Case(When(_has_expiry(), then=F("expires")), default=Value(0), output_field=BigIntegerField())
+    whole = rows.order_by(undated.asc(), dated.desc() if descending else dated.asc(), "client_id")
+    parts = []
+    dated_only = filters.status in (EXPIRED, EXPIRING, ACTIVE) or filters.within_days is not None
+    if filters.status != NO_EXPIRY:
+        parts.append(rows.filter(_has_expiry()).order_by(expiry, "client_id"))
+    if not dated_only and filters.expires_before is None:
+        parts.append(rows.filter(_no_expiry()).order_by("client_id"))
+    return SecretRows(parts, whole=whole, count=count)
+
+
+ROW_FIELDS = (
+    "pk", "client_id", "status", "expires", "rotated_expires", "last_used", "use_count", "rotated_last_used",
+    "rotated_use_count",
+)
 
 
 # --- upcoming expirations ----------------------------------------------------------------------

@@ -355,3 +355,18 @@ def test_quiet_period_setting_is_checked_at_start(value, accepted):
     else:
         assert result.returncode != 0
         assert "ROTATED_SECRET_QUIET_PERIOD must be a whole number of seconds, 0 or more" in result.stderr
+
+
+@pytest.mark.parametrize("order", rotation.ORDERS)
+def test_every_slice_matches_the_one_query_order(seeded, order, django_assert_max_num_queries):
+    """The list is read in parts (dated, then undated) so each walks an index; any slice gives the
+    rows the single full query gives, in a bounded number of queries."""
+    filters = rotation.SecretsFilter(order=order)
+    everything = [row["client_id"] for row in rotation.client_secrets_list(realm=seeded, now=T0, filters=filters)]
+    assert len(everything) == 13
+    for start in range(0, 15):
+        for stop in range(start, 16):
+            with django_assert_max_num_queries(3):
+                rows = rotation.client_secrets_list(realm=seeded, now=T0, filters=filters)[start:stop]
+            assert [row["client_id"] for row in rows] == everything[start:stop], (start, stop)
+    assert rotation.client_secrets_list(realm=seeded, now=T0, filters=filters).count() == 13
