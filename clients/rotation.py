@@ -223,7 +223,7 @@ class SecretRows:
 
     def count(self) -> int:
         if self._count is None:
-            self._count = sum(part.count() for part in self.parts)
+            self._count = self.whole.count()  # one COUNT for all the parts
         return self._count
 
     def __getitem__(self, key: slice) -> list[dict]:
