@@ -48,6 +48,7 @@ test: setup-test chromium node-deps
 bench: setup-test
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py
+	$(PY) bench/console.py
 
 docs: setup-test chromium node-deps
 	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py -q
