@@ -124,7 +124,7 @@ def secret_rotation(request, realm):
     except ValueError:
         per_page = PER_PAGE
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE
-    summary = rotation.client_secrets_summary(realm=realm, now=now)
+    summary, per_day = rotation.client_secrets_overview(realm=realm, now=now)  # one pass for both
     # The summary already counted most filters: the paginator asks no COUNT over every client then.
     rows = rotation.client_secrets_list(
         realm=realm, now=now, filters=filters, count=rotation.client_secrets_summary_count(summary, filters)
@@ -144,7 +144,7 @@ def secret_rotation(request, realm):
             ("No expiry", summary.no_expiry, rotation.NO_EXPIRY),
             ("Rotated secret in use", summary.rotated_in_use, "rotated-in-use"),
         ],
-        "chart": _chart(rotation.client_secrets_expiring_per_day(realm=realm, now=now)),
+        "chart": _chart(per_day),
         "filter_choices": [(key, label) for key, (label, _) in FILTERS.items()],
         "status": value,
         "search": filters.search,

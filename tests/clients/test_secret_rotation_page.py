@@ -370,3 +370,14 @@ def test_every_slice_matches_the_one_query_order(seeded, order, django_assert_ma
                 rows = rotation.client_secrets_list(realm=seeded, now=T0, filters=filters)[start:stop]
             assert [row["client_id"] for row in rows] == everything[start:stop], (start, stop)
     assert rotation.client_secrets_list(realm=seeded, now=T0, filters=filters).count() == 13
+
+
+@pytest.mark.parametrize("quiet", [86400, 30])
+def test_overview_is_the_summary_and_the_chart_in_one_query(seeded, settings, django_assert_num_queries, quiet):
+    settings.ROTATED_SECRET_QUIET_PERIOD = quiet
+    quiet_seed(RealmFactory(name="quiet"))  # another realm: not counted
+    with django_assert_num_queries(1):
+        summary, per_day = rotation.client_secrets_overview(realm=seeded, now=T0)
+    assert summary == rotation.client_secrets_summary(realm=seeded, now=T0)
+    assert per_day == rotation.client_secrets_expiring_per_day(realm=seeded, now=T0)
+    assert summary.rotated_in_use == (1 if quiet > 60 else 0)
