@@ -53,6 +53,7 @@ wrk:
 bench: setup-test wrk
 	$(VENV)/bin/pip install -q -e '.[test,bench]'
 	$(PY) bench/run.py
+	$(PY) bench/console.py
 
 # Two instances on one throwaway PostgreSQL database under token and admin load; not part of
 # `make test` (a 20 s version of it is: tests/soak/). Options: SOAK_ARGS="--duration 300".

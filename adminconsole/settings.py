@@ -233,6 +233,15 @@ CLIENT_AUTH_LOCKOUT_SECONDS = int(env("CLIENT_AUTH_LOCKOUT_SECONDS", "300"))
 # Keycloak's "SSO Session Max": no login session (password grant) is refreshed after this many
 # seconds, and none of its tokens outlives it (oidc.sessions).
 SSO_SESSION_MAX_LIFESPAN = int(env("SSO_SESSION_MAX_LIFESPAN", "36000"))
+# Secret rotation at a glance (clients.rotation): a rotated secret counts as still in use while it
+# was used since the rotation and within this many seconds; quieter than that, it is safe to
+# invalidate. 0 turns the window off (any use since the rotation counts, until it expires).
+try:
+    ROTATED_SECRET_QUIET_PERIOD = int(env("ROTATED_SECRET_QUIET_PERIOD", "86400"))
+except ValueError:
+    ROTATED_SECRET_QUIET_PERIOD = -1
+if ROTATED_SECRET_QUIET_PERIOD < 0:
+    raise ImproperlyConfigured("ROTATED_SECRET_QUIET_PERIOD must be a whole number of seconds, 0 or more")
 # client_secret_jwt assertions: how far ahead exp may lie, and how far iat may be in the future.
 CLIENT_ASSERTION_MAX_EXPIRATION = int(env("CLIENT_ASSERTION_MAX_EXPIRATION", "300"))
 CLIENT_ASSERTION_CLOCK_SKEW = int(env("CLIENT_ASSERTION_CLOCK_SKEW", "10"))

@@ -1,7 +1,7 @@
 """Secret rotation at a glance: reads over every confidential client's secrets in a realm.
 
-Selectors only (no side effects). Each answer is one aggregate or joined query, whatever the
-number of clients: the current and the rotated secret rows are joined to their client
+Selectors only (no side effects). Each answer is one aggregate or joined query (the list: one per
+part a page overlaps), whatever the number of clients: the current and the rotated secret rows are joined to their client
 (``FilteredRelation``), never fetched per row. Times are whole epoch seconds (``realms.clock``).
 
 A confidential client's *status* is its current secret's:
@@ -12,15 +12,19 @@ A confidential client's *status* is its current secret's:
 * ``active``: it expires later than that;
 * ``no-expiry``: it has no expiry (none, or 0 or less), or the client has no current secret.
 
-The *rotated secret is in use* when a rotated secret exists, has not expired, and was used since
-the rotation (its last use is at or after the current secret's creation time, the moment the
-rotation happened).
+The *rotated secret is in use* when a rotated secret exists, has not expired, was used since the
+rotation (its last use is at or after the current secret's creation time, the moment the
+rotation happened), and was last used within the quiet period (``ROTATED_SECRET_QUIET_PERIOD``
+seconds, a day by default; 0 drops this last condition). Otherwise it is safe to invalidate. The
+rule is written once, as ``rotated_secret_usage`` for rows in hand (the Credentials tab) and as
+``_rotated_in_use`` for queries (summary, filter, list); tests hold the two to the same answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -79,8 +83,44 @@ def _no_expiry() -> Q:
     return Q(expires__isnull=True) | Q(expires__lte=0)
 
 
+# What the rotated secret's last use says (``rotated_secret_usage``): only IN_USE is "in use".
+ROTATED_IN_USE = "in-use"
+ROTATED_UNUSED = "unused"  # not used since the rotation
+ROTATED_QUIET = "quiet"  # used since the rotation, but not within the quiet period
+ROTATED_EXPIRED = "expired"  # no longer accepted anyway
+
+
+def rotated_quiet_period() -> int:
+    """Seconds without a use after which a rotated secret is safe to invalidate; 0: no window."""
+    return settings.ROTATED_SECRET_QUIET_PERIOD
+
+
+def _recent_from(now: int) -> int | None:
+    """The earliest last use that still counts as recent at ``now``; None without a window."""
+    quiet = rotated_quiet_period()
+    return now - quiet if quiet else None
+
+
+def rotated_secret_usage(*, rotated_at: int | None, expires: int | None, last_used: int | None, now: int) -> str:
+    """Whether a rotated secret is in use, for rows already read: one of the ``ROTATED_*`` values.
+
+    ``rotated_at`` is the current secret's creation time (None without a current secret),
+    ``expires`` and ``last_used`` the rotated secret's. The same rule as ``_rotated_in_use``.
+    """
+    if expires is None or expires < now:  # also 0 or less: a rotated secret without expiry is void
+        return ROTATED_EXPIRED
+    if last_used is None or rotated_at is None or last_used < rotated_at:
+        return ROTATED_UNUSED
+    recent = _recent_from(now)
+    if recent is not None and last_used < recent:
+        return ROTATED_QUIET
+    return ROTATED_IN_USE
+
+
 def _rotated_in_use(now: int) -> Q:
-    return Q(rotated_expires__gte=now, rotated_last_used__gte=F("created"))
+    in_use = Q(rotated_expires__gte=now, rotated_last_used__gte=F("created"))
+    recent = _recent_from(now)
+    return in_use if recent is None else in_use & Q(rotated_last_used__gte=recent)
 
 
 def _status_filter(status: str, now: int) -> Q:
@@ -146,6 +186,58 @@ def client_secrets_summary(*, realm: Realm, now: int) -> SecretsSummary:
     )
 
 
+def client_secrets_overview(
+    *, realm: Realm, now: int, days: int = CHART_DAYS
+) -> tuple[SecretsSummary, list[tuple[int, int]]]:
+    """The summary and the upcoming expirations per day together, from one pass over the joined
+    rows: they are grouped by (expiry category, UTC day when within the chart), a hundred groups
+    at most, and both answers are added up from the groups. The page asks this instead of the two
+    queries of ``client_secrets_summary`` and ``client_secrets_expiring_per_day``."""
+    first_day = now - now % DAY
+    end = first_day + days * DAY
+    # The categories partition the clients; the 7-day one is counted in the 30-day one too.
+    expired, soon, month, none, later = 1, 2, 3, 4, 5
+    grouped = (
+        _confidential_with_secrets(realm)
+        .annotate(
+            category=Case(
+                When(_expired(now), then=Value(expired)),
+                When(_expiring_within(now, SOON_DAYS), then=Value(soon)),
+                When(_expiring_within(now, EXPIRING_DAYS), then=Value(month)),
+                When(_no_expiry(), then=Value(none)),
+                default=Value(later),
+                output_field=IntegerField(),
+            ),
+            # Integer division of two integers: the day number on SQLite and PostgreSQL alike.
+            day=Case(
+                When(Q(expires__gte=now, expires__lt=end), then=Cast(F("expires") / DAY, BigIntegerField())),
+                default=Value(None),
+                output_field=BigIntegerField(),
+            ),
+        )
+        .values("category", "day")
+        .annotate(n=Count("pk"), in_use=Count("pk", filter=_rotated_in_use(now)))
+        .order_by()
+    )
+    by_category = dict.fromkeys((expired, soon, month, none, later), 0)
+    per_day: dict[int, int] = {}
+    in_use = 0
+    for row in grouped:
+        by_category[row["category"]] += row["n"]
+        in_use += row["in_use"]
+        if row["day"] is not None:
+            per_day[row["day"] * DAY] = per_day.get(row["day"] * DAY, 0) + row["n"]
+    summary = SecretsSummary(
+        total=sum(by_category.values()),
+        expired=by_category[expired],
+        expiring_within_7_days=by_category[soon],
+        expiring_within_30_days=by_category[soon] + by_category[month],
+        no_expiry=by_category[none],
+        rotated_in_use=in_use,
+    )
+    return summary, [(first_day + i * DAY, per_day.get(first_day + i * DAY, 0)) for i in range(days)]
+
+
 # --- the list ----------------------------------------------------------------------------------
 
 
@@ -163,9 +255,77 @@ class SecretsFilter:
     order: str = ORDER_EXPIRES
 
 
-def client_secrets_list(*, realm: Realm, now: int, filters: SecretsFilter | None = None) -> QuerySet:
+class SecretRows:
+    """The list's rows as consecutive parts (each an ordered ``values()`` queryset): sliced, counted
+    and iterated like one queryset, so ``Paginator``, the API's ``first``/``max`` and the CSV take it.
+
+    Sorted by expiry, the rows are two parts, dated (expiry > 0) then undated: each part's ORDER BY
+    is a plain column, so the database walks the (kind, expiration_time) index and stops at the
+    page, where one ORDER BY over a "dated first" expression sorted every row. A slice reads the
+    parts it overlaps (a count only when it starts past the end of a part), so the number of
+    queries never grows with the number of clients. ``count`` may be given (the summary knows it).
+    """
+
+    ordered = True  # for Paginator: each part is ordered
+
+    def __init__(self, parts: list[QuerySet], *, whole: QuerySet, count: int | None = None):
+        self.parts = parts
+        self.whole = whole  # every row in one query, in the same order: for reading them all
+        self._count = count
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.whole.count()  # one COUNT for all the parts
+        return self._count
+
+    def __getitem__(self, key: slice) -> list[dict]:
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("SecretRows take a slice without a step")
+        start, stop = key.start or 0, key.stop
+        rows: list[dict] = []
+        offset = 0  # rows in the parts before this one
+        for index, part in enumerate(self.parts):
+            low = max(start - offset, 0)
+            high = None if stop is None else stop - offset
+            if high is not None and high <= low:
+                break
+            got = list(part[low:high])
+            rows.extend(got)
+            if (high is not None and len(got) == high - low) or index == len(self.parts) - 1:
+                break  # the slice ends in this part, or nothing follows it
+            # This part ended inside the slice: its size is known, unless the slice began past it.
+            offset += part.count() if not got and low > 0 else low + len(got)
+        return rows
+
+    def __iter__(self):
+        return self.iterator()
+
+    def iterator(self, chunk_size: int = 2000):
+        return self.whole.iterator(chunk_size=chunk_size)
+
+
+def client_secrets_summary_count(summary: SecretsSummary, filters: SecretsFilter) -> int | None:
+    """How many rows ``filters`` keep, read off the summary when it has that number, else None."""
+    if filters.search or filters.expires_before is not None:
+        return None
+    chosen = (filters.status, filters.within_days, filters.rotated_in_use)
+    return {
+        (None, None, False): summary.total,
+        (EXPIRED, None, False): summary.expired,
+        (EXPIRING, None, False): summary.expiring_within_30_days,
+        (NO_EXPIRY, None, False): summary.no_expiry,
+        (ACTIVE, None, False): summary.total - summary.expired - summary.expiring_within_30_days - summary.no_expiry,
+        (None, SOON_DAYS, False): summary.expiring_within_7_days,
+        (None, None, True): summary.rotated_in_use,
+    }.get(chosen)
+
+
+def client_secrets_list(
+    *, realm: Realm, now: int, filters: SecretsFilter | None = None, count: int | None = None
+) -> SecretRows:
     """The realm's confidential clients with their secrets' times and use counts, as dicts
-    (``values()``), filtered and ordered in one query; slice it to paginate (``first``/``max``).
+    (``values()``), filtered and ordered; slice it to paginate (``first``/``max``): one query per
+    part the slice overlaps (``SecretRows``). ``count``: the number of rows when known already.
 
     Each row: ``pk``, ``client_id``, ``status``, ``expires``, ``rotated_expires``, ``last_used``,
     ``use_count``, ``rotated_last_used``, ``rotated_use_count`` (None when absent). Never a secret.
@@ -192,26 +352,29 @@ def client_secrets_list(*, realm: Realm, now: int, filters: SecretsFilter | None
     search = (filters.search or "").strip()
     if search:
         rows = rows.filter(client_id__icontains=search)
-    # Secrets without an expiry (none, or 0 or less) sort after every dated one, either way.
-    undated = Case(When(_has_expiry(), then=Value(0)), default=Value(1), output_field=IntegerField())
-    expiry = Case(When(_has_expiry(), then=F("expires")), default=Value(0), output_field=BigIntegerField())
+    rows = rows.values(*ROW_FIELDS)
     if filters.order == ORDER_CLIENT_ID:
-        ordering = [F("client_id").asc()]
-    elif filters.order == ORDER_EXPIRES_DESC:
-        ordering = [undated.asc(), expiry.desc(), F("client_id").asc()]
-    else:
-        ordering = [undated.asc(), expiry.asc(), F("client_id").asc()]
-    return rows.order_by(*ordering).values(
-        "pk",
-        "client_id",
-        "status",
-        "expires",
-        "rotated_expires",
-        "last_used",
-        "use_count",
-        "rotated_last_used",
-        "rotated_use_count",
-    )
+        by_client_id = rows.order_by("client_id")
+        return SecretRows([by_client_id], whole=by_client_id, count=count)
+    # Secrets without an expiry (none, or 0 or less) come after every dated one, either way.
+    descending = filters.order == ORDER_EXPIRES_DESC
+    expiry = F("expires").desc() if descending else F("expires").asc()
+    undated = Case(When(_has_expiry(), then=Value(0)), default=Value(1), output_field=IntegerField())
+    dated = Case(When(_has_expiry(), then=F("expires")), default=Value(0), output_field=BigIntegerField())
+    whole = rows.order_by(undated.asc(), dated.desc() if descending else dated.asc(), "client_id")
+    parts = []
+    dated_only = filters.status in (EXPIRED, EXPIRING, ACTIVE) or filters.within_days is not None
+    if filters.status != NO_EXPIRY:
+        parts.append(rows.filter(_has_expiry()).order_by(expiry, "client_id"))
+    if not dated_only and filters.expires_before is None:
+        parts.append(rows.filter(_no_expiry()).order_by("client_id"))
+    return SecretRows(parts, whole=whole, count=count)
+
+
+ROW_FIELDS = (
+    "pk", "client_id", "status", "expires", "rotated_expires", "last_used", "use_count", "rotated_last_used",
+    "rotated_use_count",
+)
 
 
 # --- upcoming expirations ----------------------------------------------------------------------

@@ -124,12 +124,15 @@ def secret_rotation(request, realm):
     except ValueError:
         per_page = PER_PAGE
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE
-    paginator = Paginator(rotation.client_secrets_list(realm=realm, now=now, filters=filters), per_page)
-    page = paginator.get_page(request.GET.get("page"))
+    summary, per_day = rotation.client_secrets_overview(realm=realm, now=now)  # one pass for both
+    # The summary already counted most filters: the paginator asks no COUNT over every client then.
+    rows = rotation.client_secrets_list(
+        realm=realm, now=now, filters=filters, count=rotation.client_secrets_summary_count(summary, filters)
+    )
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
     page.object_list = [Row.of(row) for row in page.object_list]
     list_url = reverse("secret-rotation", kwargs={"realm": realm.name})
     kept = {k: v for k, v in (("status", value), ("search", filters.search), ("order", filters.order)) if v}
-    summary = rotation.client_secrets_summary(realm=realm, now=now)
     context = {
         "realm": realm,
         "nav": "secret-rotation",
@@ -141,7 +144,7 @@ def secret_rotation(request, realm):
             ("No expiry", summary.no_expiry, rotation.NO_EXPIRY),
             ("Rotated secret in use", summary.rotated_in_use, "rotated-in-use"),
         ],
-        "chart": _chart(rotation.client_secrets_expiring_per_day(realm=realm, now=now)),
+        "chart": _chart(per_day),
         "filter_choices": [(key, label) for key, (label, _) in FILTERS.items()],
         "status": value,
         "search": filters.search,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.timesince import timesince
 
-from clients import crypto
+from clients import crypto, rotation
 from clients import secrets as secret_store
 from clients.models import SECRET_AUTHENTICATORS, Client, ClientRole, ClientSecret, ServiceAccount
 from realms import clock, permissions
@@ -180,9 +180,15 @@ class CredentialsView:
     uses_secret: bool
     current: SecretView | None
     rotated: SecretView | None
-    # Whether the rotated secret went unused since the rotation (the current secret's creation):
-    # then no application still depends on it. None without a rotated secret.
-    rotated_safe_to_invalidate: bool | None = None
+    # What the rotated secret's last use says (``clients.rotation.rotated_secret_usage``: in use,
+    # unused since the rotation, quiet for the quiet period, or expired). None without one.
+    rotated_usage: str | None = None
+    quiet_period: int = 0  # ROTATED_SECRET_QUIET_PERIOD, for the wording
+
+    @property
+    def rotated_safe_to_invalidate(self) -> bool | None:
+        """Whether no application still depends on the rotated secret; None without one."""
+        return None if self.rotated_usage is None else self.rotated_usage != rotation.ROTATED_IN_USE
 
 
 def secret_used_ago(*, last_used_time: int | None, now: int) -> str | None:
@@ -193,11 +199,6 @@ def secret_used_ago(*, last_used_time: int | None, now: int) -> str | None:
         return "less than a minute ago"
     words = timesince(dt.datetime.fromtimestamp(last_used_time, tz=dt.UTC), dt.datetime.fromtimestamp(now, tz=dt.UTC), depth=1)
     return words.replace("\xa0", " ") + " ago"
-
-
-def secret_unused_since(*, secret: ClientSecret, since: int) -> bool:
-    """Whether ``secret`` was not used at or after ``since`` (never used counts as unused)."""
-    return secret.last_used_time is None or secret.last_used_time < since
 
 
 def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> CredentialsView:
@@ -227,8 +228,14 @@ def client_credentials(*, client: Client, actor: Actor | None, reveal: bool) -> 
         uses_secret=client.has_secret_type and client.client_authenticator_type in SECRET_AUTHENTICATORS,
         current=view(current),
         rotated=view(rotated),
-        rotated_safe_to_invalidate=(
+        rotated_usage=(
             None if rotated is None
-            else secret_unused_since(secret=rotated, since=current.created_time if current else rotated.created_time)
+            else rotation.rotated_secret_usage(
+                rotated_at=current.created_time if current else None,
+                expires=rotated.expiration_time,
+                last_used=rotated.last_used_time,
+                now=now,
+            )
         ),
+        quiet_period=rotation.rotated_quiet_period(),
     )

@@ -299,7 +299,8 @@ def client_secrets_list(
     summary="Count confidential clients by secret expiry",
     description="`expired`: the current secret's expiry has passed; `expiringWithin7Days` / "
     "`expiringWithin30Days`: it expires from now to that many days ahead; `noExpiry`: it has none; "
-    "`rotatedInUse`: the rotated secret has not expired and was used since the rotation.",
+    "`rotatedInUse`: the rotated secret has not expired and was used since the rotation, last within "
+    "the quiet period (`ROTATED_SECRET_QUIET_PERIOD`, a day by default).",
     tags=["Secret rotation"],
 )
 def client_secrets_summary(request, realm: str):

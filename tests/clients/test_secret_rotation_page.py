@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import time_machine
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -284,3 +288,96 @@ def test_query_count_does_not_grow_with_clients(realm, admin_client, at_t0, djan
     add(5, 50)
     with django_assert_num_queries(len(five.captured_queries)):
         assert fetch() == 50
+
+
+# --- the quiet period: one rule for the summary, the filter, the list and the Credentials tab ------
+
+
+def quiet_seed(realm) -> None:
+    """Rotated at T0 - 3 days, the old secret valid until T0 + 4 days, last used at various ages."""
+    rotated_at = T0 - 3 * DAY
+    for name, last_used in (("used-now", T0), ("used-1h", T0 - 3600), ("used-1d", T0 - DAY),
+                            ("used-2d", T0 - 2 * DAY), ("used-before", rotated_at - 1), ("never", None)):
+        client_secrets_make(realm, name, created=rotated_at, expires=T0 + 90 * DAY,
+                            rotated_expires=T0 + 4 * DAY, rotated_last_used=last_used, rotated_use_count=1)
+
+
+@pytest.mark.parametrize(
+    ("quiet", "in_use"),
+    [
+        (86400, ["used-1d", "used-1h", "used-now"]),  # the default: a use exactly a day ago still counts
+        (3600, ["used-1h", "used-now"]),
+        (60, ["used-now"]),
+        (0, ["used-1d", "used-1h", "used-2d", "used-now"]),  # no window: any use since the rotation
+    ],
+)
+def test_quiet_period_decides_in_use_everywhere(realm, settings, admin_client, at_t0, quiet, in_use, django_assert_num_queries):
+    settings.ROTATED_SECRET_QUIET_PERIOD = quiet
+    quiet_seed(realm)
+    with django_assert_num_queries(1):
+        assert rotation.client_secrets_summary(realm=realm, now=T0).rotated_in_use == len(in_use)
+    filtered = rotation.client_secrets_list(realm=realm, now=T0, filters=rotation.SecretsFilter(rotated_in_use=True))
+    assert sorted(row["client_id"] for row in filtered) == in_use
+    # The rule on rows in hand (the Credentials tab's) gives the same answer for every client.
+    for row in rotation.client_secrets_list(realm=realm, now=T0):
+        usage = rotation.rotated_secret_usage(
+            rotated_at=T0 - 3 * DAY, expires=row["rotated_expires"], last_used=row["rotated_last_used"], now=T0)
+        assert (usage == rotation.ROTATED_IN_USE) == (row["client_id"] in in_use), row["client_id"]
+    # The page's summary link and table agree.
+    response = admin_client.get(page_url(realm, max=100))
+    assert summary_counts(response)["rotated-in-use"] == len(in_use)
+    assert sorted(shown_clients(admin_client.get(page_url(realm, status="rotated-in-use", max=100)))) == in_use
+
+
+def test_rotated_secret_in_use_ends_when_it_goes_quiet(seeded, admin_client):
+    """The seeded "rotated-used" was last used a minute before T0, its rotated secret expires an
+    hour after T0: with a quiet period of 30 minutes it is in use at T0, safe 30 minutes later."""
+    with override_settings(ROTATED_SECRET_QUIET_PERIOD=1800):
+        with time_machine.travel(T0, tick=False):
+            assert summary_counts(admin_client.get(page_url(seeded)))["rotated-in-use"] == 1
+        with time_machine.travel(T0 + 1800 - 60, tick=False):
+            assert summary_counts(admin_client.get(page_url(seeded)))["rotated-in-use"] == 1
+        with time_machine.travel(T0 + 1800 - 59, tick=False):
+            response = admin_client.get(page_url(seeded))
+            assert summary_counts(response)["rotated-in-use"] == 0
+            assert shown_clients(admin_client.get(page_url(seeded, status="rotated-in-use"))) == []
+
+
+@pytest.mark.parametrize(("value", "accepted"), [("86400", True), ("0", True), ("-1", False), ("a day", False)])
+def test_quiet_period_setting_is_checked_at_start(value, accepted):
+    env = {**os.environ, "ROTATED_SECRET_QUIET_PERIOD": value, "DJANGO_SETTINGS_MODULE": "adminconsole.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.ROTATED_SECRET_QUIET_PERIOD)"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )
+    if accepted:
+        assert (result.returncode, result.stdout.strip()) == (0, value)
+    else:
+        assert result.returncode != 0
+        assert "ROTATED_SECRET_QUIET_PERIOD must be a whole number of seconds, 0 or more" in result.stderr
+
+
+@pytest.mark.parametrize("order", rotation.ORDERS)
+def test_every_slice_matches_the_one_query_order(seeded, order, django_assert_max_num_queries):
+    """The list is read in parts (dated, then undated) so each walks an index; any slice gives the
+    rows the single full query gives, in a bounded number of queries."""
+    filters = rotation.SecretsFilter(order=order)
+    everything = [row["client_id"] for row in rotation.client_secrets_list(realm=seeded, now=T0, filters=filters)]
+    assert len(everything) == 13
+    for start in range(0, 15):
+        for stop in range(start, 16):
+            with django_assert_max_num_queries(3):
+                rows = rotation.client_secrets_list(realm=seeded, now=T0, filters=filters)[start:stop]
+            assert [row["client_id"] for row in rows] == everything[start:stop], (start, stop)
+    assert rotation.client_secrets_list(realm=seeded, now=T0, filters=filters).count() == 13
+
+
+@pytest.mark.parametrize("quiet", [86400, 30])
+def test_overview_is_the_summary_and_the_chart_in_one_query(seeded, settings, django_assert_num_queries, quiet):
+    settings.ROTATED_SECRET_QUIET_PERIOD = quiet
+    quiet_seed(RealmFactory(name="quiet"))  # another realm: not counted
+    with django_assert_num_queries(1):
+        summary, per_day = rotation.client_secrets_overview(realm=seeded, now=T0)
+    assert summary == rotation.client_secrets_summary(realm=seeded, now=T0)
+    assert per_day == rotation.client_secrets_expiring_per_day(realm=seeded, now=T0)
+    assert summary.rotated_in_use == (1 if quiet > 60 else 0)

@@ -213,3 +213,56 @@ def test_a_use_before_the_rotation_leaves_the_rotated_secret_safe(admin_client, 
         html = credentials(admin_client, realm, app)
     assert "Not used since the rotation — safe to invalidate" in rotated_part(html)
     assert "4 authentications" in rotated_part(html)
+
+
+# --- the quiet period: "in use" ends when the rotated secret goes quiet --------------------------
+
+
+def test_rotated_secret_goes_safe_after_the_quiet_period(admin_client, realm, rotated, settings):
+    settings.ROTATED_SECRET_QUIET_PERIOD = 3600
+    with time_machine.travel(T0 + 20, tick=False):
+        use(realm, SECRET, ip="192.0.2.7")
+    with time_machine.travel(T0 + 3620, tick=False):  # exactly the quiet period after the last use
+        assert "Last used 1 hour ago from 192.0.2.7 — applications still use it" in rotated_part(
+            credentials(admin_client, realm, rotated))
+    with time_machine.travel(T0 + 3621, tick=False):
+        part = rotated_part(credentials(admin_client, realm, rotated))
+    assert "Not used in the last 1 hour: last used 1 hour ago from 192.0.2.7 — safe to invalidate" in part
+    assert 'data-rotated-secret-usage="quiet"' in part
+    assert "applications still use it" not in part
+
+
+def rotate_for(client, *, now: int, days: int) -> None:
+    """A Re-generate whose rotated secret stays valid for ``days`` days."""
+    store.secret_set_current(client, now=now)
+    store.secret_store_rotated(client, SECRET, now=now, expiration_time=now + days * 86400)
+
+
+def test_default_quiet_period_is_a_day(admin_client, realm, app):
+    rotate_for(app, now=T0, days=7)
+    with time_machine.travel(T0 + 20, tick=False):
+        use(realm, SECRET, ip="192.0.2.7")
+    with time_machine.travel(T0 + 20 + 86400, tick=False):
+        assert "applications still use it" in rotated_part(credentials(admin_client, realm, app))
+    with time_machine.travel(T0 + 20 + 2 * 86400 - 60, tick=False):
+        part = rotated_part(credentials(admin_client, realm, app))
+    assert "Not used in the last 1 day: last used 1 day ago from 192.0.2.7 — safe to invalidate" in part
+
+
+def test_quiet_period_zero_counts_any_use_since_the_rotation(admin_client, realm, app, settings):
+    settings.ROTATED_SECRET_QUIET_PERIOD = 0
+    rotate_for(app, now=T0, days=30)
+    with time_machine.travel(T0 + 20, tick=False):
+        use(realm, SECRET, ip="192.0.2.7")
+    with time_machine.travel(T0 + 10 * 86400, tick=False):
+        assert "Last used 1 week ago from 192.0.2.7 — applications still use it" in rotated_part(
+            credentials(admin_client, realm, app))
+
+
+def test_an_expired_rotated_secret_is_safe_to_invalidate(admin_client, realm, rotated):
+    with time_machine.travel(T0 + 20, tick=False):
+        use(realm, SECRET, ip="192.0.2.7")
+    with time_machine.travel(T0 + 86401, tick=False):  # the rotated secret expired at T0 + 86400
+        part = rotated_part(credentials(admin_client, realm, rotated))
+    assert "Expired, no longer accepted — safe to invalidate" in part
+    assert "applications still use it" not in part
