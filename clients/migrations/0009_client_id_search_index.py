@@ -35,6 +35,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("clients", "0006_secret_usage_and_not_before")]
+    dependencies = [("clients", "0008_sqlite_change_counter")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
