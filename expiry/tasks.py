@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from expiry import services
 from expiry.models import SweepSchedule
 from realms import clock
+from realms.services import login_events_expire
 
 READY = "READY"
 FINISHED = ("SUCCESSFUL", "FAILED")
@@ -74,7 +75,10 @@ def sweep_claim(task_id: str) -> bool:
 
 @task(queue_name="default", takes_context=True)
 def expiry_sweep(context) -> dict:
-    """Warn before client secrets expire, rotate them automatically, email each realm."""
+    """Warn before client secrets expire, rotate them automatically, email each realm; then
+    delete the login events older than each realm's ``eventsExpiration``."""
     if not sweep_claim(str(context.task_result.id)):
         return {"skipped": True}
-    return services.sweep_run().as_dict()
+    result = services.sweep_run().as_dict()
+    result["login_events_expired"] = login_events_expire()
+    return result

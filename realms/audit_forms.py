@@ -57,3 +57,27 @@ class UserEventSearchForm(EventSearchForm):
     client = forms.CharField(label="Client", required=False, max_length=255)
 
     field_order = ["types", "client", "date_from", "date_to", "max", "first"]
+
+
+class EventSettingsForm(ConsoleForm):
+    """The Event settings tab: Keycloak's RealmEventsConfigRepresentation, the switches a person
+    changes (the lists stay as the Admin API set them)."""
+
+    events_enabled = forms.BooleanField(
+        label="Save user events", required=False,
+        help_text="Record client authentications (CLIENT_LOGIN, CLIENT_LOGIN_ERROR) on the User events tab.",
+    )
+    events_expiration = forms.IntegerField(
+        label="Expiration (seconds)", required=False, min_value=0, max_value=2**40,
+        help_text="The worker deletes user events older than this. Empty or 0: keep them.",
+    )
+    admin_events_enabled = forms.BooleanField(
+        label="Save admin events", required=False, help_text="Record every change on the Admin events tab."
+    )
+    admin_events_details_enabled = forms.BooleanField(
+        label="Include representation", required=False,
+        help_text="Keep what each change sent, with every secret masked.",
+    )
+
+    def clean_events_expiration(self):
+        return self.cleaned_data.get("events_expiration") or 0

@@ -6,12 +6,15 @@ import datetime as dt
 import json
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import refused_status, render_page
-from realms import permissions, selectors
-from realms.audit_forms import AdminEventSearchForm, UserEventSearchForm
+from realms import permissions, selectors, services
+from realms.actor import Actor
+from realms.audit_forms import AdminEventSearchForm, EventSettingsForm, UserEventSearchForm
 from realms.events import mask_secrets
 
 TEMPLATE = "realms/events.html"
@@ -35,6 +38,7 @@ def _tabs(realm) -> list[dict]:
     return [
         {"key": "admin", "label": "Admin events", "url": reverse("events", kwargs={"realm": realm.name})},
         {"key": "user", "label": "User events", "url": reverse("events-user", kwargs={"realm": realm.name})},
+        {"key": "settings", "label": "Event settings", "url": reverse("events-settings", kwargs={"realm": realm.name})},
     ]
 
 
@@ -135,3 +139,34 @@ def user_events(request, realm):
         "pages": pages,
     }
     return render_page(request, TEMPLATE, context, partial="events", status=200 if data is not None else refused_status(request))
+
+
+SETTINGS_TEMPLATE = "realms/event_settings.html"
+SETTINGS_FIELDS = ("events_enabled", "events_expiration", "admin_events_enabled", "admin_events_details_enabled")
+
+
+@realm_view(permissions.VIEW_REALM, write_role=permissions.MANAGE_REALM)
+def event_settings(request, realm):
+    """What is recorded and how long user events are kept (the Admin API's ``events/config``)."""
+    initial = {field: getattr(realm, field) for field in SETTINGS_FIELDS}
+    form = EventSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            realm = services.realm_events_config_update(realm=realm, actor=Actor.from_request(request), **form.cleaned_data)
+            messages.success(request, "Event settings saved")
+            if not request.htmx:
+                return redirect("events-settings", realm=realm.name)
+            form = EventSettingsForm(initial={field: getattr(realm, field) for field in SETTINGS_FIELDS})
+        else:
+            messages.error(request, "Event settings could not be saved: please correct the errors below")
+            status = refused_status(request)
+    context = {
+        "realm": realm,
+        "nav": "events",
+        "tabs": _tabs(realm),
+        "active_tab": "settings",
+        "form": form,
+        "can_manage": permissions.has(request.user, permissions.MANAGE_REALM),
+    }
+    return render_page(request, SETTINGS_TEMPLATE, context, partial="event-settings", status=status)

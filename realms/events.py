@@ -68,7 +68,19 @@ def admin_event_record(
     resource_path: str,
     actor: Actor | None,
     representation: Any = None,
-) -> AdminEvent:
+    always: bool = False,
+) -> AdminEvent | None:
+    """Record one admin event, as the realm's event settings say (``None`` when they say not to).
+
+    ``adminEventsEnabled`` false records nothing; ``adminEventsDetailsEnabled`` false records the
+    event without its representation. ``always`` is for changes to the event settings and the
+    clearing of events: they are recorded whatever the settings say, so the trail shows who
+    turned it off or emptied it.
+    """
+    if not (always or realm.admin_events_enabled):
+        return None
+    if not realm.admin_events_details_enabled:
+        representation = None
     actor = actor or Actor()
     return AdminEvent.objects.create(
         time=int(time.time() * 1000),
@@ -95,7 +107,7 @@ def login_event_record(
     secret_used: str | None = None,
     error: str | None = None,
     details: dict | None = None,
-) -> LoginEvent:
+) -> LoginEvent | None:
     """Record one client authentication at the token or introspection endpoint.
 
     ``client_id`` is the id the caller presented (it may name no client). ``secret_used`` is
@@ -106,13 +118,21 @@ def login_event_record(
     """
     if secret_used not in (None, "", "current", "rotated"):
         raise ValueError(f"secret_used must be 'current' or 'rotated', not {secret_used!r}")
+    event_type = LoginEvent.CLIENT_LOGIN if success else LoginEvent.CLIENT_LOGIN_ERROR
+    if not login_event_wanted(realm, event_type):
+        return None
     return LoginEvent.objects.create(
         time=int(time.time() * 1000),
         realm=realm,
-        type=LoginEvent.CLIENT_LOGIN if success else LoginEvent.CLIENT_LOGIN_ERROR,
+        type=event_type,
         client_id=(client_id or "").replace("\x00", "")[:255],
         secret_used=secret_used or "",
         error=(error or "").replace("\x00", "")[:255],
         ip_address=(ip_address or "")[:64],
         details=mask_secrets(details or {}),
     )
+
+
+def login_event_wanted(realm: Realm, event_type: str) -> bool:
+    """Keycloak's ``eventsEnabled`` and ``enabledEventTypes`` (an empty list: every type)."""
+    return realm.events_enabled and (not realm.enabled_event_types or event_type in realm.enabled_event_types)

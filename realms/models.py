@@ -18,6 +18,11 @@ def realm_name_not_dot_segment(name: str) -> None:
 REALM_NAME_VALIDATORS = [REALM_NAME_VALIDATOR, realm_name_not_dot_segment]
 
 
+def default_events_listeners() -> list[str]:
+    """Keycloak's default: the server log. We record events in the database whatever the list says."""
+    return ["jboss-logging"]
+
+
 class Realm(models.Model):
     """A Keycloak realm: the namespace of clients, client policies and signing keys."""
 
@@ -26,10 +31,28 @@ class Realm(models.Model):
     enabled = models.BooleanField(default=True)
     access_token_lifespan = models.PositiveIntegerField(default=300)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Keycloak's realm ``id`` when one was given on create (an import keeps it); "" answers the name.
+    keycloak_id = models.CharField(max_length=255, blank=True, default="")
+    # Every RealmRepresentation field this product does not act on, as it was sent (secrets
+    # masked), so that a realm exported with GET and imported again loses nothing.
+    extras = models.JSONField(default=dict, blank=True)
+    # Keycloak's RealmEventsConfigRepresentation. Login events and admin events are on by default
+    # (Keycloak: off), so a new realm has an audit trail; docs/differences.md says why.
+    events_enabled = models.BooleanField(default=True)
+    events_expiration = models.PositiveBigIntegerField(default=0)  # seconds; 0 keeps events for ever
+    events_listeners = models.JSONField(default=default_events_listeners, blank=True)
+    enabled_event_types = models.JSONField(default=list, blank=True)  # [] = every type
+    admin_events_enabled = models.BooleanField(default=True)
+    admin_events_details_enabled = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
         default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["keycloak_id"], condition=~models.Q(keycloak_id=""), name="realm_keycloak_id_unique"
+            )
+        ]
         # Keycloak's realm-management roles, shared by the console and the Admin REST API.
         permissions = [
             ("view_realm", "view-realm"),
@@ -44,6 +67,11 @@ class Realm(models.Model):
     @property
     def label(self) -> str:
         return self.display_name or self.name
+
+    @property
+    def public_id(self) -> str:
+        """The ``id`` Keycloak's representations carry: the one given on create, else the name."""
+        return self.keycloak_id or self.name
 
 
 class AdminEvent(models.Model):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("realm-settings/delete", views.realm_delete, name="realm-delete"),
     path("events", audit_views.admin_events, name="events"),
     path("events/user-events", audit_views.user_events, name="events-user"),
+    path("events/settings", audit_views.event_settings, name="events-settings"),
 ]

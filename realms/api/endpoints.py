@@ -22,14 +22,24 @@ from adminconsole.api.schemas import (
 from policies.representations import policies_representation, profiles_representation
 from policies.services import client_policies_import
 from realms import permissions, selectors, services
+from realms.api.events import EVENTS_CONFIG_SCHEMA, events_config_changes, events_config_representation
 from realms.models import Realm
 
 router = Router(tags=["Realms"])
 
 REP = "RealmRepresentation"
-STORED_FIELDS = {"id", "realm", "displayName", "enabled", "accessTokenLifespan", "clientProfiles", "clientPolicies"}
-# RealmRepresentation fields Keycloak knows that this product does not model: accepted and ignored,
-# so that tools sending a fuller representation keep working. Anything else is "Unrecognized field".
+# The fields acted on: validated, stored in their columns, answered from them.
+STORED_FIELDS = {"id", "realm", "displayName", "enabled", "accessTokenLifespan", "clientProfiles", "clientPolicies",
+                 *services.EVENTS_CONFIG_FIELDS}
+# Import-only collections of resources that have endpoints of their own (Keycloak's GET of a realm
+# does not answer them either): accepted and ignored. Echoing them would describe clients and users
+# that do not exist here.
+NOT_KEPT_FIELDS = frozenset(
+    "users federatedUsers clients roles groups applications oauthClients clientTemplates".split()  # noqa: SIM905
+)
+# The other RealmRepresentation fields Keycloak knows and this product does not act on: stored
+# as sent (secrets masked) and answered by GET, so export and re-import lose nothing. Anything
+# else is "Unrecognized field".
 IGNORED_FIELDS = frozenset(
     """
     displayNameHtml notBefore defaultSignatureAlgorithm revokeRefreshToken refreshTokenMaxReuse
@@ -71,17 +81,22 @@ IGNORED_FIELDS = frozenset(
     updateProfileOnInitialSocialLogin socialProviders applicationScopeMappings applications
     oauthClients clientTemplates users federatedUsers
     """.split()  # noqa: SIM905  (a word list reads better than a literal of 130 strings)
-)
+) - STORED_FIELDS
+KEPT_FIELDS = IGNORED_FIELDS - NOT_KEPT_FIELDS
 KNOWN_FIELDS = STORED_FIELDS | IGNORED_FIELDS
 INT32_MAX = 2**31 - 1
 
 
 def realm_request_schema(*, create: bool) -> tuple[str, dict]:
     """The JSON schema of a realm body, from the same field lists ``_realm_fields`` checks."""
-    properties: dict = {name: {"description": "Accepted and ignored."} for name in sorted(IGNORED_FIELDS)}
+    properties: dict = {
+        name: {"description": "Accepted and ignored." if name in NOT_KEPT_FIELDS else "Stored as sent and answered by GET."}
+        for name in sorted(IGNORED_FIELDS)
+    }
     properties.update(
         {
-            "id": {"type": ["string", "null"], "maxLength": 255, "description": "Ignored (the id is the name)."},
+            "id": {"type": ["string", "null"], "maxLength": 255,
+                   "description": "Kept when given on create (unique; default: the name); ignored by PUT."},
             "realm": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[A-Za-z0-9_.-]+$"}
             if create
             else {"type": ["string", "null"], "minLength": 1, "maxLength": 255, "pattern": r"^[A-Za-z0-9_.-]+$",
@@ -93,6 +108,7 @@ def realm_request_schema(*, create: bool) -> tuple[str, dict]:
                                "description": "Replaces the realm's client profiles."},
             "clientPolicies": {"anyOf": [{"$ref": "#/components/schemas/ClientPoliciesUpdate"}, {"type": "null"}],
                                "description": "Replaces the realm's client policies."},
+            **EVENTS_CONFIG_SCHEMA[1]["properties"],
         }
     )
     schema = {"type": "object", "properties": properties, "additionalProperties": False}
@@ -102,8 +118,11 @@ def realm_request_schema(*, create: bool) -> tuple[str, dict]:
 
 
 def realm_representation(realm: Realm, *, full: bool = True) -> dict:
-    rep = {"id": realm.name, "realm": realm.name, "displayName": realm.display_name, "enabled": realm.enabled}
+    """The stored extras first, then the fields acted on, so an extra never shadows one of them."""
+    rep = {key: value for key, value in realm.extras.items() if key in KEPT_FIELDS} if full else {}
+    rep.update({"id": realm.public_id, "realm": realm.name, "displayName": realm.display_name, "enabled": realm.enabled})
     if full:
+        rep.update(events_config_representation(realm))
         rep["accessTokenLifespan"] = realm.access_token_lifespan
         # Realm-level entries only (docs/keycloak.md §8.1).
         rep["clientProfiles"] = profiles_representation(realm, include_global=False)
@@ -128,7 +147,13 @@ def _realm_fields(body: dict) -> dict:
     if lifespan is not None:
         changes["access_token_lifespan"] = lifespan
     b.opt_str(body, "id", REP, max_length=255)
+    changes.update(events_config_changes(body, REP))
     return changes
+
+
+def _realm_extras(body: dict) -> dict:
+    """The fields stored as sent; a null one is "not sent" (Keycloak's partial update)."""
+    return {key: value for key, value in body.items() if key in KEPT_FIELDS and value is not None}
 
 
 def _replace_client_policies(realm: Realm, body: dict, auth) -> None:
@@ -166,12 +191,16 @@ def realms_create(request):
     name = changes.pop("name", None)
     if not name:
         raise error_message(400, "Realm name cannot be empty")
+    events = {field: changes.pop(field) for field in services.EVENTS_CONFIG_FIELDS.values() if field in changes}
     try:
         with transaction.atomic():
-            realm = services.realm_create(name=name, actor=auth.actor, **changes)
+            realm = services.realm_create(name=name, actor=auth.actor, realm_id=body.get("id") or "",
+                                          extras=_realm_extras(body), events=events, **changes)
             _replace_client_policies(realm, body, auth)
     except (services.RealmExists, IntegrityError):
         raise error_message(409, "Conflict detected. See logs for details") from None
+    except services.RealmRefused as exc:
+        raise error_message(400, str(exc)) from None
     # 201 with an empty, non-JSON body: python-keycloak's create_realm fails on a JSON body.
     response = HttpResponse(status=201)
     del response["Content-Type"]
@@ -203,13 +232,16 @@ def realms_update(request, realm: str):
         changes.pop("name")
     if "name" in changes and selectors.realm_exists(name=changes["name"]):
         raise error_message(409, "Realm with same name exists")
+    extras = _realm_extras(body)
     try:
         with transaction.atomic():
-            if changes:
-                realm_obj = services.realm_update(realm=realm_obj, actor=auth.actor, **changes)
+            if changes or extras:
+                realm_obj = services.realm_update(realm=realm_obj, actor=auth.actor, extras=extras, **changes)
             _replace_client_policies(realm_obj, body, auth)
     except IntegrityError:
         raise error_message(409, "Realm with same name exists") from None
+    except services.RealmRefused as exc:
+        raise error_message(400, str(exc)) from None
     except services.RealmProtected as exc:
         raise error_message(409, str(exc)) from None
     return no_content()

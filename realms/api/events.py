@@ -1,4 +1,6 @@
-"""``GET /admin/realms/{realm}/admin-events``: the audit trail in Keycloak's representation.
+"""``GET /admin/realms/{realm}/admin-events``: the audit trail in Keycloak's representation; the
+events configuration (``/events/config``) and the clearing of events (``DELETE /admin-events``,
+``DELETE /events``).
 
 Keycloak's query parameters: ``operationTypes``, ``resourceTypes`` (repeatable), ``resourcePath``
 (``*`` is a wildcard, matched as SQL LIKE), ``authRealm``, ``authClient``, ``authUser``,
@@ -11,16 +13,18 @@ events were written and are masked again on the way out.
 from __future__ import annotations
 
 import json
+import re
 
 from ninja import Query, Router
 from pydantic import BaseModel, ConfigDict
 
-from adminconsole.api.common import authorized_realm
-from adminconsole.api.errors import json_response, oauth_error
-from adminconsole.api.schemas import ERRORS_READ, KeycloakError
-from realms import permissions, selectors
+from adminconsole.api import body as b
+from adminconsole.api.common import authorized_realm, body_doc
+from adminconsole.api.errors import invalid_json, json_response, no_content, oauth_error
+from adminconsole.api.schemas import ERRORS_READ, ERRORS_WRITE, KeycloakError
+from realms import permissions, selectors, services
 from realms.events import mask_secrets
-from realms.models import AdminEvent, LoginEvent
+from realms.models import AdminEvent, LoginEvent, Realm
 
 router = Router(tags=["Admin events"])
 
@@ -192,3 +196,144 @@ def events_list(
         limit=max,
     )
     return json_response([login_event_representation(event, realm_obj.name) for event in events])
+
+
+# --- events configuration -------------------------------------------------------------------
+
+EVENTS_REP = "RealmEventsConfigRepresentation"
+# eventsExpiration in seconds: up to about 35,000 years, far below any overflow in milliseconds.
+EXPIRATION_MAX = 2**40
+LIST_MAX = 200
+LISTENER_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,255}")
+EVENT_TYPE_PATTERN = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
+class RealmEventsConfigRepresentation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    eventsEnabled: bool
+    eventsExpiration: int | None = None
+    eventsListeners: list[str]
+    enabledEventTypes: list[str]
+    adminEventsEnabled: bool
+    adminEventsDetailsEnabled: bool
+
+
+def events_config_representation(realm: Realm) -> dict:
+    """Keycloak's RealmEventsConfigRepresentation; ``eventsExpiration`` only when set, as Keycloak."""
+    rep = {
+        "eventsEnabled": realm.events_enabled,
+        "eventsListeners": list(realm.events_listeners),
+        "enabledEventTypes": list(realm.enabled_event_types),
+        "adminEventsEnabled": realm.admin_events_enabled,
+        "adminEventsDetailsEnabled": realm.admin_events_details_enabled,
+    }
+    if realm.events_expiration:
+        rep["eventsExpiration"] = realm.events_expiration
+    return rep
+
+
+def _names(body: dict, key: str, representation: str, pattern: re.Pattern) -> list[str] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise invalid_json(representation, f'Cannot deserialize value of type `java.util.Set` from {b.json_kind(value)} value (field "{key}").')
+    if len(value) > LIST_MAX:
+        raise invalid_json(representation, f'Field "{key}" has more than {LIST_MAX} values.')
+    names: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not pattern.fullmatch(item):
+            raise invalid_json(representation, f'Invalid value {json.dumps(item)[:80]} in field "{key}".')
+        if item not in names:
+            names.append(item)
+    return names
+
+
+def events_config_changes(body: dict, representation: str) -> dict:
+    """The event settings sent in ``body`` (our field names); a field left out or null is kept."""
+    changes: dict = {}
+    for key in ("eventsEnabled", "adminEventsEnabled", "adminEventsDetailsEnabled"):
+        value = b.opt_bool(body, key, representation)
+        if value is not None:
+            changes[services.EVENTS_CONFIG_FIELDS[key]] = value
+    expiration = b.opt_int(body, "eventsExpiration", representation, minimum=0, maximum=EXPIRATION_MAX)
+    if expiration is not None:
+        changes["events_expiration"] = expiration
+    listeners = _names(body, "eventsListeners", representation, LISTENER_PATTERN)
+    if listeners is not None:
+        changes["events_listeners"] = listeners
+    types = _names(body, "enabledEventTypes", representation, EVENT_TYPE_PATTERN)
+    if types is not None:
+        changes["enabled_event_types"] = types
+    return changes
+
+
+EVENTS_CONFIG_SCHEMA = (
+    "RealmEventsConfigUpdate",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "eventsEnabled": {"type": ["boolean", "null"], "description": "Record login events (default true)."},
+            "eventsExpiration": {"type": ["integer", "null"], "minimum": 0, "maximum": EXPIRATION_MAX,
+                                 "description": "Seconds login events are kept; 0 keeps them for ever."},
+            "eventsListeners": {"type": ["array", "null"], "maxItems": LIST_MAX, "items": {"type": "string", "pattern": LISTENER_PATTERN.pattern},
+                                "description": "Stored and answered; events are recorded in the database whatever it says."},
+            "enabledEventTypes": {"type": ["array", "null"], "maxItems": LIST_MAX, "items": {"type": "string", "pattern": EVENT_TYPE_PATTERN.pattern},
+                                  "description": "Login event types to record; empty: every type."},
+            "adminEventsEnabled": {"type": ["boolean", "null"], "description": "Record admin events (default true)."},
+            "adminEventsDetailsEnabled": {"type": ["boolean", "null"], "description": "Keep each admin event's representation (default true)."},
+        },
+    },
+)
+
+
+@router.get(
+    "/realms/{realm}/events/config",
+    response={200: RealmEventsConfigRepresentation, **ERRORS_READ},
+    summary="Get the events configuration",
+    description="Needs view-realm.",
+)
+def events_config_get(request, realm: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
+    return json_response(events_config_representation(realm_obj))
+
+
+@router.put(
+    "/realms/{realm}/events/config",
+    response={204: None, **ERRORS_WRITE},
+    summary="Update the events configuration (partial)",
+    description="Only the fields sent change. Needs manage-realm. Recorded as an admin event even when it turns them off.",
+    openapi_extra=body_doc(EVENTS_CONFIG_SCHEMA, required=True),
+)
+def events_config_update(request, realm: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
+    body = b.json_object(request, EVENTS_REP) or {}
+    b.reject_unknown(body, frozenset(services.EVENTS_CONFIG_FIELDS), EVENTS_REP)
+    services.realm_events_config_update(realm=realm_obj, actor=auth.actor, **events_config_changes(body, EVENTS_REP))
+    return no_content()
+
+
+@router.delete(
+    "/realms/{realm}/admin-events",
+    response={204: None, **ERRORS_WRITE},
+    summary="Delete all admin events",
+    description="Needs manage-realm. The deletion is recorded: it is the one admin event left.",
+)
+def admin_events_clear(request, realm: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
+    services.realm_admin_events_clear(realm=realm_obj, actor=auth.actor)
+    return no_content()
+
+
+@router.delete(
+    "/realms/{realm}/events",
+    response={204: None, **ERRORS_WRITE},
+    summary="Delete all events (client logins)",
+    description="Needs manage-realm. Recorded as an admin event.",
+)
+def events_clear(request, realm: str):
+    auth, realm_obj = authorized_realm(request, realm, permissions.MANAGE_REALM)
+    services.realm_login_events_clear(realm=realm_obj, actor=auth.actor)
+    return no_content()

@@ -37,6 +37,7 @@ def console_urls(realm: str, client_pk=None) -> list[str]:
         ("realm-settings", {}),
         ("events", {}),
         ("events-user", {}),
+        ("events-settings", {}),
         ("realm-create", {}),
         ("client-list", {}),
         ("client-create", {}),
