@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from clients.models import Client, ClientRole
+from clients.models import Client, ClientRole, ServiceAccount
 from realms import permissions
 from realms.models import Realm
 from users.models import TemporaryPassword
@@ -124,3 +124,9 @@ def manage_realm_holders():
                      user_permissions__content_type__app_label="realms")
     return (get_user_model().objects.filter(is_active=True, service_account__isnull=True)
             .filter(Q(is_superuser=True) | manage_realm).distinct())
+
+
+def service_account_direct_roles(client: Client) -> list[str]:
+    """The roles mapped to ``client``'s service account (none when it has no account yet)."""
+    account = ServiceAccount.objects.select_related("user").filter(client=client).first()
+    return user_direct_roles(account.user) if account else []

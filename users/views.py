@@ -129,7 +129,7 @@ def user_credentials(request, realm, user_id):
 def user_roles(request, realm, user_id):
     user = _user(realm, user_id)
     direct = selectors.user_direct_roles(user)
-    form = RolesForm(request.POST or None, initial={"roles": direct})
+    form = RolesForm(request.POST if request.method == "POST" else None, initial={"roles": direct})
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["roles"])
         grant = [r for r in permissions.ALL_ROLES if r in chosen and r not in direct]
