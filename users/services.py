@@ -43,9 +43,15 @@ PASSWORD_LIMIT = 1024
 # --- built-ins ------------------------------------------------------------------------------------
 
 
-def realm_management_ensure(realm: Realm) -> Client:
+def realm_management_ensure(realm: Realm) -> Client | None:
     """REALM_CREATED_HOOKS entry (and the data migration's twin): Keycloak's built-in
-    ``realm-management`` client, bearer-only (no secret), with the six roles."""
+    ``realm-management`` client of realm master, bearer-only (no secret), with the six roles.
+
+    Only master: its roles are the administrators' roles, and the administrators live there. The
+    other realms have no users to map them to, so they get no such client (a client list of
+    another realm shows only what its people made)."""
+    if realm.name != selectors.ADMIN_REALM:
+        return None
     client, _ = Client.objects.get_or_create(
         realm=realm,
         client_id=selectors.REALM_MANAGEMENT,

@@ -116,7 +116,7 @@ def iat(master):
 
 
 def _client_ids(realm) -> list[str]:
-    # Every realm has the built-in realm-management client (users.services.realm_management_ensure).
+    # Realm master has the built-in realm-management client (users.services.realm_management_ensure).
     return list(Client.objects.filter(realm=realm).exclude(client_id="realm-management").values_list("client_id", flat=True))
 
 

@@ -1,5 +1,5 @@
-"""Keycloak's built-in ``realm-management`` client, with its six roles, in every realm that exists
-(new realms get it from ``users.services.realm_management_ensure``)."""
+"""Keycloak's built-in ``realm-management`` client, with its six roles, in realm master when it
+exists (a master made later gets it from ``users.services.realm_management_ensure``)."""
 
 from django.db import migrations
 
@@ -10,7 +10,7 @@ def forwards(apps, schema_editor):
     Realm = apps.get_model("realms", "Realm")
     Client = apps.get_model("clients", "Client")
     ClientRole = apps.get_model("clients", "ClientRole")
-    for realm in Realm.objects.all():
+    for realm in Realm.objects.filter(name="master"):
         client, _ = Client.objects.get_or_create(
             realm=realm,
             client_id="realm-management",
