@@ -15,5 +15,5 @@ def console(request):
     return {
         "realms": realms_list().only("name", "display_name"),
         "current_realm": current,
-        "can": {role.replace("-", "_"): permissions.has(user, role) for role in permissions.ROLES},
+        "can": {role.replace("-", "_"): permissions.has(user, role) for role in permissions.ALL_ROLES},
     }

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from adminconsole import views
 from clients.urls import secret_rotation_urlpatterns
 from oidc.views.fallback import unknown_path
+from users.urls import password_urlpatterns
 
 console_patterns = [
     path("", include("realms.urls")),  # realm settings, events
@@ -13,6 +14,7 @@ console_patterns = [
     path("realm-settings/client-policies/", include("policies.urls")),
     path("realm-settings/webhooks/", include("webhooks.urls")),
     path("", include("expiry.urls")),  # realm settings → secret expiry
+    path("users/", include("users.urls")),
 ]
 
 urlpatterns = [
@@ -20,7 +22,8 @@ urlpatterns = [
     # match admin/ before it.
     path("", include("adminconsole.api.urls")),
     path("", views.home, name="home"),
-    path("login", auth_views.LoginView.as_view(template_name="adminconsole/login.html", redirect_authenticated_user=True), name="login"),
+    path("login", views.ConsoleLoginView.as_view(), name="login"),
+    path("password-update", include(password_urlpatterns)),  # after a temporary password
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("console/<str:realm>/", include(console_patterns)),
     path("realms/", include("oidc.urls")),  # OIDC endpoints and dynamic registration

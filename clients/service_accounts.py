@@ -6,11 +6,13 @@ client_credentials grant. Those tokens speak for the Django user bound to that c
 ``oidc.sessions.token_holder``), and carry that user's permissions as
 ``resource_access["realm-management"].roles``, the same permission model as the console. This
 module creates that user (it can never sign in to the console: no usable password) and sets its
-roles. The management command ``grant_service_account_roles`` is its face. Deleting the client
+roles through ``users.services.user_roles_change`` (the same service as every user's role
+mapping, so the same events and rules). The console's *Service account roles* tab and the
+management command ``grant_service_account_roles`` are its faces. Deleting the client
 deletes the binding and the user, so a later client with the same clientId starts with nothing.
 
 Who may grant: the command is an operator's tool (its actor is the system) and may grant any role.
-Any other caller (no console page or Admin API path does this today) must hold every role it grants
+Any other caller (the console's tab, the Admin API's role mappings) must hold every role it grants
 or revokes, and every role the account already holds, or it gets ``ClientAccessDenied``: a service
 account is never a way to hand out, or to use, roles its granter does not have.
 """
@@ -18,15 +20,15 @@ account is never a way to hand out, or to use, roles its granter does not have.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from clients.models import Client, ServiceAccount
 from clients.selectors import ClientAccessDenied, client_access_require
 from realms import permissions
 from realms.actor import Actor
-from realms.events import admin_event_record
 from realms.models import Realm
+from users.errors import UserAccessDenied
+from users.services import user_roles_change
 
 ADMIN_REALM = "master"
 
@@ -41,6 +43,22 @@ def service_account_username(client) -> str:
     return f"service-account-{client.pk}"
 
 
+def service_account_user_ensure(client: Client) -> ServiceAccount:
+    """The client's service-account binding, made with its user (no usable password) when missing.
+
+    Keycloak makes that user when service accounts are turned on; here it is made on first use
+    (a role mapping, ``GET /clients/{id}/service-account-user``). No event: it holds nothing yet.
+    """
+    account = ServiceAccount.objects.select_related("user").filter(client=client).first()
+    if account is None:
+        with transaction.atomic():
+            user = get_user_model()(username=service_account_username(client))
+            user.set_unusable_password()
+            user.save()
+            account = ServiceAccount.objects.create(client=client, user=user)
+    return account
+
+
 def service_account_roles_set(
     *, client_id: str, grant: list[str] = (), revoke: list[str] = (), actor: Actor | None = None
 ) -> list[str]:
@@ -50,9 +68,9 @@ def service_account_roles_set(
     and have service accounts enabled. ``actor`` None or the system (the command) is unrestricted;
     any other actor must hold the roles it names and those the account holds (``ClientAccessDenied``).
     """
-    unknown = [r for r in [*grant, *revoke] if r not in permissions.ROLES]
+    unknown = [r for r in [*grant, *revoke] if r not in permissions.ALL_ROLES]
     if unknown:
-        raise ServiceAccountError(f"Unknown role {unknown[0]}; use {', '.join(permissions.ROLES)}")
+        raise ServiceAccountError(f"Unknown role {unknown[0]}; use {', '.join(permissions.ALL_ROLES)}")
     with transaction.atomic():
         realm = Realm.objects.select_for_update(of=("self",)).filter(name=ADMIN_REALM).first()
         if realm is None:
@@ -70,31 +88,11 @@ def service_account_roles_set(
             raise ServiceAccountError(
                 f"Client {client_id} must be confidential with service accounts enabled (Service account roles)"
             )
-        User = get_user_model()
-        account = ServiceAccount.objects.select_related("user").filter(client=client).first()
-        if account is None:
-            user = User(username=service_account_username(client))
-            user.set_unusable_password()
-            user.save()
-            account = ServiceAccount.objects.create(client=client, user=user)
-        user = account.user
-        codenames = {permissions.codename(r) for r in grant}
-        perms = Permission.objects.filter(content_type__app_label="realms", codename__in=codenames)
-        user.user_permissions.add(*perms)
-        revoke_codenames = {permissions.codename(r) for r in revoke}
-        user.user_permissions.remove(
-            *Permission.objects.filter(content_type__app_label="realms", codename__in=revoke_codenames)
-        )
-        user = User.objects.get(pk=user.pk)  # drop the permission cache
+        user = service_account_user_ensure(client).user
+        try:
+            user_roles_change(user_id=user.pk, grant=list(grant), revoke=list(revoke), actor=actor)
+        except UserAccessDenied as exc:
+            raise ClientAccessDenied(exc.missing) from None
+        user = get_user_model().objects.get(pk=user.pk)  # drop the permission cache
         held = permissions.roles_of(user) if user.is_active else []
-        granted = set(user.user_permissions.values_list("codename", flat=True))
-        direct = [r for r in permissions.ROLES if permissions.codename(r) in granted]
-        admin_event_record(
-            realm=realm,
-            operation="UPDATE",
-            resource_type="CLIENT_ROLE_MAPPING",
-            resource_path=f"users/{user.pk}/role-mappings/clients/realm-management",
-            actor=actor,
-            representation={"serviceAccountClientId": client_id, "roles": direct},
-        )
     return held

@@ -35,6 +35,7 @@ from clients.representations import (
 from clients.selectors import client_access_require
 from clients.signals import SECRET_COMPROMISED, SECRET_ROTATED, SECRET_ROTATED_INVALIDATED, secret_event_send
 from policies.engine import Event, client_policies_trigger
+from policies.errors import ClientPolicyError
 from realms import clock
 from realms.actor import DYNAMIC_REGISTRATION, Actor
 from realms.events import admin_event_record
@@ -189,11 +190,17 @@ def client_update(*, client: Client, representation: dict, actor: Actor | None) 
     return client
 
 
+BUILT_IN_CLIENT = "realm-management"
+
+
 def client_delete(*, client: Client, actor: Actor | None) -> None:
     """UNREGISTER (a policy may refuse), then delete the client with its secrets and roles."""
     with transaction.atomic():
         client = _lock(client, actor)
         realm = client.realm
+        if client.client_id == BUILT_IN_CLIENT and client.bearer_only:
+            # Its roles are the administrators' roles (users.services): it stays.
+            raise ClientPolicyError("invalid_request", f"Cannot delete the built-in client {BUILT_IN_CLIENT}")
         client_policies_trigger(Event.UNREGISTER, realm=realm, client=client, representation=None, actor=actor)
         admin_event_record(
             realm=realm,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import rotation_views, views
+from clients import rotation_views, service_account_views, views
 
 # Included at /console/<realm>/clients/ (Keycloak's admin-ui routes: /{realm}/clients/{id}/{tab}).
 urlpatterns = [
@@ -21,6 +21,8 @@ urlpatterns = [
         name="client-registration-token-regenerate",
     ),
     path("<uuid:id>/roles", views.client_roles, name="client-roles"),
+    path("<uuid:id>/service-account-roles", service_account_views.client_service_account_roles,
+         name="client-service-account-roles"),
     path("<uuid:id>/roles/add-role", views.client_role_create, name="client-role-create"),
     path("<uuid:id>/roles/delete", views.client_role_delete, name="client-role-delete"),
 ]

@@ -94,6 +94,9 @@ def _tabs(client: Client) -> list[dict]:
     if not client.public_client:
         tabs.append({"key": "credentials", "label": "Credentials", "url": reverse("client-credentials", kwargs=kwargs)})
     tabs.append({"key": "roles", "label": "Roles", "url": reverse("client-roles", kwargs=kwargs)})
+    if client.realm.name == "master" and client.has_secret_type and client.service_accounts_enabled:
+        tabs.append({"key": "service-account-roles", "label": "Service account roles",
+                     "url": reverse("client-service-account-roles", kwargs=kwargs)})
     return tabs
 
 

@@ -6,11 +6,22 @@ VIEW_REALM = "view-realm"
 MANAGE_REALM = "manage-realm"
 VIEW_CLIENTS = "view-clients"
 MANAGE_CLIENTS = "manage-clients"
+VIEW_USERS = "view-users"
+MANAGE_USERS = "manage-users"
 
 ROLES = (VIEW_REALM, MANAGE_REALM, VIEW_CLIENTS, MANAGE_CLIENTS)
+# The administrators' own roles (Users pages and the users API). Kept apart from ``ROLES`` because
+# manage-realm implies them: a token or whoami lists them only when held without manage-realm.
+USER_ROLES = (VIEW_USERS, MANAGE_USERS)
+ALL_ROLES = (*ROLES, *USER_ROLES)
 
-# A manage permission implies its view permission, as in Keycloak.
-IMPLIED = {VIEW_REALM: (VIEW_REALM, MANAGE_REALM), VIEW_CLIENTS: (VIEW_CLIENTS, MANAGE_CLIENTS)}
+# A manage permission implies its view permission, as in Keycloak; manage-realm implies the users roles.
+IMPLIED = {
+    VIEW_REALM: (VIEW_REALM, MANAGE_REALM),
+    VIEW_CLIENTS: (VIEW_CLIENTS, MANAGE_CLIENTS),
+    VIEW_USERS: (VIEW_USERS, MANAGE_USERS, MANAGE_REALM),
+    MANAGE_USERS: (MANAGE_USERS, MANAGE_REALM),
+}
 
 
 def codename(role: str) -> str:
@@ -29,9 +40,13 @@ def grants(held, role: str) -> bool:
 
 
 def missing(held, required) -> list[str]:
-    """The roles of ``required`` that ``held`` does not include, in ``ROLES`` order."""
-    return [role for role in ROLES if role in required and not grants(held, role)]
+    """The roles of ``required`` that ``held`` does not include, in ``ALL_ROLES`` order."""
+    return [role for role in ALL_ROLES if role in required and not grants(held, role)]
 
 
 def roles_of(user) -> list[str]:
-    return [role for role in ROLES if has(user, role)]
+    """The roles ``user`` holds; a users role only when manage-realm does not already imply it."""
+    roles = [role for role in ROLES if has(user, role)]
+    if MANAGE_REALM not in roles:
+        roles += [role for role in USER_ROLES if has(user, role)]
+    return roles

@@ -84,7 +84,7 @@ def token_roles(claims: dict) -> set[str]:
     roles = entry.get("roles") if isinstance(entry, dict) else None
     if not isinstance(roles, list):
         return set()
-    return {r for r in roles if isinstance(r, str) and r in permissions.ROLES}
+    return {r for r in roles if isinstance(r, str) and r in permissions.ALL_ROLES}
 
 
 class BearerAuth(HttpBearer):

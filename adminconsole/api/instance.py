@@ -193,3 +193,4 @@ api.add_router("", "webhooks.api.router")  # /admin/realms/{realm}/webhooks
 api.add_router("", "expiry.api.endpoints.router")  # GET/PUT /admin/realms/{realm}/secret-expiry
 api.add_router("", "realms.api.keys.router")  # GET /admin/realms/{realm}/keys
 api.add_router("", "realms.api.whoami.router")  # GET /admin/{realm}/console/whoami
+api.add_router("", "users.api.router")  # /admin/realms/{realm}/users, role mappings, service-account-user

@@ -336,14 +336,14 @@ def test_roles_crud(api, app):
     assert response.status_code == 404
     assert response.json()["error"] == "Could not find role"
     assert api.get(f"{roles_url}/reader").status_code == 404
-    assert list(ClientRole.objects.values_list("name", flat=True)) == ["writer role"]
+    assert list(ClientRole.objects.filter(client=app).values_list("name", flat=True)) == ["writer role"]
 
 
 @pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": 3}, {"name": "x" * 5000}, {"name": "ok", "bogus": 1}, None])
 def test_role_create_bad_input(api, app, body):
     response = api.post(f"{BASE}/{app.pk}/roles", body)
     assert response.status_code == 400
-    assert not ClientRole.objects.exists()
+    assert not ClientRole.objects.filter(client=app).exists()
 
 
 # --- initial access tokens ------------------------------------------------------------------------

@@ -13,13 +13,13 @@ class Command(BaseCommand):
     help = (
         "Grant (or with --revoke, remove) realm-management roles to the service account of a client of "
         "realm master, so that its client_credentials tokens may call the Admin REST API. "
-        f"Roles: {', '.join(permissions.ROLES)}."
+        f"Roles: {', '.join(permissions.ALL_ROLES)}."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("realm", help="must be master: only realm master's tokens are admin tokens")
         parser.add_argument("client_id", help="the clientId of a confidential client with service accounts enabled")
-        parser.add_argument("roles", nargs="+", metavar="ROLE", choices=permissions.ROLES)
+        parser.add_argument("roles", nargs="+", metavar="ROLE", choices=permissions.ALL_ROLES)
         parser.add_argument("--revoke", action="store_true", help="remove the roles instead of granting them")
 
     def handle(self, *args, realm, client_id, roles, revoke, **options):
