@@ -20,6 +20,7 @@ from realms.actor import client_ip
 from realms.errors import OAuthError
 from realms.models import Realm
 from realms.permissions import roles_of
+from users.selectors import user_password_temporary
 
 DEFAULT_SCOPES = ("profile", "email")
 REALM_MANAGEMENT = "realm-management"
@@ -142,6 +143,10 @@ def grant_password(*, request, realm: Realm, client: Client, issuer: str) -> dic
         user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         raise OAuthError(401, "invalid_grant", "Invalid user credentials")
+    if user_password_temporary(user):
+        # A temporary password is for signing in once and choosing a new one (Keycloak's
+        # required action), never for tokens.
+        raise OAuthError(400, "invalid_grant", "Account is not fully set up")
     scope = scope_of(request.POST.get("scope"))
     session = sessions.session_start(user=user, client=client)
     return _issue_user_tokens(realm=realm, client=client, issuer=issuer, user=user, scope=scope, session=session)

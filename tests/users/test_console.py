@@ -62,6 +62,12 @@ def test_create_set_temporary_password_and_sign_in_changes_it(admin_client, mast
     assert {e.operation_type for e in events} == {"CREATE", "ACTION"}
     assert not any("first-pass-1234" in e.representation for e in events)
 
+    # The temporary password gets no token: it is for choosing a new one in the console.
+    grant = {"grant_type": "password", "client_id": "admin-cli", "username": "auditor", "password": "first-pass-1234"}
+    refused = Client().post("/realms/master/protocol/openid-connect/token", grant)
+    assert refused.status_code == 400 and refused.json() == {
+        "error": "invalid_grant", "error_description": "Account is not fully set up"}
+
     browser = Client()
     response = browser.post("/login", {"username": "auditor", "password": "first-pass-1234", "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/password-update"
@@ -72,6 +78,8 @@ def test_create_set_temporary_password_and_sign_in_changes_it(admin_client, mast
     assert response.status_code == 302
     assert not TemporaryPassword.objects.filter(user=auditor).exists()
     assert Client().login(username="auditor", password="my-own-pass-5678")
+    grant["password"] = "my-own-pass-5678"
+    assert Client().post("/realms/master/protocol/openid-connect/token", grant).status_code == 200
 
 
 def test_last_manage_realm_holder_and_oneself(console_client, master, django_user_model):
