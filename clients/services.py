@@ -250,10 +250,11 @@ def _apply_secret_attributes(client: Client, changes: ClientChanges, *, now: int
 # --- secrets ---------------------------------------------------------------------------------
 
 
-def _secret_renew(client: Client, *, actor: Actor | None, now: int) -> str:
+def _secret_renew(client: Client, *, actor: Actor | None, now: int) -> tuple[str, bool]:
     """Re-generate's core, for a client locked by the caller: capture the old secret, store a new
     one, fire ``UPDATED`` in the regenerate context (a ``secret-rotation`` executor keeps the old
-    secret as the rotated one), and remove the rotation info when no such executor ran."""
+    secret as the rotated one), and remove the rotation info when no such executor ran. Returns
+    the new secret and whether a ``secret-rotation`` executor ran."""
     snapshot = client_representation(client, include_secret=True)
     old_secret = secret_store.secret_value(secret_store.secret_get(client, ClientSecret.CURRENT))
     new_secret = secret_store.secret_set_current(client, now=now)
@@ -269,7 +270,7 @@ def _secret_renew(client: Client, *, actor: Actor | None, now: int) -> str:
     )
     if not result.rotation_enabled:
         secret_store.secret_remove_rotation_info(client)
-    return new_secret
+    return new_secret, result.rotation_enabled
 
 
 def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
@@ -278,12 +279,18 @@ def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
     Refused for public and bearer-only clients (``ClientHasNoSecret``). The work is
     ``_secret_renew``.
     """
+    return client_secret_regenerate_rotating(client=client, actor=actor)[0]
+
+
+def client_secret_regenerate_rotating(*, client: Client, actor: Actor | None) -> tuple[str, bool]:
+    """``client_secret_regenerate``, also telling whether a ``secret-rotation`` executor ran (so
+    the old secret was kept as the rotated one): automatic rotation rolls back when none did."""
     with transaction.atomic():
         client = _lock(client, actor)
         if not client.has_secret_type:
             # A secret here would authenticate a client meant to have none.
             raise ClientHasNoSecret()
-        new_secret = _secret_renew(client, actor=actor, now=clock.epoch())
+        new_secret, rotation_enabled = _secret_renew(client, actor=actor, now=clock.epoch())
         admin_event_record(
             realm=client.realm,
             operation="ACTION",
@@ -293,7 +300,7 @@ def client_secret_regenerate(*, client: Client, actor: Actor | None) -> str:
             representation={"type": "secret", "value": new_secret},
         )
         secret_event_send(event_type=SECRET_ROTATED, client=client)
-    return new_secret
+    return new_secret, rotation_enabled
 
 
 def client_rotated_secret_invalidate(*, client: Client, actor: Actor | None) -> bool:
@@ -334,7 +341,7 @@ def client_secret_compromised(*, client: Client, actor: Actor | None) -> str:
         if not client.has_secret_type:
             raise ClientHasNoSecret()
         now = clock.epoch()
-        new_secret = _secret_renew(client, actor=actor, now=now)
+        new_secret, _ = _secret_renew(client, actor=actor, now=now)
         secret_store.secret_remove_rotated(client)
         # Tokens compare whole seconds and Keycloak refuses only ``iat < notBefore``: a token
         # minted earlier in this second with the leaked secret must die too. No one holds the new

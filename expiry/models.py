@@ -34,7 +34,8 @@ class ExpirySettings(models.Model):
     # Seconds before expiry, largest first.
     warn_before = models.JSONField(default=default_warn_before)
     auto_rotate = models.BooleanField(default=False)
-    auto_rotate_before = models.PositiveIntegerField(default=DEFAULT_AUTO_ROTATE_BEFORE)
+    # Up to 100 years in seconds: past a 32-bit integer (PostgreSQL's ``integer``).
+    auto_rotate_before = models.PositiveBigIntegerField(default=DEFAULT_AUTO_ROTATE_BEFORE)
     email_recipients = models.JSONField(default=default_recipients)
 
 
@@ -46,7 +47,7 @@ class SecretWarning(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     secret_created = models.BigIntegerField()
-    threshold = models.PositiveIntegerField()
+    threshold = models.PositiveBigIntegerField()  # up to 100 years in seconds
     expiration_time = models.BigIntegerField()
     sent_time = models.BigIntegerField()
 
@@ -61,8 +62,12 @@ class AutoRotation(models.Model):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     secret_created = models.BigIntegerField()
+    # When the row was written (the per-minute limit counts these), not when the sweep started.
     time = models.BigIntegerField(db_index=True)
     succeeded = models.BooleanField()
+    # The creation time of the secret this rotation made (``None`` when refused): while that secret
+    # is current and the rotated one it kept is unexpired, the client is not rotated again.
+    new_secret_created = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "secret_created"], name="autorotation_once")]

@@ -23,10 +23,11 @@ from django.urls import reverse
 
 from clients import secrets as secret_store
 from clients.models import Client, ClientSecret
-from clients.services import client_secret_regenerate
+from clients.services import ClientHasNoSecret, client_secret_regenerate_rotating
 from clients.signals import SECRET_EXPIRED, SECRET_EXPIRING, secret_event_send
 from expiry import selectors
-from expiry.models import AutoRotation, ExpirySettings, SecretWarning
+from expiry.models import AutoRotation, ExpirySettings, SecretWarning, SweepSchedule
+from policies.errors import ClientPolicyError
 from realms import clock
 from realms.actor import SYSTEM, Actor
 from realms.events import admin_event_record
@@ -207,54 +208,101 @@ def secret_warning_send(*, secret: ClientSecret, level: int, now: int) -> bool:
     return True
 
 
-def secret_auto_rotate(*, secret: ClientSecret, lead: int, now: int) -> bool | None:
+# What ``secret_auto_rotate`` did.
+ROTATED = "rotated"
+REFUSED = "refused"  # recorded: not tried again for this secret
+DEFERRED = "deferred"  # the per-minute limit is reached: a later sweep rotates it
+WAITING = "waiting"  # the old secret kept by the last automatic rotation is still valid
+
+REFUSED_LIFETIME = "the secret's lifetime is not longer than the lead time"
+REFUSED_NO_POLICY = "no secret-rotation policy applies"
+
+
+class _NoRotationPolicy(Exception):
+    """Re-generate ran without a ``secret-rotation`` executor: it dropped the rotated secret, so
+    the application's old secret would die at once. Raised to roll the savepoint back."""
+
+
+def _refuse(*, client: Client, current: ClientSecret, reason: str, now: int) -> str:
+    """Record a refused rotation of ``current`` (not tried again for it) and its admin event."""
+    AutoRotation.objects.create(client=client, secret_created=current.created_time, time=now, succeeded=False)
+    admin_event_record(
+        realm=client.realm,
+        operation="ACTION",
+        resource_type=RESOURCE_WARNING,
+        resource_path=_client_path(client),
+        actor=SYSTEM_ACTOR,
+        representation={"automaticRotation": "refused", "reason": reason[:500], "expiresAt": current.expiration_time},
+    )
+    return REFUSED
+
+
+def _rotation_budget_left() -> bool:
+    """Whether another rotation fits in the per-minute limit. Called under the ``SweepSchedule``
+    row lock, which the caller holds until its rotation commits: overlapping sweeps count and
+    insert one after the other, so they share one budget."""
+    SweepSchedule.objects.select_for_update().get_or_create(pk=1)
+    return selectors.rotations_since(since=clock.epoch() - 60) < django_settings.ROTATION_MAX_PER_MINUTE
+
+
+def secret_auto_rotate(*, secret: ClientSecret, lead: int, now: int) -> str | None:
     """Rotate ``secret``'s client as Re-generate does, if its current secret is still this one
-    and still expires within ``lead`` seconds. ``True`` when rotated, ``False`` when refused
-    (recorded as an event, not tried again for this secret), ``None`` when there was nothing to
-    do (another worker rotated it, or it changed meanwhile)."""
+    and still expires within ``lead`` seconds. Returns ``ROTATED``, ``REFUSED`` (recorded as an
+    event, not tried again for this secret), ``DEFERRED`` (the per-minute limit), ``WAITING``
+    (the old secret the previous automatic rotation kept is still valid: rotating now would push
+    it out while the application may still use it), or ``None`` when there was nothing to do
+    (another worker rotated it, or it changed meanwhile). Any other error propagates and rolls
+    everything back, so a later sweep tries again."""
     with transaction.atomic():
         # The same row lock Re-generate takes: a second worker waits here, then finds the new secret.
         client = Client.objects.select_related("realm").select_for_update(of=("self",)).filter(pk=secret.client_id).first()
         if client is None:
             return None
-        current = secret_store.secret_get(client, ClientSecret.CURRENT)
+        current, rotated = secret_store.secret_rows_fresh(client=client)
         if (
             current is None
             or current.created_time != secret.created_time
             or not secret_store.secret_has_expiration(secret=current)
             or current.expiration_time - now > lead
+            or AutoRotation.objects.filter(client=client, secret_created=current.created_time).exists()
         ):
             return None
+        if (
+            rotated is not None
+            and not secret_store.secret_expired(secret=rotated, now=now)
+            and AutoRotation.objects.filter(client=client, succeeded=True, new_secret_created=current.created_time).exists()
+        ):
+            return WAITING
+        if current.expiration_time - current.created_time <= lead:
+            # Its successor would be within the lead time at once and be rotated on the next sweep.
+            return _refuse(client=client, current=current, reason=REFUSED_LIFETIME, now=now)
+        if not _rotation_budget_left():
+            return DEFERRED
+        record = AutoRotation.objects.create(client=client, secret_created=current.created_time, time=clock.epoch(), succeeded=True)
         try:
             with transaction.atomic():
-                AutoRotation.objects.create(client=client, secret_created=current.created_time, time=now, succeeded=True)
-        except IntegrityError:
-            return None
-        try:
-            with transaction.atomic():
-                client_secret_regenerate(client=client, actor=SYSTEM_ACTOR)
-        except Exception as exc:  # a policy refusing, or anything else: this client only
-            logger.warning("Automatic rotation of client %s refused: %s", client.pk, type(exc).__name__)
-            AutoRotation.objects.filter(client=client, secret_created=current.created_time).update(succeeded=False)
-            admin_event_record(
-                realm=client.realm,
-                operation="ACTION",
-                resource_type=RESOURCE_WARNING,
-                resource_path=_client_path(client),
-                actor=SYSTEM_ACTOR,
-                representation={
-                    "automaticRotation": "refused",
-                    "reason": (getattr(exc, "message", None) or str(exc) or type(exc).__name__)[:500],
-                    "expiresAt": current.expiration_time,
-                },
-            )
-            return False
-    return True
+                _, rotation_enabled = client_secret_regenerate_rotating(client=client, actor=SYSTEM_ACTOR)
+                if not rotation_enabled:
+                    raise _NoRotationPolicy()
+        except ClientPolicyError as exc:
+            reason = exc.error_description or exc.error
+        except ClientHasNoSecret as exc:
+            reason = exc.message
+        except _NoRotationPolicy:
+            reason = REFUSED_NO_POLICY
+        else:
+            record.new_secret_created = secret_store.secret_get(client, ClientSecret.CURRENT).created_time
+            record.save(update_fields=["new_secret_created"])
+            return ROTATED
+        logger.warning("Automatic rotation of client %s refused: %s", client.pk, reason)
+        record.delete()
+        return _refuse(client=client, current=current, reason=reason, now=now)
 
 
 def sweep_run() -> SweepReport:
     """One sweep over every realm: automatic rotations first (at most what the per-minute limit
-    leaves; the rest wait for the next sweep), then the warnings due, then one email per realm."""
+    leaves; the rest wait for the next sweep), then the warnings due, then one email per realm.
+    A rotation, warning or email that fails is logged and the sweep goes on with the others."""
     now = clock.epoch()
     report = SweepReport()
     stored = selectors.expiry_settings_all()
@@ -271,7 +319,7 @@ def sweep_run() -> SweepReport:
     )
     candidates = list(selectors.sweep_candidates(now=now, horizon=horizon, rotating_realms=rotating))
 
-    budget = max(0, django_settings.ROTATION_MAX_PER_MINUTE - selectors.rotations_since(since=now - 60))
+    limit_reached = False
     rotated: set[int] = set()
     for secret in candidates:
         realm_settings = settings_of(secret.client.realm_id)
@@ -279,16 +327,26 @@ def sweep_run() -> SweepReport:
             continue
         if secret.expiration_time - now > realm_settings.auto_rotate_before:
             continue
-        if budget <= 0:
+        if limit_reached:
             report.deferred += 1
             continue
-        outcome = secret_auto_rotate(secret=secret, lead=realm_settings.auto_rotate_before, now=now)
+        try:
+            outcome = secret_auto_rotate(secret=secret, lead=realm_settings.auto_rotate_before, now=now)
+        except Exception:
+            # Rolled back, AutoRotation row included: the next sweep tries again. Its warnings still go.
+            logger.exception("Automatic rotation of client %s failed", secret.client_id)
+            continue
+        if outcome == DEFERRED:
+            limit_reached = True
+            report.deferred += 1
+            continue
+        if outcome == WAITING:
+            continue
         # Rotated here or by another worker meanwhile: a warning about the old secret is moot.
         rotated.add(secret.pk)
         if outcome is None:
             continue
-        if outcome:
-            budget -= 1
+        if outcome == ROTATED:
             report.rotations += 1
             what = "rotated automatically"
         else:
@@ -304,7 +362,12 @@ def sweep_run() -> SweepReport:
         level = warning_level(thresholds=settings_of(secret.client.realm_id).warn_before, expires_at=secret.expiration_time, now=now)
         if level is None or (secret.warned_min is not None and secret.warned_min <= level):
             continue
-        if secret_warning_send(secret=secret, level=level, now=now):
+        try:
+            sent = secret_warning_send(secret=secret, level=level, now=now)
+        except Exception:
+            logger.exception("Expiry warning for client %s failed", secret.client_id)
+            continue
+        if sent:
             report.warnings += 1
             what = "expired" if level == SecretWarning.EXPIRED else f"expires within {_duration(level)}"
             report.notices.setdefault(secret.client.realm_id, []).append(
@@ -314,8 +377,12 @@ def sweep_run() -> SweepReport:
     realms = {secret.client.realm_id: secret.client.realm for secret in candidates}
     for realm_id, notices in report.notices.items():
         recipients = settings_of(realm_id).email_recipients
-        if recipients and _email_send(realm=realms[realm_id], notices=notices, recipients=recipients):
-            report.emails += 1
+        try:
+            emailed = bool(recipients) and _email_send(realm=realms[realm_id], notices=notices, recipients=recipients)
+        except Exception:
+            logger.exception("Expiry email for realm %s failed", realm_id)
+            continue
+        report.emails += emailed
     return report
 
 
@@ -349,7 +416,7 @@ def _email_send(*, realm: Realm, notices: list[Notice], recipients: list[str]) -
     subject = f"[{realm.name}] {len(notices)} client secret{'s' if len(notices) != 1 else ''} expiring, expired or rotated"
     try:
         send_mail(subject, "\n".join(lines) + "\n", None, recipients)
-    except Exception:
+    except Exception:  # the mail server, or anything else: this realm's email only
         logger.exception("Expiry email for realm %s could not be sent", realm.name)
         return False
     return True

@@ -13,17 +13,27 @@ the check and the connection cannot point the request inside. Redirects are neve
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
+import logging
 import socket
 import ssl
+import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
 MAX_ERROR_LENGTH = 255
 USER_AGENT = "oidc-admin-console-webhooks"
+# Every printable ASCII character: quoting with these as safe percent-encodes only what is not
+# ASCII (as UTF-8), and keeps escapes already in the URL as they are.
+_ASCII_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
+# NAT64's well-known prefix (RFC 6052): the last 32 bits are an IPv4 address.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class URLRefused(ValueError):
@@ -53,6 +63,36 @@ def strict() -> bool:
     return bool(settings.PRODUCTION) and not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES
 
 
+def url_normalize(url: str) -> str:
+    """The URL as sent: a host that is not ASCII in its IDNA form, a path, query or fragment
+    that is not ASCII percent-encoded as UTF-8 (the request line and Host header are ASCII).
+    ``URLRefused`` when that is not possible or the URL is then too long."""
+    if not isinstance(url, str) or not url:
+        raise URLRefused("Enter a URL")
+    if url.isascii():
+        return url
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if not netloc.isascii():
+            if parts.username is not None or parts.password is not None or not parts.hostname:
+                raise URLRefused("Enter a valid URL")
+            netloc = parts.hostname.encode("idna").decode("ascii")
+            if parts.port is not None:
+                netloc += f":{parts.port}"
+    except (UnicodeError, ValueError) as exc:
+        if isinstance(exc, URLRefused):
+            raise
+        raise URLRefused("Enter a valid URL") from None
+    normalized = urlunsplit(
+        (parts.scheme, netloc, quote(parts.path, safe=_ASCII_SAFE), quote(parts.query, safe=_ASCII_SAFE),
+         quote(parts.fragment, safe=_ASCII_SAFE))
+    )
+    if len(normalized) > MAX_URL_LENGTH:
+        raise URLRefused(f"The URL is longer than {MAX_URL_LENGTH} characters once encoded")
+    return normalized
+
+
 def url_target(url: str) -> Target:
     """The parts of an acceptable URL; ``URLRefused`` otherwise. No DNS lookup."""
     if not isinstance(url, str) or not url:
@@ -61,6 +101,7 @@ def url_target(url: str) -> Target:
         raise URLRefused(f"The URL is longer than {MAX_URL_LENGTH} characters")
     if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url):
         raise URLRefused("The URL contains spaces or control characters")
+    url = url_normalize(url)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -79,11 +120,7 @@ def url_target(url: str) -> Target:
     return Target(scheme=scheme, host=parts.hostname, port=port or (443 if scheme == "https" else 80), path=path)
 
 
-def _refused_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
+def _not_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return (
         ip.is_loopback
         or ip.is_private
@@ -91,8 +128,29 @@ def _refused_address(address: str) -> bool:
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        or getattr(ip, "is_site_local", False)
         or not ip.is_global
     )
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped, 6to4, Teredo (server and
+    client) and NAT64."""
+    if ip.version != 6:
+        return []
+    embedded = [address for address in (ip.ipv4_mapped, ip.sixtofour) if address is not None]
+    if ip.teredo is not None:
+        embedded.extend(ip.teredo)
+    if ip in _NAT64:
+        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return embedded
+
+
+def _refused_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return _not_public(ip.ipv4_mapped)
+    return _not_public(ip) or any(_not_public(embedded) for embedded in _embedded_ipv4(ip))
 
 
 def resolve(target: Target) -> str:
@@ -113,33 +171,89 @@ def resolve(target: Target) -> str:
 
 
 def url_check(url: str) -> str:
-    """The URL, checked for saving: its form always, its addresses in strict mode."""
+    """The URL to save (``url_normalize``d), checked: its form always, its addresses in strict mode."""
     target = url_target(url)
     if strict():
         resolve(target)
-    return url
+    return url_normalize(url)
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
+class _DeadlineReader(io.RawIOBase):
+    """The answer's bytes, read with the time left before the attempt's deadline as the socket
+    timeout of every read: a receiver that trickles a byte now and then can not hold the worker
+    past ``WEBHOOK_TIMEOUT`` in total."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+class _DeadlineSocket:
+    """What ``http.client.HTTPResponse`` reads from: only ``makefile`` is used."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str = "rb", *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _Deadline:
+    """The attempt's deadline for a connection: connect and TLS get the time left, so does the
+    request's sending, and every read of the answer (``_DeadlineReader``)."""
+
+    def _deadline_init(self, deadline: float) -> None:
+        self._deadline = deadline
+        self.response_class = self._response
+
+    def _response(self, sock, *args, **kwargs) -> http.client.HTTPResponse:
+        return http.client.HTTPResponse(_DeadlineSocket(sock, self._deadline), *args, **kwargs)
+
+    def _remaining(self) -> float:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        return remaining
+
+    def send(self, data) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self._remaining())
+        super().send(data)
+
+
+class _PinnedHTTPConnection(_Deadline, http.client.HTTPConnection):
     """Connects to the checked address; the Host header still names the URL's host."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
+    def __init__(self, host: str, port: int, *, address: str, deadline: float):
+        super().__init__(host, port)
         self._address = address
+        self._deadline_init(deadline)
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = socket.create_connection((self._address, self.port), self._remaining())
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+class _PinnedHTTPSConnection(_Deadline, http.client.HTTPSConnection):
     """TLS to the checked address, verifying the certificate against the URL's host name."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+    def __init__(self, host: str, port: int, *, address: str, deadline: float):
+        super().__init__(host, port, context=ssl.create_default_context())
         self._address = address
+        self._deadline_init(deadline)
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = socket.create_connection((self._address, self.port), self._remaining())
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
@@ -148,15 +262,26 @@ def _short(text: str) -> str:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
-    """POST ``body`` once: the status code, or why there is none. Never raises for the network."""
+    """POST ``body`` once, all of it (connecting, sending, reading the answer) within
+    ``WEBHOOK_TIMEOUT`` seconds: the status code, or why there is none. Never raises."""
     timeout = float(settings.WEBHOOK_TIMEOUT)
+    try:
+        return _post(url, body, headers, timeout=timeout)
+    except Exception as exc:  # anything unforeseen still ends the attempt, recorded as failed
+        logger.exception("Webhook POST failed unexpectedly")
+        return Outcome(None, _short(f"Request failed: {exc.__class__.__name__}"))
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Outcome:
     try:
         target = url_target(url)
         address = resolve(target)
     except URLRefused as exc:
         return Outcome(None, _short(str(exc)))
+    # Monotonic: the deadline holds whatever the wall clock does.
+    deadline = time.monotonic() + timeout
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target.host, target.port, address=address, timeout=timeout)
+    connection = connection_class(target.host, target.port, address=address, deadline=deadline)
     try:
         connection.request("POST", target.path, body=body, headers={"user-agent": USER_AGENT, **headers})
         response = connection.getresponse()

@@ -5,7 +5,8 @@ The attempt number travels with the task. An attempt is claimed only when the ro
 pending and has made exactly the attempts before it, under ``select_for_update(skip_locked=True)``
 (PostgreSQL; SQLite has one writer at a time): so two workers, or a task queued twice, never send
 the same attempt twice. The HTTP request runs between two short transactions, never inside one,
-so no database lock waits on a receiver.
+so no database lock waits on a receiver. The claim also queues the next attempt as a lease, so a
+worker that dies mid-attempt leaves no delivery pending for ever.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from standardwebhooks import Webhook
 
@@ -88,8 +90,9 @@ def delivery_attempt(*, delivery_id: int, attempt: int, schedule: Schedule) -> s
         if delivery is None or delivery.status != WebhookDelivery.PENDING or delivery.attempts != attempt - 1:
             return "skipped"
         endpoint = delivery.endpoint
+        now = clock.now()
         delivery.attempts = attempt
-        delivery.last_attempt_at = clock.now()
+        delivery.last_attempt_at = now
         delivery.next_attempt_at = None
         if not endpoint.enabled:
             # Disabling a webhook stops what it still had pending, too.
@@ -99,6 +102,11 @@ def delivery_attempt(*, delivery_id: int, attempt: int, schedule: Schedule) -> s
             delivery.save()
             _event(delivery, attempt)
             return delivery.status
+        # A lease: the next attempt, queued now for after this one can have ended (the POST's
+        # deadline) plus its retry delay. If this worker dies or the POST raises before the outcome
+        # is recorded, it still comes; if this attempt ends, the claim guard above makes it a no-op.
+        delivery.next_attempt_at = now + dt.timedelta(seconds=float(settings.WEBHOOK_TIMEOUT)) + retry_delay(attempt)
+        schedule(delivery_id=delivery.pk, attempt=attempt + 1, run_after=delivery.next_attempt_at)
         delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at"])
         url, message_id, payload = endpoint.url, delivery.message_id, delivery.payload
         secret = crypto.decrypt(endpoint.secret_encrypted)

@@ -1,6 +1,6 @@
 """Writes: webhook endpoints (create, update, delete, regenerate the secret, send a test event),
 the outbox of deliveries for secret events, and Resend. Each write is one transaction with its
-admin event; queuing the delivery task waits for the commit."""
+admin event; the delivery task is queued in the same transaction (a row of the database backend)."""
 
 from __future__ import annotations
 
@@ -159,12 +159,12 @@ def _message_id() -> str:
     return "msg_" + secrets.token_hex(16)
 
 
-def _enqueue_on_commit(delivery_ids: list[int]) -> None:
-    def enqueue():
-        for delivery_id in delivery_ids:
-            tasks.delivery_enqueue(delivery_id=delivery_id, attempt=1)
-
-    transaction.on_commit(enqueue)
+def _enqueue(delivery_ids: list[int]) -> None:
+    """Queue the first attempts in the caller's transaction: the database backend writes a task
+    row, so the attempt commits (or rolls back) with the delivery, and a failure to queue fails
+    the change rather than a committed change losing its delivery."""
+    for delivery_id in delivery_ids:
+        tasks.delivery_enqueue(delivery_id=delivery_id, attempt=1)
 
 
 def deliveries_create(*, realm: Realm, event_type: str, data: dict) -> list[WebhookDelivery]:
@@ -182,7 +182,7 @@ def deliveries_create(*, realm: Realm, event_type: str, data: dict) -> list[Webh
             for e in endpoints
         ]
     )
-    _enqueue_on_commit([d.pk for d in deliveries])
+    _enqueue([d.pk for d in deliveries])
     return deliveries
 
 
@@ -199,7 +199,7 @@ def webhook_test(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDelivery:
             next_attempt_at=now, created_at=now,
         )
         _record(endpoint, "ACTION", "/test", actor, {"eventType": TEST_EVENT, "webhookId": delivery.message_id})
-        _enqueue_on_commit([delivery.pk])
+        _enqueue([delivery.pk])
     return delivery
 
 
@@ -219,6 +219,5 @@ def delivery_resend(*, delivery: WebhookDelivery, actor: Actor) -> WebhookDelive
             delivery.endpoint, "ACTION", f"/deliveries/{delivery.pk}/resend", actor,
             {"eventType": delivery.event_type, "webhookId": delivery.message_id, "attempt": delivery.attempts + 1},
         )
-        attempt = delivery.attempts + 1
-        transaction.on_commit(lambda: tasks.delivery_enqueue(delivery_id=delivery.pk, attempt=attempt))
+        tasks.delivery_enqueue(delivery_id=delivery.pk, attempt=delivery.attempts + 1)
     return delivery

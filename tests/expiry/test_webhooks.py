@@ -9,8 +9,9 @@ import pytest
 
 from clients.crypto import decrypt
 from clients.models import ClientSecret
+from clients.secrets import secret_value
 from expiry.services import expiry_settings_update
-from tests.expiry.conftest import ACTOR, DAY, EPOCH0, EXPIRES, at
+from tests.expiry.conftest import ACTOR, DAY, EXPIRES, at
 from tests.expiry.conftest import run_worker as run_all_queues
 from tests.webhooks.conftest import receiver  # noqa: F401, F811  (a real local HTTP receiver)
 from webhooks import services
@@ -59,7 +60,9 @@ def test_each_threshold_and_the_automatic_rotation_arrive_once_signed_and_withou
     assert len(rotated) == 1
     assert rotated[0]["data"]["rotatedExpiresAt"] is not None and rotated[0]["data"]["expiresAt"] > EXPIRES
     assert len({request.headers["webhook-id"] for request in receiver.requests}) == len(receiver.requests)
+    # No secret in any body: neither the old ones nor the one the rotation made.
+    new_secret = secret_value(ClientSecret.objects.get(client=svc, kind=ClientSecret.CURRENT))
+    assert new_secret not in [decrypt(stored) for stored in values.values()]
     sent = b"".join(request.body for request in receiver.requests)
-    for stored in values.values():
-        assert decrypt(stored) .encode() not in sent
-    assert EPOCH0 < EXPIRES
+    for secret in [*(decrypt(stored) for stored in values.values()), new_secret]:
+        assert secret.encode() not in sent

@@ -95,3 +95,13 @@ def test_two_workers_with_two_pending_sweeps_do_the_work_once(two_realms, sent):
         with mock.patch.object(Worker, "configure_signals"):
             in_threads(run_worker)
     assert_once_each(warned, rotated, sent)
+
+
+def test_two_sweeps_at_once_share_the_per_minute_limit(two_realms, sent, settings):
+    settings.ROTATION_MAX_PER_MINUTE = 2
+    _warned, rotated = two_realms
+    with at(EXPIRES - DAY):
+        in_threads(services.sweep_run)
+    # Counted and written under one lock: two sweeps together rotate no more than one may.
+    assert AutoRotation.objects.filter(succeeded=True).count() == 2
+    assert [event_type for event_type, _ in sent].count("client.secret.rotated") == 2

@@ -26,6 +26,9 @@ def production(settings):
         ("file:///etc/passwd", "Only http and https URLs are allowed"),
         ("https:///hook", "The URL has no host"),
         ("https://user:pw@example.com/hook", "The URL must not contain a user name or password"),
+        ("https://user@example.com/hook", "The URL must not contain a user name or password"),
+        ("https://:pw@example.com/hook", "The URL must not contain a user name or password"),
+        ("https://üser@exämple.com/hook", "Enter a valid URL"),
         ("https://example.com/a b", "The URL contains spaces or control characters"),
         ("https://example.com:99999/", "Enter a valid URL"),
         ("", "Enter a URL"),
@@ -52,6 +55,15 @@ def test_urls_that_are_not_http_with_a_host_are_refused_in_every_mode(url, reaso
         "http://[fe80::1]/",
         "http://[fc00::1]/",
         "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:10.0.0.1]/",  # IPv4-mapped
+        "http://2130706433/",  # 127.0.0.1 written as one decimal number
+        "http://0x7f000001/",
+        "http://[fec0::1]/",  # IPv6 site-local
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2002:a00:1::1]/",  # 6to4 of 10.0.0.1
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a00:1]/",
     ],
 )
 def test_production_refuses_non_public_addresses(production, url):
@@ -66,6 +78,11 @@ def test_production_accepts_a_public_address_and_development_accepts_any(setting
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     settings.PRODUCTION = False
     assert outbound.url_check("http://10.0.0.1/hook")
+
+
+def test_embedded_public_ipv4_addresses_are_accepted(production):
+    assert outbound.url_check("https://[2002:5db8:d70e::1]/hook")  # 6to4 of 93.184.215.14
+    assert outbound.url_check("https://[::ffff:93.184.215.14]/hook")
 
 
 def test_an_unresolvable_host_is_refused_in_production(production):
