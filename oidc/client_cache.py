@@ -4,13 +4,13 @@ Why: a client_credentials grant is one indexed read plus an RSA signature; the r
 ORM around it) is about half of the grant's cost. Client rows change rarely, but when they do
 (a Re-generate, an Invalidate, a rotation, a disabled client) every worker must see it at once.
 
-How: on PostgreSQL, triggers on ``clients_client``, ``clients_clientsecret`` (migrations
-``oidc.0003``, ``clients.0005``) and ``clients_clientrole`` (``clients.0010``) ``NOTIFY`` the
-channel ``oidc_client_changed`` with the client's UUID when a row is inserted, updated or
-deleted, and ``*`` on a TRUNCATE. Each worker LISTENs on its own
-connection and, before every lookup, drains what arrived (a non-blocking socket read, a few
-microseconds) and drops the clients named. Notifications are sent at commit, so a change is
-seen by the next lookup in every worker once its transaction committed.
+How: on PostgreSQL, triggers on ``clients_client``, ``clients_clientsecret`` (migration
+``clients.0005``) and ``clients_clientrole`` (``clients.0010``) ``NOTIFY`` the channel
+``oidc_client_changed`` with the client's UUID when a row is inserted, updated or deleted, and
+``*`` on a TRUNCATE. Each worker LISTENs on its own connection and, before every lookup, drains
+what arrived (a non-blocking socket read, a few microseconds) and drops the clients named.
+Notifications are sent at commit, so a change is seen by the next lookup in every worker once its
+transaction committed.
 
 Safety rules:
 
