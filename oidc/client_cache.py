@@ -4,12 +4,13 @@ Why: a client_credentials grant is one indexed read plus an RSA signature; the r
 ORM around it) is about half of the grant's cost. Client rows change rarely, but when they do
 (a Re-generate, an Invalidate, a rotation, a disabled client) every worker must see it at once.
 
-How: on PostgreSQL, triggers on ``clients_client`` and ``clients_clientsecret`` (migration
-``oidc.0003``) ``NOTIFY`` the channel ``oidc_client_changed`` with the client's UUID when a row
-is inserted, updated or deleted, and ``*`` on a TRUNCATE. Each worker LISTENs on its own
-connection and, before every lookup, drains what arrived (a non-blocking socket read, a few
-microseconds) and drops the clients named. Notifications are sent at commit, so a change is
-seen by the next lookup in every worker once its transaction committed.
+How: on PostgreSQL, triggers on ``clients_client``, ``clients_clientsecret`` (migration
+``clients.0005``) and ``clients_clientrole`` (``clients.0010``) ``NOTIFY`` the channel
+``oidc_client_changed`` with the client's UUID when a row is inserted, updated or deleted, and
+``*`` on a TRUNCATE. Each worker LISTENs on its own connection and, before every lookup, drains
+what arrived (a non-blocking socket read, a few microseconds) and drops the clients named.
+Notifications are sent at commit, so a change is seen by the next lookup in every worker once its
+transaction committed.
 
 Safety rules:
 
@@ -33,8 +34,8 @@ Safety rules:
   cache (every lookup queries).
 
 On SQLite (the embedded default: every worker on one machine, one file) there is no NOTIFY.
-Triggers (migration ``clients.0008``) append the changed client's id to ``clients_clientchange``
-in the transaction that changes a client or secret row. Each worker keeps its own read-only
+Triggers (migrations ``clients.0008`` and ``clients.0010``) append the changed client's id to
+``clients_clientchange`` in the transaction that changes a client, secret or client role row. Each worker keeps its own read-only
 connection to the file and, before every lookup, reads the log rows after the last one it saw
 (one indexed range read, a few microseconds, no Django connection): a change is seen by the next
 lookup of every worker as soon as it committed, with no delay at all. SQLite commits one writer at
@@ -48,6 +49,17 @@ the cache off when they do not. ``CLIENT_CACHE_MAX_AGE`` still bounds every entr
 The rows are the ones ``clients.secrets.client_with_secrets`` returns; expiry is still
 judged against the clock on every request, and ``last_used_time`` writes (at most one a minute
 per secret) notify like any other change.
+
+Client roles: an entry also holds the client's role names, read with its rows (one more query on
+a miss) and attached as prefetched roles, which the policy engine's ``roles`` fact takes without a
+query: a steady token request makes no query even with client-roles policies. Role rows have the
+same triggers (migration ``clients.0010``), so a role added, renamed or removed anywhere drops the
+client like a secret change does. Unlike a secret check, a policy vote cannot be retried from the
+database on a refusal (an executor may refuse or allow either way), so the role names follow the
+cache's bound instead: on SQLite they are exact at every lookup; on PostgreSQL they may lag a
+committed role change by the notification's flight (microseconds, same as the realm's cached
+policies in ``oidc.caches``) and never by more than ``CLIENT_CACHE_MAX_AGE``. Inside a
+transaction, or with the cache off, the engine reads the roles itself, as before.
 """
 
 from __future__ import annotations
@@ -62,7 +74,9 @@ import uuid
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.models import Prefetch, prefetch_related_objects
 
+from clients.models import ClientRole
 from clients.secrets import client_with_secrets
 from realms import clock
 
@@ -75,7 +89,7 @@ HEARTBEAT = "ping:"  # payload prefix of heartbeats; every worker ignores the ot
 VENDORS = ("postgresql", "sqlite")
 # SQLite: the change log and its triggers (clients/migrations/0008_sqlite_change_counter.py).
 CHANGE_LOG = "clients_clientchange"
-CHANGE_TRIGGERS = 6
+CHANGE_TRIGGERS = 9  # 0008's six on clients and secrets, 0010's three on client roles
 CHANGE_BATCH = 500  # more log rows than this since the last lookup: drop everything instead
 
 
@@ -314,6 +328,19 @@ def _store(key: tuple, fetched_at: float, found: tuple) -> None:
     _state.keys_by_uuid.setdefault(str(found[0].pk), set()).add(key)
 
 
+# Only what the ``roles`` fact reads (``policies.providers.conditions.client_role_names``).
+_ROLE_NAMES = Prefetch("roles", queryset=ClientRole.objects.only("id", "client_id", "name"))
+
+
+def _roles_attach(client) -> None:
+    """Read the client's role names into the entry, as prefetched roles (one query, on a miss only).
+
+    The policy engine's ``roles`` fact takes prefetched roles without a query, so a token request
+    answered from the cache judges client-roles conditions with no query at all.
+    """
+    prefetch_related_objects([client], _ROLE_NAMES)
+
+
 class CachedLookup:
     """A ``lookup`` for ``client_authenticate``; ``hit`` says whether the cache answered."""
 
@@ -343,6 +370,7 @@ class CachedLookup:
             return cached[1]
         found = client_with_secrets(realm=realm, client_id=client_id)
         if found[0] is not None:
+            _roles_attach(found[0])
             with _lock:
                 # An invalidation drained by another thread while we read may concern these rows.
                 if _state.generation == generation and _state.conn is not None:

@@ -63,7 +63,9 @@ asks loads the fact (one query); inside a request scope the client's facts are k
 request, so every trigger of the request shares them (the UPDATE and UPDATED of one update);
 saving or deleting a client role drops them (``policies.signals``). A trigger therefore makes no
 query but these, at most one per fact and client, and only when a condition that needs the fact
-is asked: the number of queries does not grow with the number of policies or clients.
+is asked: the number of queries does not grow with the number of policies or clients. A client
+whose roles were prefetched hands them over without a query (the loader takes them): the token
+path's per-worker client cache (``oidc.client_cache``) keeps them with the client's rows.
 
 Time: one ``now`` (``realms.clock.epoch()``) per trigger, shared by every executor.
 """

@@ -8,16 +8,25 @@ SQLite change log has its own in test_client_cache_sqlite.py.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 
 import pytest
 from django.db import connection, transaction
 
 from clients import secrets as secret_store
-from clients.models import ClientSecret
-from clients.services import client_create, client_rotated_secret_invalidate, client_secret_regenerate, client_update
+from clients.models import ClientRole, ClientSecret
+from clients.services import (
+    client_create,
+    client_role_create,
+    client_role_delete,
+    client_rotated_secret_invalidate,
+    client_secret_regenerate,
+    client_update,
+)
 from oidc import client_cache
 from realms.actor import Actor
+from tests.factories import policy_make, profile_make
 from tests.oidc.conftest import at, rotation_policy
 from tests.waiting import NOTIFIED, wait_until
 
@@ -327,3 +336,113 @@ class TestConcurrentInvalidation:
 def test_max_age_zero_turns_the_cache_off(cached, settings):
     settings.CLIENT_CACHE_MAX_AGE = 0
     assert not client_cache.enabled()
+
+
+def other_connection(sql: str, params=()) -> None:
+    """Run ``sql`` committed on a connection of its own (as another worker or a script would):
+    no Django signal or service of this process sees it."""
+    if connection.vendor == "sqlite":
+        conn = sqlite3.connect(connection.settings_dict["NAME"], uri=True, isolation_level=None, timeout=5)
+        try:
+            conn.execute(sql.replace("%s", "?"), params)
+        finally:
+            conn.close()
+        return
+    conn = connection.get_new_connection(connection.get_connection_params())
+    try:
+        conn.autocommit = True
+        conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def introspect(client, token: str, secret: str):
+    return client.post(f"{TOKEN}/introspect", {"token": token, "client_id": "svc", "client_secret": secret})
+
+
+ROLE_POLICIES = 200
+
+
+@pytest.mark.django_db(transaction=True)
+class TestClientRoles:
+    """The entry carries the client's role names; a role change anywhere drops it like a secret change.
+
+    The policy ``locked`` (one of 200 client-roles policies) refuses introspection to clients with
+    the role ``locked`` (secure-client-authenticator allows only client-jwt): whether the next
+    request is refused shows which role names it was judged by.
+    """
+
+    @pytest.fixture
+    def svc(self, acme_svc):
+        realm = acme_svc.realm
+        profile_make(realm, "jwt-only", [("secure-client-authenticator", {"allowed-client-authenticators": ["client-jwt"]})])
+        policy_make(realm, "locked", [("client-roles", {"roles": ["locked"]})], ["jwt-only"])
+        for i in range(ROLE_POLICIES - 1):
+            policy_make(realm, f"miss-{i}", [("client-roles", {"roles": [f"role-{i}"]})], ["jwt-only"])
+        return acme_svc
+
+    def warm(self, client, secret: str) -> str:
+        """A token, with the client's entry (rows and roles) cached."""
+        response = grant(client, secret)
+        assert response.status_code == 200
+        client_cache.sync(timeout=NOTIFIED)  # the last_used_time write notifies too
+        assert grant(client, secret).status_code == 200
+        return json.loads(response.content)["access_token"]
+
+    def seen(self, client, token: str, secret: str) -> str:
+        """Whether the next request of this worker was judged with the role ``locked``."""
+        client_cache.sync(timeout=NOTIFIED)  # PostgreSQL: the notification's flight; SQLite: at once
+        response = introspect(client, token, secret)
+        if response.status_code == 200:
+            return "unlocked"
+        assert json.loads(response.content)["error"] == "invalid_request", response.content
+        return "locked"
+
+    def test_a_steady_grant_makes_no_query_with_client_roles_policies(self, client, svc, django_assert_num_queries):
+        secret = current(svc)
+        with at(0):
+            self.warm(client, secret)
+            with django_assert_num_queries(0):
+                assert grant(client, secret).status_code == 200
+            assert self.seen(client, self.warm(client, secret), secret) == "unlocked"
+            with django_assert_num_queries(0):
+                assert introspect(client, "not-a-token", secret).status_code == 200
+
+    def test_a_role_added_or_removed_through_the_service_is_seen_by_the_next_request(self, client, svc):
+        secret = current(svc)
+        with at(0):
+            token = self.warm(client, secret)
+            assert self.seen(client, token, secret) == "unlocked"
+            role = client_role_create(client=svc, name="locked", actor=ACTOR)
+            assert self.seen(client, token, secret) == "locked"
+            client_role_delete(role=role, actor=ACTOR)
+            assert self.seen(client, token, secret) == "unlocked"
+
+    def test_a_role_written_by_another_connection_is_seen_by_the_next_request(self, client, svc):
+        client_pk = svc.pk.hex if connection.vendor == "sqlite" else str(svc.pk)
+        secret = current(svc)
+        with at(0):
+            token = self.warm(client, secret)
+            assert self.seen(client, token, secret) == "unlocked"
+            other_connection("INSERT INTO clients_clientrole (client_id, name, description, attributes) "
+                             "VALUES (%s, 'other', '', '{}')", [client_pk])
+            assert self.seen(client, token, secret) == "unlocked"
+            other_connection("UPDATE clients_clientrole SET name = 'locked' WHERE client_id = %s", [client_pk])
+            assert self.seen(client, token, secret) == "locked"
+            other_connection("DELETE FROM clients_clientrole WHERE client_id = %s", [client_pk])
+            assert self.seen(client, token, secret) == "unlocked"
+            assert not ClientRole.objects.filter(client=svc).exists()
+
+
+def test_role_triggers_exist_after_all_migrations(transactional_db):
+    """A later migration that rebuilds clients_clientrole (SQLite) or drops the triggers fails this."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'clients_clientrole'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'clients_clientrole'::regclass AND NOT tgisinternal")
+        names = sorted(row[0] for row in cursor.fetchall())
+    if connection.vendor == "sqlite":
+        assert names == ["clients_clientrole_changed_delete", "clients_clientrole_changed_insert", "clients_clientrole_changed_update"]
+    else:
+        assert names == ["oidc_clientrole_changed_row", "oidc_clientrole_changed_truncate"]

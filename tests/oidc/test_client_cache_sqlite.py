@@ -36,6 +36,7 @@ ACTOR = Actor(source="console", username="admin")
 TOKEN = "/realms/acme/protocol/openid-connect/token"
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = importlib.import_module("clients.migrations.0008_sqlite_change_counter")
+ROLE_MIGRATION = importlib.import_module("clients.migrations.0010_role_change_triggers")
 
 
 def grant(client, secret: str, client_id: str = "svc"):
@@ -78,8 +79,8 @@ def test_migrations_leave_the_triggers_in_place(transactional_db):
     """A later migration that rebuilds a clients table on SQLite drops its triggers: this fails then."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'clients_%_changed_%'")
-        assert sorted(row[0] for row in cursor.fetchall()) == sorted(MIGRATION.TRIGGERS)
-    assert len(MIGRATION.TRIGGERS) == client_cache.CHANGE_TRIGGERS
+        assert sorted(row[0] for row in cursor.fetchall()) == sorted(MIGRATION.TRIGGERS + ROLE_MIGRATION.SQLITE_TRIGGERS)
+    assert len(MIGRATION.TRIGGERS + ROLE_MIGRATION.SQLITE_TRIGGERS) == client_cache.CHANGE_TRIGGERS
 
 
 def test_a_steady_grant_makes_no_query(client, svc, django_assert_num_queries):
@@ -229,3 +230,17 @@ def _answers(url: str) -> bool:
         return requests.post(url, data={}, timeout=30).status_code == 400
     except requests.ConnectionError:  # not listening yet
         return False
+
+
+def test_missing_role_triggers_turn_the_cache_off(client, svc):
+    """Cached role names would go stale without the role triggers: the cache stays off then."""
+    other_worker("DROP TRIGGER clients_clientrole_changed_delete")
+    try:
+        client_cache.close()
+        with at(0):
+            assert grant(client, current(svc)).status_code == 200
+            assert not client_cache.enabled()
+    finally:
+        other_worker(next(s for s in ROLE_MIGRATION.SQLITE_CREATE if "clients_clientrole_changed_delete" in s))
+        client_cache.close()
+    assert client_cache.enabled()

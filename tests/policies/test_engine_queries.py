@@ -4,7 +4,9 @@ A token request (client_credentials), a Re-generate (Admin API and console) and 
 (Admin API PUT), through Django's test client, make exactly the same queries with 1 and with 200
 enabled client-roles policies, in a realm of 10 and of 200 clients: the policies cost at most the
 four queries of ``policies_load`` (none on the token path, where the per-worker cache holds them)
-and one read of the client's roles, shared by every trigger of the request.
+and one read of the client's roles, shared by every trigger of the request. Outside a transaction,
+where the per-worker client cache answers, the token path reads the roles with the client's
+rows on a miss only: a steady token request makes no query at all.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Client, ClientSecret
+from oidc import client_cache
 from policies.models import ClientPolicy
 from realms.services import realm_create
 from tests.api.conftest import Api, password_token
 from tests.factories import ClientFactory, ClientRoleFactory, policy_make, profile_make
+from tests.waiting import NOTIFIED
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +136,28 @@ def test_the_token_path_pays_one_query_for_any_number_of_client_roles_policies(s
             counts[policies] = (len(queries), len(_engine(queries)))
     assert counts[1] == counts[200] == (counts[0][0] + 1, 1)
     assert counts[0][1] == 0  # no condition needs the roles: they are not read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_client_cache_a_steady_token_request_makes_no_query_for_any_number_of_policies(client):
+    """Committed rows, so the per-worker client cache is on: it carries the client's role names."""
+    client_cache.close()
+    try:
+        with time_machine.travel(T0, tick=False):
+            realm = realm_create(name="acme", access_token_lifespan=300)
+            profile_make(realm, "rotation", [("secret-rotation", ROTATION)])
+            subject = ClientFactory(realm=realm, client_id="svc", service_accounts_enabled=True, secret=SECRET)
+            ClientRoleFactory(client=subject, name="unrelated")
+            form = {"grant_type": "client_credentials", "client_id": "svc", "client_secret": SECRET}
+            counts = {}
+            for policies in (0, 200):
+                _misses_add(realm, policies - ClientPolicy.objects.filter(realm=realm).count())
+                assert client.post(TOKEN, form).status_code == 200
+                client_cache.sync(timeout=NOTIFIED)  # the first grant's last_used_time write drops the entry
+                assert client.post(TOKEN, form).status_code == 200
+                queries, response = _captured(lambda: client.post(TOKEN, form))
+                assert response.status_code == 200
+                counts[policies] = queries
+        assert counts == {0: [], 200: []}
+    finally:
+        client_cache.close()  # the next test's database must not see this one's listener
