@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "policies",
     "webhooks",
     "expiry",
+    "jobs",
 ]
 
 MIDDLEWARE = [
