@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -189,27 +189,30 @@ def _client_apply(job_pk: int, client_pk: str, actor: Actor | None) -> None:
         job.save(update_fields=["done", "outcomes"])
 
 
-def job_chunk_run(*, job_pk: int, size: int = CHUNK) -> bool:
-    """Update the job's next ``size`` clients that have no result yet; True when some remain."""
+def job_chunk_run(*, job_pk: int, enqueue_next: Callable[[], object], size: int = CHUNK) -> int:
+    """Update the job's next ``size`` clients that have no result yet, and return how many were
+    updated. When some remain, ``enqueue_next`` queues the task that carries on, before this one
+    starts and in the same transaction that marks the job running: a worker that dies midway
+    leaves that task waiting in the database, and it picks up whatever has no result. When none
+    remain the job has finished."""
     with transaction.atomic():
         job = _job_locked(job_pk)
         if not job.active:
-            return False
+            return 0
+        seen = set(job.results.values_list("client_pk", flat=True))
+        pending = [pk for pk in job.targets if pk not in seen]
+        if not pending:
+            job.status, job.finished_at = Job.FINISHED, clock.epoch()
+            job.save(update_fields=["status", "finished_at"])
+            return 0
         if job.status == Job.QUEUED:
             job.status, job.started_at = Job.RUNNING, clock.epoch()
             job.save(update_fields=["status", "started_at"])
-        seen = set(job.results.values_list("client_pk", flat=True))
-    pending = [pk for pk in job.targets if pk not in seen]
+        enqueue_next()
     actor = job_actor(job)
     for client_pk in pending[:size]:
         _client_apply(job.pk, client_pk, actor)
-    if len(pending) > size:
-        return True
-    with transaction.atomic():
-        job = _job_locked(job_pk)
-        job.status, job.finished_at = Job.FINISHED, clock.epoch()
-        job.save(update_fields=["status", "finished_at"])
-    return False
+    return min(size, len(pending))
 
 
 def job_fail(*, job_pk: int, error: str) -> None:

@@ -1,7 +1,8 @@
-"""The job as a chain of django-tasks tasks on the ``default`` queue: each task updates one chunk
-of clients and, when some remain, enqueues the next. The pending task is a row in the database,
-so a worker stopped between chunks (or ``run_worker --max-tasks``) resumes with the next chunk
-when a worker runs again; result rows make a chunk that is run again skip what it already did.
+"""The job as a chain of django-tasks tasks on the ``default`` queue: each task queues the one
+that carries on, then updates one chunk of clients; the task that finds no client left marks the
+job finished. The waiting task is a row in the database, so a worker stopped at any point (or
+``run_worker --max-tasks``) resumes when a worker runs again; result rows make a client already
+done be skipped, so none is updated twice, even by two workers at once.
 """
 
 from __future__ import annotations
@@ -18,15 +19,13 @@ from realms.models import Realm
 
 @task(queue_name="default")
 def policy_apply_chunk(job_pk: int) -> dict:
-    """Update the next chunk of the job's clients; enqueue the next chunk if any remain."""
+    """Update the next chunk of the job's clients (the task that carries on is queued first)."""
     try:
-        more = services.job_chunk_run(job_pk=job_pk)
+        updated = services.job_chunk_run(job_pk=job_pk, enqueue_next=lambda: policy_apply_chunk.enqueue(job_pk))
     except Exception as exc:
         services.job_fail(job_pk=job_pk, error=f"{type(exc).__name__}: {exc}")
         raise
-    if more:
-        policy_apply_chunk.enqueue(job_pk)
-    return {"job": job_pk, "more": more}
+    return {"job": job_pk, "updated": updated}
 
 
 def policy_apply_start(*, realm: Realm, policy: ClientPolicy, actor: Actor | None) -> Job:
