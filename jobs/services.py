@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -26,7 +27,12 @@ from django.db import IntegrityError, transaction
 from clients import secrets as secret_store
 from clients.models import Client
 from clients.selectors import ClientAccessDenied
-from clients.services import client_update
+from clients.services import (
+    ClientHasNoSecret,
+    client_rotated_secret_invalidate,
+    client_secret_regenerate,
+    client_update,
+)
 from jobs import selectors
 from jobs.models import Job, JobResult
 from policies.errors import ClientPolicyError
@@ -218,3 +224,48 @@ def job_chunk_run(*, job_pk: int, enqueue_next: Callable[[], object], size: int 
 def job_fail(*, job_pk: int, error: str) -> None:
     with transaction.atomic():
         Job.objects.filter(pk=job_pk, status__in=Job.ACTIVE).update(status=Job.FAILED, finished_at=clock.epoch(), error=error[:1000])
+
+
+# --- bulk actions on the Clients list -------------------------------------------------------------
+
+BULK_REGENERATE, BULK_INVALIDATE = "regenerate", "invalidate"
+BULK_ACTIONS = {BULK_REGENERATE: "Re-generate secrets", BULK_INVALIDATE: "Invalidate rotated secrets"}
+BULK_MAX = 1000  # clients one bulk action may name
+
+
+def clients_selected(*, realm: Realm, ids: Iterable[str]) -> list[Client]:
+    """The realm's clients among ``ids`` (anything that is not an id is ignored), by Client ID."""
+    wanted = []
+    for value in ids:
+        try:
+            wanted.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return list(Client.objects.filter(realm=realm, pk__in=wanted[:BULK_MAX]).select_related("realm").order_by("client_id"))
+
+
+def _bulk_one(client: Client, action: str, actor: Actor | None) -> tuple[str, str]:
+    try:
+        if action == BULK_REGENERATE:
+            client_secret_regenerate(client=client, actor=actor)  # the new value is never shown here
+            current, rotated = secret_store.secret_rows_fresh(client=client)
+            kept = f"; the old one stays valid until {_when(rotated.expiration_time)}" if rotated is not None and rotated.expiration_time else ""
+            return "regenerated", f"new secret generated{kept}"
+        removed = client_rotated_secret_invalidate(client=client, actor=actor)
+        return ("invalidated", "rotated secret invalidated") if removed else (UNCHANGED, "no rotated secret")
+    except ClientPolicyError as exc:
+        return REFUSED, f"refused: {exc.error_description or exc.error}"
+    except (ClientAccessDenied, ClientHasNoSecret) as exc:
+        return REFUSED, f"refused: {exc.message}"
+
+
+def clients_bulk_apply(*, clients: Iterable[Client], action: str, actor: Actor | None) -> list[Outcome]:
+    """``action`` on each client through its own service (its lock, policies, admin event and
+    webhook), one transaction per client: a refusal for one leaves the others done."""
+    if action not in BULK_ACTIONS:
+        raise ValueError(f"unknown bulk action {action!r}")
+    outcomes = []
+    for client in clients:
+        outcome, detail = _bulk_one(client, action, actor)
+        outcomes.append(Outcome(str(client.pk), client.client_id, outcome, detail))
+    return outcomes
