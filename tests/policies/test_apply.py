@@ -285,3 +285,25 @@ def test_refused_secret_value_never_in_results(realm):
         run_worker()
     values = {secret_store.secret_value(s) for s in ClientSecret.objects.all()}
     assert not [r for r in JobResult.objects.filter(job=job) if any(v in r.detail for v in values)]
+
+
+def test_matching_clients_page_queries_grow_per_chunk_not_per_client(acme, console_client, monkeypatch):
+    """Through HTTP: the section's queries are a constant plus one roles query per chunk read."""
+    from jobs import selectors as job_selectors
+
+    monkeypatch.setattr(job_selectors, "CHUNK", 40)
+    manager = console_client(["view-realm"])
+    policy = policy_make(acme, "by role", [("client-roles", {"roles": ["admin"]})], [])
+    url = f"/console/acme/realm-settings/client-policies/policies/{policy.pk}/matching-clients"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert manager.get(url, HTTP_HX_REQUEST="true").status_code == 200
+        return len(captured)
+
+    clients = acme.clients.count()  # 160: 4 chunks of 40
+    at_160 = queries()
+    for i in range(40):
+        client_make(acme, f"zz-{i:03}")
+    assert queries() == at_160 + 1  # 200 clients: one chunk (of 40 clients) more, one query more
+    assert clients == 160
