@@ -59,7 +59,7 @@ def _policy(realm, name: str) -> ClientPolicy:
 
 @router.get(
     "/realms/{realm}/client-policies/policies/{name}/clients",
-    response={200: list[MatchingClient], **ERRORS_READ},
+    response={200: list[MatchingClient], 400: KeycloakError, **ERRORS_READ},
     summary="The clients a client policy selects now",
     description="The realm's clients (by clientId) whose update the policy's conditions would select now, "
     "whether the policy is enabled or not. `search` filters by clientId; `first` / `max` paginate.",
@@ -80,7 +80,7 @@ def policy_clients(
 
 @router.post(
     "/realms/{realm}/client-policies/policies/{name}/apply",
-    response={200: list[ApplyOutcome], 202: JobCreated, 409: KeycloakError, **ERRORS_READ},
+    response={200: list[ApplyOutcome], 202: JobCreated, 400: KeycloakError, 409: KeycloakError, **ERRORS_READ},
     summary="Apply a client policy to the existing clients (or preview it)",
     description="With `dryRun=true` (view-realm): for each client the policy selects, what an update would do "
     "now (`outcome`: `expiry-set`, `rotated`, `unchanged` or `refused`, and `detail` in words); nothing is "
@@ -102,7 +102,7 @@ def policy_apply(request, realm: str, name: str, dry_run: bool = Query(False, al
 
 @router.get(
     "/realms/{realm}/jobs/{job_id}",
-    response={200: JobRepresentation, **ERRORS_READ},
+    response={200: JobRepresentation, 400: KeycloakError, **ERRORS_READ},
     summary="A job's progress",
     description="`status`: `queued`, `running`, `finished` or `failed`; `done` of `total` clients; `outcomes` "
     "counts them by outcome.",
