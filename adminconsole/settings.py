@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "webhooks",
     "expiry",
     "users",
+    "jobs",
 ]
 
 MIDDLEWARE = [

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from clients import rotation_views, service_account_views, views
+from clients import bulk_views, rotation_views, service_account_views, views
 
 # Included at /console/<realm>/clients/ (Keycloak's admin-ui routes: /{realm}/clients/{id}/{tab}).
 urlpatterns = [
     path("", views.client_list, name="client-list"),
     path("add-client", views.client_create, name="client-create"),
+    path("bulk", bulk_views.clients_bulk, name="clients-bulk"),
     path("<uuid:id>/", views.client_detail, name="client-detail"),
     path("<uuid:id>/settings", views.client_settings, name="client-settings"),
     path("<uuid:id>/delete", views.client_delete, name="client-delete"),

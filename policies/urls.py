@@ -30,4 +30,8 @@ urlpatterns = [
     path("policies/<str:policy>/conditions/<int:index>/delete", views.condition_delete, name="client-policy-condition-delete"),
     path("policies/<str:policy>/add-client-profile", views.policy_profiles_add, name="client-policy-add-profiles"),
     path("policies/<str:policy>/profiles/<int:index>/remove", views.policy_profile_remove, name="client-policy-profile-remove"),
+    # the policy over the existing clients: which it selects, the preview, the job applying it
+    path("policies/<str:policy>/matching-clients", views.matching_clients, name="client-policy-matching"),
+    path("policies/<str:policy>/apply", views.policy_apply, name="client-policy-apply"),
+    path("jobs/<int:job>/", views.job_detail, name="client-policy-job"),
 ]

@@ -191,6 +191,7 @@ api.add_router("", policies_router)
 api.add_router("", "realms.api.events.router")  # GET /admin/realms/{realm}/admin-events
 api.add_router("", "webhooks.api.router")  # /admin/realms/{realm}/webhooks
 api.add_router("", "expiry.api.endpoints.router")  # GET/PUT /admin/realms/{realm}/secret-expiry
+api.add_router("", "policies.api.apply.router")  # a policy's matching clients, its dry run and apply; jobs
 api.add_router("", "realms.api.keys.router")  # GET /admin/realms/{realm}/keys
 api.add_router("", "realms.api.whoami.router")  # GET /admin/{realm}/console/whoami
 api.add_router("", "users.api.router")  # /admin/realms/{realm}/users, role mappings, service-account-user

@@ -2,6 +2,7 @@
 tables, a profile with its executors, a policy with its conditions and profiles, the JSON editor.
 Thin views over ``policies.selectors`` and ``policies.services``."""
 
+from policies.views.apply import job_detail, matching_clients, policy_apply
 from policies.views.json_editor import policies_json, profiles_json
 from policies.views.policies_list import policies_tab, policy_toggle
 from policies.views.policy_detail import (
@@ -31,8 +32,11 @@ __all__ = [
     "executor_add",
     "executor_delete",
     "executor_detail",
+    "job_detail",
+    "matching_clients",
     "policies_json",
     "policies_tab",
+    "policy_apply",
     "policy_create",
     "policy_delete",
     "policy_detail",

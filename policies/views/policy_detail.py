@@ -74,7 +74,7 @@ def _profile_ref_items(realm, policy) -> list[dict]:
     ]
 
 
-def _policy_page(request, realm, form, policy=None, *, partial="policy-form", status=200, **extra):
+def policy_page(request, realm, form, policy=None, *, partial="policy-form", status=200, **extra):
     context = common.context(request, realm, form=form, policy=policy, client_profiles_help=CLIENT_PROFILES_HELP, **extra)
     if policy is not None:
         context.update(kind=CONDITION, components=CONDITION.items(policy), profile_refs=_profile_ref_items(realm, policy))
@@ -99,11 +99,11 @@ def policy_create(request, realm):
     common.require_manage(request)
     form = PolicyForm(request.POST or None)
     if request.method != "POST":
-        return _policy_page(request, realm, form)
+        return policy_page(request, realm, form)
     save = functools.partial(services.policy_create, realm=realm)
     policy = common.form_save(request, form, save, failed="Could not create policy due to: {}", field_message=_policy_field_message)
     if policy is None:
-        return _policy_page(request, realm, form, status=refused_status(request))
+        return policy_page(request, realm, form, status=refused_status(request))
     messages.success(request, "New policy created")
     return redirect_htmx_aware(request, common.policy_url(realm, policy))
 
@@ -113,11 +113,11 @@ def policy_detail(request, realm, policy):
     policy = common.policy_or_404(realm, policy)
     form = PolicyForm(request.POST or None, initial=_policy_initial(policy))
     if request.method != "POST":
-        return _policy_page(request, realm, form, policy)
+        return policy_page(request, realm, form, policy)
     save = functools.partial(services.policy_update, realm=realm, policy=policy)
     saved = common.form_save(request, form, save, failed="Could not create policy due to: {}", field_message=_policy_field_message)
     if saved is None:
-        return _policy_page(request, realm, form, policy, status=refused_status(request))
+        return policy_page(request, realm, form, policy, status=refused_status(request))
     messages.success(request, "Client policy updated")
     return redirect_htmx_aware(request, common.policy_url(realm, saved))
 
@@ -146,7 +146,7 @@ def policy_profiles_add(request, realm, policy):
     if request.method == "GET":
         partial = "add-profiles-panel" if request.htmx else "policy-form"
         search = common.search_words(request)
-        return _policy_page(request, realm, form, policy, partial=partial, show_add_panel=True, add_panel_search=search)
+        return policy_page(request, realm, form, policy, partial=partial, show_add_panel=True, add_panel_search=search)
     names = request.POST.getlist("profile")
     try:
         services.policy_profiles_add(realm=realm, policy=policy, profile_names=names, actor=common.actor(request))
@@ -155,13 +155,13 @@ def policy_profiles_add(request, realm, policy):
     except PolicyValidationError as exc:
         messages.error(request, f"Could not create client profile: '{exc.message}'")
         status = refused_status(request)
-        return _policy_page(
+        return policy_page(
             request, realm, form, policy, partial="client-profiles", status=status, show_add_panel=True, add_panel_error=exc.message
         )
     messages.success(request, "New client profile added")
     if not request.htmx:
         return redirect(common.policy_url(realm, policy))
-    return _policy_page(request, realm, form, policy, partial="client-profiles")
+    return policy_page(request, realm, form, policy, partial="client-profiles")
 
 
 @realm_view(common.VIEW, write_role=common.MANAGE)
@@ -181,4 +181,4 @@ def policy_profile_remove(request, realm, policy, index):
     if not request.htmx:
         return redirect(common.policy_url(realm, policy))
     form = PolicyForm(initial=_policy_initial(policy))
-    return _policy_page(request, realm, form, policy, partial="client-profiles")
+    return policy_page(request, realm, form, policy, partial="client-profiles")

@@ -1,0 +1,119 @@
+"""Reads for the jobs: which clients a client policy selects now, and a job with its results.
+
+Matching uses the engine's own rule (``policies.engine.policy_applies``) on the context of a
+client update (``UPDATE``, the stored client, the administrator as actor), one client at a time
+over a streamed queryset: the clients are read in chunks with the facts the conditions need
+prefetched (their roles, one query per chunk), so the number of queries grows with the number
+of chunks, never per client. The policy is judged whether it is enabled or not (the page shows
+what it *would* select).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from clients.models import Client
+from jobs.models import Job, JobResult
+from policies.engine import LoadedPolicy, policy_applies
+from policies.models import ClientPolicy
+from policies.providers import CONDITIONS
+from policies.providers.base import ClientFacts, ConditionType, Event, PolicyContext, Vote
+from realms import clock
+from realms.actor import Actor
+from realms.models import Realm
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500  # clients read (and facts prefetched) per query when matching
+# Facts a condition may ask for that are a relation of the client, prefetched per chunk (the
+# fact loader uses the prefetched rows: ``policies.providers.conditions.client_role_names``).
+PREFETCHED_FACTS = {"roles": "roles"}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A client the policy selects, and the conditions that voted yes (after negative logic)."""
+
+    id: str
+    client_id: str
+    reasons: tuple[str, ...]
+
+
+def policy_loaded(policy: ClientPolicy) -> LoadedPolicy:
+    """The policy as the engine evaluates it (its stored conditions, in order); a condition whose
+    type is gone or whose configuration no longer validates is skipped, as the engine does."""
+    conditions = []
+    for row in policy.conditions.order_by("position", "id"):
+        kind = CONDITIONS.get(row.provider_id)
+        if kind is None:
+            continue
+        try:
+            conditions.append(kind(row.configuration))
+        except ValueError:
+            logger.warning("client policies: condition %r of %r is invalid; skipped", row.provider_id, policy.name)
+    return LoadedPolicy(name=policy.name, conditions=tuple(conditions), profile_names=())
+
+
+def _yes(condition: ConditionType, context: PolicyContext) -> bool:
+    vote = Vote(condition.vote(context))
+    return (vote.negated() if condition.is_negative else vote) == Vote.YES
+
+
+def _clients(realm: Realm, loaded: LoadedPolicy, search: str) -> Iterator[Client]:
+    clients: QuerySet[Client] = Client.objects.filter(realm=realm).order_by("client_id", "id")
+    if search:
+        clients = clients.filter(client_id__icontains=search)
+    facts = set().union(*(type(c).facts for c in loaded.conditions)) if loaded.conditions else set()
+    related = [PREFETCHED_FACTS[name] for name in sorted(facts) if name in PREFETCHED_FACTS]
+    if related:
+        clients = clients.prefetch_related(*related)
+    for client in clients.iterator(chunk_size=CHUNK):
+        client.realm = realm  # the realm is known: no query per client
+        yield client
+
+
+def policy_matching_clients(*, realm: Realm, policy: ClientPolicy, actor: Actor | None, search: str = "") -> list[Match]:
+    """The realm's clients (by clientId) that ``policy``'s conditions select for a client update
+    made by ``actor``; ``search`` filters by clientId."""
+    loaded = policy_loaded(policy)
+    if not loaded.conditions:
+        return []  # default-deny: no query at all
+    now = clock.epoch()
+    matches = []
+    for client in _clients(realm, loaded, search):
+        context = PolicyContext(
+            event=Event.UPDATE, realm=realm, client=client, representation={}, actor=actor, now=now, facts=ClientFacts(client)
+        )
+        if policy_applies(loaded, context):
+            reasons = tuple(c.provider_id for c in loaded.conditions if _yes(c, context))
+            matches.append(Match(id=str(client.pk), client_id=client.client_id, reasons=reasons))
+    return matches
+
+
+def policy_by_name(*, realm: Realm, name: str) -> ClientPolicy:
+    """The realm's policy named ``name``; ``ClientPolicy.DoesNotExist`` otherwise."""
+    return ClientPolicy.objects.get(realm=realm, name=name)
+
+
+def policy_by_name_or_none(*, realm: Realm, name: str) -> ClientPolicy | None:
+    return ClientPolicy.objects.filter(realm=realm, name=name).first()
+
+
+def job_get(*, realm: Realm, pk: int | str) -> Job:
+    """The realm's job ``pk``; ``Job.DoesNotExist`` otherwise, also for a bad ``pk``."""
+    try:
+        return Job.objects.get(realm=realm, pk=int(pk))
+    except (ValueError, TypeError):
+        raise Job.DoesNotExist from None
+
+
+def job_active(*, realm: Realm) -> Job | None:
+    return Job.objects.filter(realm=realm, status__in=Job.ACTIVE).first()
+
+
+def job_results(*, job: Job, first: int = 0, max_results: int = 100) -> list[JobResult]:
+    return list(job.results.all()[first : first + max_results])
