@@ -56,7 +56,7 @@ bench: setup-test wrk
 	$(PY) bench/console.py
 
 # Two instances on one throwaway PostgreSQL database under token and admin load; not part of
-# `make test` (a 20 s version of it is: tests/soak/). Options: SOAK_ARGS="--duration 300".
+# `make test` (a 12 s version of it is: tests/soak/). Options: SOAK_ARGS="--duration 300".
 soak: setup-test
 	$(PY) bench/soak.py $(SOAK_ARGS)
 

@@ -9,6 +9,7 @@ fragment where the page stays.
 
 from __future__ import annotations
 
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -36,12 +37,14 @@ def render_page(
 ) -> HttpResponse:
     """Render ``template`` for a normal request, or ``template#partial`` for an htmx request.
 
-    For htmx requests the alerts container is appended as an out-of-band swap, so messages
-    added by the view show up without a reload.
+    For htmx requests with messages pending, the alerts container is appended as an out-of-band
+    swap, so messages added by the view show up without a reload; a fragment without messages
+    (a section loading itself) leaves the alerts on screen alone.
     """
     if partial and is_fragment_request(request):
         body = render_to_string(f"{template}#{partial}", context, request=request)
-        body += render_to_string("adminconsole/alerts.html", {"oob": True}, request=request)
+        if len(get_messages(request)):  # counts without consuming them
+            body += render_to_string("adminconsole/alerts.html", {"oob": True}, request=request)
         response = HttpResponse(body, status=status)
     else:
         response = HttpResponse(render_to_string(template, context, request=request), status=status)

@@ -31,12 +31,13 @@ def at(epoch: int):
     return time_machine.travel(dt.datetime.fromtimestamp(epoch, tz=dt.UTC), tick=False)
 
 
-def run_worker() -> str:
+def run_worker(**options) -> str:
     """Run the background worker until nothing is due (the command ``make run`` starts), and
-    return what it printed."""
+    return what it printed. ``options`` go to the command (``max_tasks=1``: a worker that stops
+    after one task)."""
     out = io.StringIO()
     with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections", _close_outside_test_transaction):
-        call_command("run_worker", batch=True, startup_delay=False, reload=False, verbosity=1, stdout=out)
+        call_command("run_worker", batch=True, startup_delay=False, reload=False, verbosity=1, stdout=out, **options)
     return out.getvalue()
 
 

@@ -154,9 +154,7 @@ def test_apply_sets_the_expiry_on_every_matching_client_with_one_admin_event_eac
 def test_a_restarted_worker_resumes_without_applying_twice(realm):
     with at(NOW):
         job = job_tasks.policy_apply_start(realm=realm, policy=rotation(realm), actor=ACTOR)
-        from django.core.management import call_command
-
-        call_command("run_worker", batch=True, startup_delay=False, reload=False, max_tasks=1, verbosity=0)
+        run_worker(max_tasks=1)
         job.refresh_from_db()
         assert (job.status, job.done) == ("running", job_services.CHUNK)
         first = set(job.results.values_list("client_pk", flat=True))

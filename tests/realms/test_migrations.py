@@ -98,6 +98,8 @@ def test_old_database_migrates_forward_keeping_rows_foreign_keys_and_permissions
         assert _triggers() == [
             ("oidc_client_changed_row", "clients_client"),
             ("oidc_client_changed_truncate", "clients_client"),
+            ("oidc_clientrole_changed_row", "clients_clientrole"),
+            ("oidc_clientrole_changed_truncate", "clients_clientrole"),
             ("oidc_clientsecret_changed_row", "clients_clientsecret"),
             ("oidc_clientsecret_changed_truncate", "clients_clientsecret"),
         ]

@@ -21,7 +21,7 @@ from django.db import connection
 from tests.conftest import ADMIN_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
-DURATION = 20  # seconds of load; set-up and the final checks add about 20 more here
+DURATION = 12  # seconds of load; set-up and the final checks add about 20 more here
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
