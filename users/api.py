@@ -19,7 +19,7 @@ from adminconsole.api.common import authorized_realm, body_doc
 from adminconsole.api.errors import ApiError, json_response, no_content, not_found
 from adminconsole.api.schemas import ERRORS_READ, ERRORS_WRITE, KeycloakError
 from clients import selectors as client_selectors
-from clients.models import Client
+from clients.models import Client, ClientRole
 from clients.service_accounts import service_account_user_ensure
 from realms import permissions
 from users import selectors, services
@@ -248,3 +248,21 @@ def service_account_user(request, realm: str, id: str):
         raise ApiError(400, {"error": "Service account not enabled for the client '" + client.client_id + "'"})
     account = service_account_user_ensure(client)
     return json_response(selectors.user_representation(account.user))
+
+
+@router.get("/realms/{realm}/clients/{id}/roles/{role_name}/users",
+            response={200: list[dict[str, Any]], 400: KeycloakError, **ERRORS_READ},
+            summary="Users holding a client role")
+def role_users(request, realm: str, id: str, role_name: str,
+               first: int | None = Query(None, ge=0, le=INT32_MAX),
+               max_: int | None = Query(None, alias="max", ge=0, le=1000)):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_USERS)
+    try:
+        client = client_selectors.client_get(realm=realm_obj, id=id)
+        client_selectors.client_role_get(client=client, name=role_name)
+    except (Client.DoesNotExist, ClientRole.DoesNotExist):
+        raise not_found("Could not find role") from None
+    users = selectors.role_holders(client=client, role_name=role_name, first=first or 0,
+                                   max_results=100 if max_ is None else max_)
+    return json_response([selectors.user_representation(user) for user in users])
+

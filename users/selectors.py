@@ -130,3 +130,16 @@ def service_account_direct_roles(client: Client) -> list[str]:
     """The roles mapped to ``client``'s service account (none when it has no account yet)."""
     account = ServiceAccount.objects.select_related("user").filter(client=client).first()
     return user_direct_roles(account.user) if account else []
+
+
+def role_holders(*, client: Client, role_name: str, first: int = 0, max_results: int = 100) -> list:
+    """Users mapped to ``client``'s role ``role_name`` (a superuser holds every realm-management
+    role), by username. Only realm-management's roles can be held by a user here."""
+    rm = realm_management_client(client.realm)
+    if rm is None or rm.pk != client.pk or role_name not in permissions.ALL_ROLES:
+        return []
+    mapped = Q(user_permissions__codename=permissions.codename(role_name),
+               user_permissions__content_type__app_label="realms")
+    holders = get_user_model().objects.filter(Q(is_superuser=True) | mapped).distinct().order_by("username")
+    return list(holders.select_related("temporary_password")[first:first + max_results])
+

@@ -37,6 +37,9 @@ def test_create_auditor_give_roles_and_delete(live_server, master, admin_user):
     roles = [admin.get_client_role(rm, "view-realm"), admin.get_client_role(rm, "view-clients")]
     admin.assign_client_role(user_id, rm, roles)
     assert sorted(r["name"] for r in admin.get_client_roles_of_user(user_id, rm)) == ["view-clients", "view-realm"]
+    # Who holds a role: the auditor (directly) and the bootstrap administrator (a superuser).
+    assert [u["username"] for u in admin.get_client_role_members(rm, "view-clients")] == [admin_user.username, "auditor"]
+    assert [u["username"] for u in admin.get_client_role_members(rm, "manage-users")] == [admin_user.username]
 
     # The auditor reads but changes nothing, and never sees a secret.
     client_create(realm=master, representation={"clientId": "app", "secret": "app-secret-value"}, actor=None)
