@@ -320,8 +320,7 @@ def client_secret_regenerate(request, realm, id):
     try:
         services.client_secret_regenerate(client=client, actor=Actor.from_request(request))
     except (ClientPolicyError, services.ClientHasNoSecret) as exc:
-        reason = exc.message if isinstance(exc, services.ClientHasNoSecret) else exc.error_description
-        messages.error(request, f"Could not regenerate client secret due to: {reason}")
+        messages.error(request, f"Could not regenerate client secret due to: {_error_text(exc)}")
         return _credentials_response(request, realm, client, status=refused_status(request))
     messages.success(request, "Client secret regenerated")
     return _credentials_done(request, realm, client)
