@@ -43,10 +43,9 @@ class NoSigningKey(Exception):
 
 def key_generate() -> tuple[RSAKey, str]:
     """A fresh RSA key pair and its kid (the RFC 7638 thumbprint)."""
-    key = RSAKey.generate_key(KEY_SIZE, private=True)
-    kid = key.thumbprint()
-    key = RSAKey.import_key(key.as_dict(private=True), parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"})
-    return key, kid
+    # auto_kid: the thumbprint of the public parameters, as the kid (no second import of the key).
+    key = RSAKey.generate_key(KEY_SIZE, parameters={"alg": ALGORITHM, "use": "sig"}, private=True, auto_kid=True)
+    return key, key.kid
 
 
 def realm_key_store(*, realm: Realm, now: int | None = None) -> RealmKey:

@@ -38,6 +38,36 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Signing keys made so far by this test process: see ``realm_keys_from_a_pool``.
+_KEY_POOL: list = []
+
+
+@pytest.fixture(autouse=True)
+def realm_keys_from_a_pool(monkeypatch):
+    """Every realm made gets a new RSA-2048 signing key, and generating one costs a tenth of a
+    second or more: most tests make a realm, so the suite spent minutes generating keys.
+
+    Tests take real, distinct keys from a pool instead: the first key a test asks for is the
+    pool's first, the second its second, and the pool grows when a test asks for more than any
+    test before it. Within a test every realm and every rotation gets a key of its own; across
+    tests the same keys come back, which is safe because each test's rows are gone by the next
+    and a key's kid is its thumbprint (the per-process key caches map a kid to the same key).
+    Processes a test starts (an app server, a worker) generate their own keys as in production.
+    """
+    from oidc import keys
+
+    generate = keys.key_generate
+    taken = itertools.count()
+
+    def pooled():
+        index = next(taken)
+        while len(_KEY_POOL) <= index:
+            _KEY_POOL.append(generate())
+        return _KEY_POOL[index]
+
+    monkeypatch.setattr(keys, "key_generate", pooled)
+
+
 @pytest.fixture
 def master(db):
     from realms import services

@@ -83,7 +83,7 @@ def test_every_console_page_loads_without_csp_violations(page, admin_user, maste
 
     # The Admin REST API's docs page (ninja's bundled Swagger UI, served from our own static files).
     page.goto("/admin/docs")
-    page.get_by_text("/admin/realms/{realm}/admin-events").first.wait_for()
+    page.get_by_text("/admin/realms/{realm}/admin-events").first.wait_for(timeout=30_000)
     assert violations(page, messages) == []
 
 
