@@ -150,7 +150,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000}, reduced_motion="reduce")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -26,7 +26,7 @@ def axe_page(browser, live_server, admin_user, master):
 
     Only the accessibility checks use it; every other browser test runs under the real CSP.
     """
-    context = browser.new_context(base_url=live_server.url, viewport=DOCS_VIEWPORT, bypass_csp=True)
+    context = browser.new_context(base_url=live_server.url, viewport=DOCS_VIEWPORT, bypass_csp=True, reduced_motion="reduce")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield browser_sign_in(page)

@@ -41,7 +41,7 @@ def test_an_auditor_made_in_the_console_reads_everything_and_changes_nothing(con
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Role mapping updated").wait_for()
 
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 1000}, reduced_motion="reduce")
     try:
         auditor = context.new_page()
         auditor.set_default_timeout(10_000)
