@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from clients import secrets as secret_store
 from clients.models import Client
-from clients.selectors import ClientAccessDenied
+from clients.selectors import ClientAccessDenied, client_list
 from clients.services import (
     ClientHasNoSecret,
     client_rotated_secret_invalidate,
@@ -242,6 +243,12 @@ def clients_selected(*, realm: Realm, ids: Iterable[str]) -> list[Client]:
         except ValueError:
             continue
     return list(Client.objects.filter(realm=realm, pk__in=wanted[:BULK_MAX]).select_related("realm").order_by("client_id"))
+
+
+def clients_searched(*, realm: Realm, search: str) -> QuerySet[Client]:
+    """Every client of the realm that the Clients list's ``search`` finds (all of its pages, the
+    list's own rule), by Client ID: what "select all results of the search" names."""
+    return client_list(realm=realm, search=search).select_related("realm")
 
 
 def _bulk_one(client: Client, action: str, actor: Actor | None) -> tuple[str, str]:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("profiles/<str:profile>/add-executor", views.executor_add, name="client-profile-executor-add"),
     path("profiles/<str:profile>/executors/<int:index>/", views.executor_detail, name="client-profile-executor"),
     path("profiles/<str:profile>/executors/<int:index>/delete", views.executor_delete, name="client-profile-executor-delete"),
+    path("profiles/<str:profile>/matching-clients", views.profile_matching_clients, name="client-profile-matching"),
     # policies, their conditions and their profiles
     path("policies/add-client-policy", views.policy_create, name="client-policy-create"),
     path("policies/<str:policy>/", views.policy_detail, name="client-policy"),

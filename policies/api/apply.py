@@ -2,6 +2,8 @@
 job (not Keycloak endpoints).
 
 ``GET  /admin/realms/{realm}/client-policies/policies/{name}/clients`` (view-realm)
+``GET  /admin/realms/{realm}/client-policies/profiles/{name}/clients`` (view-realm): the clients an
+update would give the profile, each with the enabled policies (``policies``) through which it does
 ``POST /admin/realms/{realm}/client-policies/policies/{name}/apply?dryRun=true`` (view-realm): 200
 ``POST /admin/realms/{realm}/client-policies/policies/{name}/apply`` (manage-realm): 202 ``{"id"}``,
 409 ``{"errorMessage"}`` while the realm has a job queued or running
@@ -20,7 +22,7 @@ from jobs import selectors as job_selectors
 from jobs import services as job_services
 from jobs import tasks as job_tasks
 from jobs.models import Job
-from policies.models import ClientPolicy
+from policies.models import ClientPolicy, ClientProfile
 from realms import permissions
 from realms.selectors import MAX_RESULTS, page
 
@@ -31,6 +33,10 @@ INT32_MAX = 2**31 - 1
 class MatchingClient(BaseModel):
     id: str
     clientId: str  # noqa: N815  (the wire name)
+
+
+class ProfileClient(MatchingClient):
+    policies: list[str]
 
 
 class ApplyOutcome(MatchingClient):
@@ -76,6 +82,33 @@ def policy_clients(
     policy = _policy(realm_obj, name)
     matches = job_selectors.policy_matching_clients(realm=realm_obj, policy=policy, actor=auth.actor, search=search.strip())
     return json_response([{"id": m.id, "clientId": m.client_id} for m in matches[page(first, max_)]])
+
+
+@router.get(
+    "/realms/{realm}/client-policies/profiles/{name}/clients",
+    response={200: list[ProfileClient], 400: KeycloakError, **ERRORS_READ},
+    summary="The clients a client profile reaches now",
+    description="The realm's clients (by clientId) that an update would give the profile now: those that an "
+    "enabled client policy naming the profile selects; `policies` names those policies, in their order. "
+    "`search` filters by clientId; `first` / `max` paginate.",
+)
+def profile_clients(
+    request,
+    realm: str,
+    name: str,
+    search: str = Query("", max_length=255),
+    first: int = Query(0, ge=0, le=INT32_MAX),
+    max_: int = Query(100, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
+):
+    auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
+    try:
+        profile = job_selectors.profile_by_name(realm=realm_obj, name=name)
+    except ClientProfile.DoesNotExist:
+        raise not_found("Could not find client profile") from None
+    matches = job_selectors.profile_matching_clients(realm=realm_obj, profile=profile, actor=auth.actor, search=search.strip())
+    return json_response(
+        [{"id": m.id, "clientId": m.client_id, "policies": [p for p, _yes in m.policies]} for m in matches[page(first, max_)]]
+    )
 
 
 @router.post(

@@ -2,7 +2,7 @@
 tables, a profile with its executors, a policy with its conditions and profiles, the JSON editor.
 Thin views over ``policies.selectors`` and ``policies.services``."""
 
-from policies.views.apply import job_detail, matching_clients, policy_apply
+from policies.views.apply import job_detail, matching_clients, policy_apply, profile_matching_clients
 from policies.views.json_editor import policies_json, profiles_json
 from policies.views.policies_list import policies_tab, policy_toggle
 from policies.views.policy_detail import (
@@ -46,6 +46,7 @@ __all__ = [
     "profile_create",
     "profile_delete",
     "profile_detail",
+    "profile_matching_clients",
     "profiles_json",
     "profiles_tab",
 ]

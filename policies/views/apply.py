@@ -1,11 +1,15 @@
-"""A policy's reach over the existing clients: the Matching clients section of its page, the
-`Apply to existing clients` preview (a dry run) and the job that applies it, with its progress.
+"""A policy's reach over the existing clients: the Matching clients section of its page (and of
+a profile's page: the clients that get the profile, through which policies), the `Apply to
+existing clients` preview (a dry run) and the job that applies it, with its progress.
 
 view-realm sees the matching clients, the preview and a job's progress; starting a job needs
 manage-realm. Thin views over ``jobs.selectors``, ``jobs.services`` and ``jobs.tasks``.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import Http404
@@ -18,9 +22,10 @@ from jobs import selectors as job_selectors
 from jobs import services as job_services
 from jobs import tasks as job_tasks
 from jobs.models import Job
-from policies.forms import PolicyForm
+from policies.forms import PolicyForm, ProfileForm
 from policies.views import common
 from policies.views.policy_detail import policy_page
+from policies.views.profile_detail import profile_page
 
 PAGE_SIZE = 20
 JOB_RESULTS = 500  # result rows the job page lists
@@ -34,10 +39,11 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _matching(request, realm, policy) -> dict:
+def _matching(request, select: Callable[..., list[job_selectors.Match]]) -> dict:
+    """One page of the Matching clients section: ``select(search=…)`` gives every match."""
     search = common.search_words(request)
     first = _int(request.GET.get("first"), 0)
-    matches = job_selectors.policy_matching_clients(realm=realm, policy=policy, actor=common.actor(request), search=search)
+    matches = select(search=search)
     return {
         "matches": matches[first : first + PAGE_SIZE],
         "count": len(matches),
@@ -54,7 +60,18 @@ def matching_clients(request, realm, policy):
     """The Matching clients section (htmx), or the policy's page with it filled in."""
     policy = common.policy_or_404(realm, policy)
     form = PolicyForm(initial={"name": policy.name, "description": policy.description or "", "enabled": policy.enabled})
-    return policy_page(request, realm, form, policy, partial="matching-clients", matching=_matching(request, realm, policy))
+    select = functools.partial(job_selectors.policy_matching_clients, realm=realm, policy=policy, actor=common.actor(request))
+    return policy_page(request, realm, form, policy, partial="matching-clients", matching=_matching(request, select))
+
+
+@realm_view(common.VIEW)
+def profile_matching_clients(request, realm, profile):
+    """A profile's Matching clients section (htmx), or the profile's page with it filled in: the
+    clients an update would give the profile now, through the enabled policies naming it."""
+    profile = common.profile_or_404(realm, profile)
+    form = ProfileForm(initial={"name": profile.name, "description": profile.description or ""})
+    select = functools.partial(job_selectors.profile_matching_clients, realm=realm, profile=profile, actor=common.actor(request))
+    return profile_page(request, realm, form, profile, partial="matching-clients", matching=_matching(request, select))
 
 
 def _job_url(realm, job: Job) -> str:

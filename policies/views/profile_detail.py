@@ -51,10 +51,10 @@ EXECUTOR = Executors()
 executor_add, executor_detail, executor_delete = EXECUTOR.urls_views()
 
 
-def _profile_page(request, realm, form, profile=None, status: int = 200):
+def profile_page(request, realm, form, profile=None, status: int = 200, *, partial: str = "profile-form", **extra):
     components = EXECUTOR.items(profile) if profile else []
-    context = common.context(request, realm, form=form, profile=profile, kind=EXECUTOR, components=components)
-    return render_page(request, "policies/profile_form.html", context, partial="profile-form", status=status)
+    context = common.context(request, realm, form=form, profile=profile, kind=EXECUTOR, components=components, **extra)
+    return render_page(request, "policies/profile_form.html", context, partial=partial, status=status)
 
 
 @realm_view(common.VIEW, write_role=common.MANAGE)
@@ -62,10 +62,10 @@ def profile_create(request, realm):
     common.require_manage(request)
     form = ProfileForm(request.POST or None)
     if request.method != "POST":
-        return _profile_page(request, realm, form)
+        return profile_page(request, realm, form)
     save = functools.partial(services.profile_create, realm=realm)
     if (profile := common.form_save(request, form, save, failed="Could not create client profile: '{}'")) is None:
-        return _profile_page(request, realm, form, status=refused_status(request))
+        return profile_page(request, realm, form, status=refused_status(request))
     messages.success(request, "New client profile created")
     return redirect_htmx_aware(request, common.profile_url(realm, profile))
 
@@ -75,10 +75,10 @@ def profile_detail(request, realm, profile):
     profile = common.profile_or_404(realm, profile)
     form = ProfileForm(request.POST or None, initial={"name": profile.name, "description": profile.description or ""})
     if request.method != "POST":
-        return _profile_page(request, realm, form, profile)
+        return profile_page(request, realm, form, profile)
     save = functools.partial(services.profile_update, realm=realm, profile=profile)
     if (saved := common.form_save(request, form, save, failed="Could not update client profile: {}")) is None:
-        return _profile_page(request, realm, form, profile, status=refused_status(request))
+        return profile_page(request, realm, form, profile, status=refused_status(request))
     messages.success(request, "Client profile updated successfully")
     return redirect_htmx_aware(request, common.profile_url(realm, saved))
 
