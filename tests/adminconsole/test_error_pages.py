@@ -6,7 +6,11 @@ import json
 import uuid
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
+
+from adminconsole.errors import page_not_found, permission_denied
 
 from clients import services
 from tests.factories import client_make, profile_make
@@ -67,8 +71,13 @@ def test_an_htmx_request_gets_the_words_as_an_alert_and_the_page_stays(admin_cli
     assert 'hx-swap-oob="true"' in body and "Client not found." in body and "<main" not in body
 
 
-def test_api_and_oidc_paths_keep_their_json(admin_client, master):
-    api = admin_client.get(f"/admin/realms/master/clients/{uuid.uuid4()}")
-    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
-    oidc = admin_client.get("/realms/nowhere/protocol/openid-connect/auth")
-    assert oidc.status_code == 404 and "error" in json.loads(oidc.content)
+@pytest.mark.parametrize(("handler", "path", "status", "error"), [
+    (page_not_found, "/admin/realms/master/clients/x", 404, "HTTP 404 Not Found"),
+    (page_not_found, "/realms/master/protocol/openid-connect/x", 404, "Unable to find matching target resource method"),
+    (permission_denied, "/admin/realms/master/clients", 403, "HTTP 403 Forbidden"),
+])
+def test_api_and_oidc_paths_keep_their_json(rf, master, handler, path, status, error):
+    """A 404 or 403 escaping a view on these paths reaches the handlers as JSON, never a page."""
+    response = handler(rf.get(path), Http404() if status == 404 else PermissionDenied())
+    assert response.status_code == status and response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"] == error
