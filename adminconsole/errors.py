@@ -71,7 +71,10 @@ SECTIONS = (
 def _back_link(request) -> tuple[str, str]:
     """(label, url) of the list the requested page belongs to; the console's start page otherwise."""
     match = CONSOLE_PATH.match(request.path)
-    realm = realm_find(name=match["realm"]) if match else None
+    user = getattr(request, "user", None)
+    # Someone not signed in learns nothing about which realms exist.
+    signed_in = user is not None and user.is_authenticated
+    realm = realm_find(name=match["realm"]) if match and signed_in else None
     if realm is None:
         return "Back to the console", reverse("home")
     request.realm = realm  # the layout's menu for this realm (adminconsole.context_processors)

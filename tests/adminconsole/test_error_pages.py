@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import pytest
@@ -81,3 +82,13 @@ def test_api_and_oidc_paths_keep_their_json(rf, master, handler, path, status, e
     response = handler(rf.get(path), Http404() if status == 404 else PermissionDenied())
     assert response.status_code == status and response["Content-Type"] == "application/json"
     assert json.loads(response.content)["error"] == error
+
+
+def test_someone_not_signed_in_learns_nothing_about_realms(client, master):
+    known, unknown = client.get("/console/master/no-such-page"), client.get("/console/nowhere/no-such-page")
+    assert known.status_code == unknown.status_code == 404
+    def page(response):  # without the per-response CSRF token
+        return re.sub(r'"X-CSRFToken": "[^"]*"', "", response.content.decode())
+
+    assert page(known) == page(unknown)
+    assert b'href="/">Back to the console</a>' in known.content
