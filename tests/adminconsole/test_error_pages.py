@@ -12,7 +12,6 @@ from django.http import Http404
 from django.urls import reverse
 
 from adminconsole.errors import page_not_found, permission_denied
-
 from clients import services
 from tests.factories import client_make, profile_make
 
