@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 
-from adminconsole.form_tokens import FIELD
+from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_issue, form_token_spend
 from adminconsole.models import SpentFormToken
 from clients import services
 from clients.models import Client
@@ -19,6 +21,8 @@ from realms.models import AdminEvent
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+THREADS = 8
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
@@ -122,3 +126,29 @@ def test_posts_without_a_token_and_the_api_are_not_checked(admin_client, master)
     data = {"protocol": "openid-connect", "client_id": "billing"}
     assert admin_client.post(create_url(), data).status_code == 302
     assert not SpentFormToken.objects.exists()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="concurrent writers need PostgreSQL (runs in the PostgreSQL pass of make test)")
+@pytest.mark.django_db(transaction=True)
+def test_racing_posts_of_one_token_spend_it_once():
+    token = form_token_issue()
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+
+    def spend() -> None:
+        try:
+            barrier.wait()
+            form_token_spend(token=token)
+            outcomes.append("spent")
+        except FormTokenRefused as refused:
+            outcomes.append(refused.reason)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=spend) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["replayed"] * (THREADS - 1) + ["spent"]
+    assert SpentFormToken.objects.count() == 1
