@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 
-from adminconsole.models import SpentFormToken
 from realms.clock import now
+from realms.models import SpentFormToken
 
 FIELD = "form_token"
 SALT = "adminconsole.form-token"

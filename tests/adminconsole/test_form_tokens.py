@@ -13,10 +13,9 @@ from django.db import connection
 from django.urls import reverse
 
 from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_issue, form_token_spend
-from adminconsole.models import SpentFormToken
 from clients import services
 from clients.models import Client
-from realms.models import AdminEvent
+from realms.models import AdminEvent, SpentFormToken
 
 pytestmark = pytest.mark.django_db
 
