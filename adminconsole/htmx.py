@@ -5,6 +5,10 @@ page and the field errors; an htmx post answers 200 with the form's fragment and
 because htmx swaps no 4xx answer by default and the errors would never show (``refused_status``).
 A successful htmx post answers 204 with ``HX-Redirect`` (``redirect_htmx_aware``), or the fresh
 fragment where the page stays.
+
+Any other refusal (4xx) of an htmx request is shown too: base.html's ``htmx-config`` has htmx swap
+4xx answers like 2xx ones, so an answer is either the fragment with its error or an alert with
+``HX-Reswap: none`` (``adminconsole.errors.console_error_page``); never nothing on screen.
 """
 
 from __future__ import annotations

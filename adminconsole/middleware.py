@@ -12,6 +12,9 @@ HTTP forbids NUL in header values, so no legitimate client sends one.
 (and ``Pragma: no-cache``), so no browser, proxy or back button keeps a copy of a page or JSON body
 that held a secret or a token.
 
+``FormTokenMiddleware``: a console form sent a second time (a double click, a retry, Back and send
+again) is refused before its view runs, so nothing is written twice (adminconsole.form_tokens).
+
 ``LeanEndpointsMiddleware``: the machine-to-machine OIDC endpoints (token, introspection, JWKS,
 userinfo, discovery) answer JSON to clients that carry no session or CSRF cookie; they go through
 a short chain of their own (``settings.LEAN_MIDDLEWARE``) that keeps every security header and
@@ -35,6 +38,8 @@ from django.urls import include, path
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 
+from adminconsole.errors import console_error_page
+from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_release, form_token_spend
 from realms.http import json_response
 
 JSON_PATHS = ("/admin/", "/realms/")
@@ -161,3 +166,44 @@ class LeanEndpointsMiddleware:
             request.urlconf = self.urlconf
             return self.lean.get_response(request)
         return self.get_response(request)
+
+
+class FormTokenMiddleware:
+    """Spends the one-time ``form_token`` of a console post; a spent or invalid one writes nothing.
+
+    After CSRF (a refused post spends no token), authentication, messages and htmx in
+    ``MIDDLEWARE``. The token is spent before the view runs, so of two identical posts racing
+    each other exactly one reaches its view; an answer of 5xx (an exception included: Django
+    has made it the 500 answer by the time it gets here) gives it back, since such a post wrote
+    nothing (one atomic service) and may be sent again.
+    """
+
+    REPLAYED = ("This form was already sent",
+                "It was not saved a second time: the first time counts. Reload the page to see what it did.")
+    INVALID = ("This form has expired",
+               "Nothing was saved. Reload the page, then fill in and send the form again.")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        nonce = getattr(request, "_form_token_nonce", None)
+        if nonce is not None and response.status_code >= 500:
+            form_token_release(nonce=nonce)
+        return response
+
+    def process_view(self, request, view, args, kwargs):
+        if request.method != "POST" or request.path.startswith(JSON_PATHS):
+            return None
+        token = request.POST.get(FIELD)
+        if token is None:
+            return None
+        try:
+            request._form_token_nonce = form_token_spend(token=token)
+        except FormTokenRefused as refused:
+            title, text = self.REPLAYED if refused.reason == "replayed" else self.INVALID
+            # The link leads to the list the form belongs to, where what the first post did shows.
+            return console_error_page(request, status=409 if refused.reason == "replayed" else 400,
+                                      title=title, text=text)
+        return None

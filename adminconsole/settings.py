@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After CSRF, authentication, messages and htmx: a form sent twice writes once.
+    "adminconsole.middleware.FormTokenMiddleware",
     # Each realm's client policies are loaded at most once per request.
     "policies.middleware.PolicyScopeMiddleware",
     # Last, as django-axes asks: turns a locked-out login attempt into the lockout response.
@@ -111,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "adminconsole.context_processors.console",
             ],
+            # Its {% csrf_token %} also renders the form's one-time token (adminconsole.form_tokens).
+            "builtins": ["adminconsole.templatetags.form_tokens"],
         },
     }
 ]
@@ -139,6 +143,12 @@ else:
 CLIENT_CACHE_MAX_AGE = float(env("CLIENT_CACHE_MAX_AGE", "5"))
 if not 0 <= CLIENT_CACHE_MAX_AGE < float("inf"):
     raise ImproperlyConfigured("CLIENT_CACHE_MAX_AGE must be 0 (no cache) or more seconds")
+
+# Seconds a console form may stay open before it is sent (its one-time token expires); spent
+# tokens are kept this long (adminconsole.form_tokens).
+FORM_TOKEN_MAX_AGE = int(env("FORM_TOKEN_MAX_AGE", "86400"))
+if FORM_TOKEN_MAX_AGE <= 0:
+    raise ImproperlyConfigured("FORM_TOKEN_MAX_AGE must be a positive number of seconds")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -33,3 +33,6 @@ urlpatterns = [
 
 # A database outage answers 503 (Retry-After) instead of 500; see adminconsole.errors.
 handler500 = "adminconsole.errors.server_error"
+# Not found and forbidden stay in the console's layout; JSON on the API and OIDC paths.
+handler404 = "adminconsole.errors.page_not_found"
+handler403 = "adminconsole.errors.permission_denied"

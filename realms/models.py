@@ -146,3 +146,18 @@ class ClientAuthFailure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["realm_name", "client_id", "source"], name="clientauthfailure_unique_source")
         ]
+
+
+class SpentFormToken(models.Model):
+    """A console form's one-time token that has been sent once (adminconsole.form_tokens).
+
+    In the database, not a per-process cache, so that every worker and instance sees it. Rows
+    older than ``FORM_TOKEN_MAX_AGE`` are removed as new ones arrive: an older token is refused
+    as expired by its signature alone.
+    """
+
+    nonce = models.CharField(max_length=64, primary_key=True)
+    spent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        default_permissions = ()

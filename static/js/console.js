@@ -27,6 +27,8 @@
 
   document.addEventListener("htmx:confirm", function (evt) {
     var el = evt.detail.elt;
+    // A second submit while the first runs is dropped here, before htmx would queue it.
+    if (evt.detail.verb !== "get" && sending.has(el)) { evt.preventDefault(); return; }
     var source = el.closest("[data-confirm-title]");
     if (!source) return;
     evt.preventDefault();
@@ -39,6 +41,72 @@
     if (!source || form.dataset.confirmed || form.hasAttribute("hx-post")) return;
     evt.preventDefault();
     ask(source, function () { form.dataset.confirmed = "1"; form.requestSubmit(evt.submitter); });
+  });
+
+  // A form sent twice writes once (with the server's one-time form token, adminconsole.form_tokens):
+  // while a post runs, its submit buttons are disabled and show a spinner, and a second submit of
+  // the same form or control is dropped. One rule for htmx posts and plain ones.
+  var sending = new WeakSet();
+
+  function submitButtons(el) {
+    if (el.tagName !== "FORM") return [el];
+    return Array.prototype.filter.call(el.elements, function (c) { return c.type === "submit"; });
+  }
+
+  function busy(el, on) {
+    submitButtons(el).forEach(function (button) {
+      if (on && !button.disabled) {
+        button.disabled = true;
+        button.dataset.busyGuard = "1";
+        button.setAttribute("aria-busy", "true");
+        var spinner = document.createElement("span");
+        spinner.className = "spinner-border spinner-border-sm ms-1 busy-spinner";
+        spinner.setAttribute("aria-hidden", "true");
+        button.appendChild(spinner);
+      } else if (!on && button.dataset.busyGuard) {
+        release(button);
+      }
+    });
+  }
+
+  function release(button) {
+    button.disabled = false;
+    delete button.dataset.busyGuard;
+    button.removeAttribute("aria-busy");
+    button.querySelectorAll(".busy-spinner").forEach(function (s) { s.remove(); });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.detail.requestConfig.verb === "get") return;
+    sending.add(evt.detail.elt);
+    busy(evt.detail.elt, true);
+  });
+
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var el = evt.detail.elt;
+    if (!sending.has(el)) return;
+    // On its way to another page (HX-Redirect): stay busy until it has left.
+    if (evt.detail.successful && evt.detail.xhr && evt.detail.xhr.getResponseHeader("HX-Redirect")) return;
+    sending.delete(el);
+    busy(el, false);
+  });
+
+  // Plain posts (after the confirmation listener above: a submit it holds back is not sent yet;
+  // htmx forms prevent the default themselves). Disabled on the next tick, since a submitter that
+  // is already disabled would leave its name and value out of the post.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (evt.defaultPrevented || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (sending.has(form)) { evt.preventDefault(); return; }
+    sending.add(form);
+    setTimeout(function () { busy(form, true); }, 0);
+  });
+
+  // Back to a page the browser kept: its forms may be sent again (with a fresh token on reload).
+  window.addEventListener("pageshow", function (evt) {
+    if (!evt.persisted) return;
+    sending = new WeakSet();
+    document.querySelectorAll("[data-busy-guard]").forEach(release);
   });
 
   // Show/hide a masked secret: <button data-toggle-secret="#input-id">.
