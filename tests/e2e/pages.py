@@ -71,7 +71,7 @@ def console_pages(page, realm, things) -> list[tuple[str, str, str | None]]:
     profile_url = url("client-profile", profile=things["profile"].pk)
     policy_url = url("client-policy", policy=things["policy"].pk)
     pages = [
-        ("realm home", url("realm-home"), CLIENTS),
+        ("realm home", url("realm-home"), SETTINGS),
         ("create realm", url("realm-create"), None),
         # Realm settings and every tab of it.
         *((f"realm settings: {label}", url(name), SETTINGS) for _, label, name, _ in REALM_SETTINGS_TABS),
