@@ -20,13 +20,13 @@ def furnish(realm, admin_user) -> dict:
     """One of each object a console page shows: a confidential client with a service account and
     a role, a public client, a secret-rotation profile and policy, a job, a webhook, events."""
     from clients.services import client_create, client_role_create
+    from clients.signals import SECRET_ROTATED
     from jobs.models import Job
-    from realms.actor import Actor
     from policies import services as policies
     from policies.models import ClientPolicy, ClientProfile
+    from realms.actor import Actor
     from tests.factories import rotation_config
     from webhooks import services as webhook_services
-    from clients.signals import SECRET_ROTATED
 
     client = client_create(
         realm=realm,
