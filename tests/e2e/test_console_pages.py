@@ -179,3 +179,43 @@ def test_every_copy_button_shows_the_same_icon(console_page):
     copy = page.get_by_role("button", name="Copy to clipboard")
     expect(copy).to_be_visible()
     assert copy.locator("svg").count() == 1
+
+
+def test_rows_are_deleted_through_their_kebab_and_the_confirm_dialog(console_page, furnished):
+    from clients.models import ClientRole
+
+    page = console_page
+    page.goto(f"/console/master/clients/{furnished['client'].pk}/roles")
+    page.get_by_role("button", name="Actions for role invoices-reader").click()
+    page.get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog", name="Delete role?")
+    expect(dialog).to_contain_text('permanently delete the role "invoices-reader"')
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("button", name="Actions for role invoices-reader")).to_have_count(0)
+    assert not ClientRole.objects.filter(client=furnished["client"], name="invoices-reader").exists()
+
+
+_CONTRAST = """el => {
+  const rgb = s => s.match(/[0-9.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const border = lum(rgb(getComputedStyle(el).borderTopColor));
+  return (1 + 0.05) / (border + 0.05);  // against the white page
+}"""
+
+
+def test_borders_of_inputs_switches_and_checkboxes_reach_3_to_1(console_page, furnished):
+    page = console_page
+    controls = {
+        "/console/master/clients/add-client": {"text input": page.get_by_label("Client ID").first,
+                                               "select": page.locator("main select").first},
+        "/console/master/clients/": {"checkbox": page.locator("main input[type=checkbox]").first},
+        f"/console/master/clients/{furnished['client'].pk}/settings": {"switch": page.get_by_role("switch").last},
+    }
+    problems = []
+    for url, found in controls.items():
+        page.goto(url)
+        for name, control in found.items():
+            if (ratio := control.evaluate(_CONTRAST)) < 3:
+                problems.append(f"{name} on {url}: {ratio:.2f}:1")
+    assert not problems
