@@ -219,3 +219,13 @@ def test_borders_of_inputs_switches_and_checkboxes_reach_3_to_1(console_page, fu
             if (ratio := control.evaluate(_CONTRAST)) < 3:
                 problems.append(f"{name} on {url}: {ratio:.2f}:1")
     assert not problems
+
+
+def test_the_client_secret_keeps_its_width_on_a_narrow_screen(console_page, furnished):
+    """The secret's buttons go below the field instead of squeezing it to two dots."""
+    page = console_page
+    page.set_viewport_size(NARROW)
+    page.goto(f"/console/master/clients/{furnished['client'].pk}/credentials")
+    secret = page.get_by_role("group", name="Client Secret").get_by_label("Client Secret", exact=True)
+    assert secret.bounding_box()["width"] >= 150
+    assert page.evaluate(_WIDTH) <= NARROW["width"]
