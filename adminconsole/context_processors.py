@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from adminconsole.navigation import menu_section
 from realms import permissions
 from realms.selectors import realm_find, realms_list
 
@@ -15,5 +16,6 @@ def console(request):
     return {
         "realms": realms_list().only("name", "display_name"),
         "current_realm": current,
+        "nav_section": menu_section(match.url_name if match else None),
         "can": {role.replace("-", "_"): permissions.has(user, role) for role in permissions.ALL_ROLES},
     }

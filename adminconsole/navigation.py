@@ -28,3 +28,23 @@ def realm_settings_tabs(user, realm) -> list[dict]:
             continue
         tabs.append({"key": key, "label": label, "url": url})
     return tabs
+
+
+# The menu's sections (base.html) and the URL names of the pages under each, by prefix; the first
+# match wins, so the client policies' names come before the clients'.
+MENU_SECTIONS = [
+    ("realm-settings", ("realm-settings", "realm-keys", "realm-key-", "realm-tokens", "realm-delete", "realm-webhooks",
+                        "webhook-", "client-polic", "client-profile", "secret-expiry")),
+    ("secret-rotation", ("secret-rotation",)),
+    ("clients", ("client-", "clients-", "initial-access-token")),
+    ("users", ("user-",)),
+    ("events", ("events",)),
+]
+
+
+def menu_section(url_name: str | None) -> str | None:
+    """The menu item a page belongs to (Realm Settings on all its tabs), or None (Create realm)."""
+    for section, prefixes in MENU_SECTIONS:
+        if url_name and url_name.startswith(prefixes):
+            return section
+    return None

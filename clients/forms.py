@@ -11,14 +11,9 @@ from clients.representations import MAX_DESCRIPTION, MAX_ID, MAX_TEXT, MAX_URL, 
 HELP = {
     "protocol": (
         "'OpenID Connect' allows Clients to verify the identity of the End-User based on the authentication "
-        "performed by an Authorization Server.'SAML' enables web-based authentication and authorization scenarios "
-        "including cross-domain single sign-on (SSO) and uses security tokens containing assertions to pass "
-        "information."
+        "performed by an Authorization Server. It is the only protocol this console offers."
     ),
-    "client_id": (
-        "Specifies ID referenced in URI and tokens. For example 'my-client'. For SAML this is also the expected "
-        "issuer value from authn requests"
-    ),
+    "client_id": "Specifies ID referenced in URI and tokens. For example 'my-client'.",
     "description": (
         "Specifies description of the client. For example 'My Client for TimeSheets'. Supports keys for localized "
         "values as well. For example: ${my_client_description}"

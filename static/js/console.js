@@ -2,6 +2,29 @@
 (function () {
   "use strict";
 
+  // Scripted layout (the folding menu) applies only when this file ran; loaded in <head>, so the
+  // class is there before the first paint.
+  document.documentElement.classList.add("js");
+
+  // The control to give the focus back to when the dialog closes: the one that opened it, or, when
+  // that was an item of a dropdown menu (gone with its menu), the menu's button.
+  var opener = null;
+  function focusTarget(active, source) {
+    var el = active && active !== document.body ? active : source.querySelector("button, [type=submit]") || source;
+    var menu = el.closest && el.closest(".dropdown-menu");
+    if (menu) {
+      var toggle = menu.parentNode.querySelector("[data-bs-toggle=dropdown]");
+      if (toggle) return toggle;
+    }
+    return el;
+  }
+  document.addEventListener("hidden.bs.modal", function (evt) {
+    if (evt.target.id !== "confirm-dialog" || !opener) return;
+    var el = opener;
+    opener = null;
+    if (document.contains(el)) el.focus();
+  });
+
   // Confirmation dialogs: any element with data-confirm-title asks first, in a Bootstrap modal.
   // Works for htmx requests (htmx:confirm) and for plain form submits.
   function ask(el, proceed) {
@@ -19,6 +42,7 @@
     no.textContent = el.dataset.confirmNo || "Cancel";
     yes.className = "btn " + (el.dataset.confirmDanger ? "btn-danger" : "btn-primary");
     var modal = bootstrap.Modal.getOrCreateInstance(modalEl);
+    opener = focusTarget(document.activeElement, el);
     var fresh = yes.cloneNode(true);
     yes.parentNode.replaceChild(fresh, yes);
     fresh.addEventListener("click", function () { modal.hide(); proceed(); });
@@ -164,12 +188,61 @@
     form.dataset.confirmNo = "No";
   });
 
-  // Toasts fade after a while, errors stay until closed.
-  document.addEventListener("htmx:afterSwap", function () {
-    document.querySelectorAll("#alerts .alert-success").forEach(function (el) {
+  // Toasts fade after a while, errors stay until closed: the same after a page load and an htmx swap.
+  function fadeToasts() {
+    document.querySelectorAll("#alerts .alert-success:not([data-fading])").forEach(function (el) {
+      el.dataset.fading = "1";
       setTimeout(function () { el.remove(); }, 8000);
     });
+  }
+  document.addEventListener("DOMContentLoaded", fadeToasts);
+  document.addEventListener("htmx:afterSwap", fadeToasts);
+
+  // The narrow screen's Menu button folds the sidebar in and out.
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest(".console-menu-toggle");
+    if (!toggle) return;
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!menu) return;
+    var open = !menu.classList.contains("is-open");
+    menu.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) { var first = menu.querySelector("button, a[href]"); if (first) first.focus(); }
   });
+
+  // An htmx swap that replaces the focused control (a form that swaps itself after Save) gives
+  // the focus to the same control in the new content: same id, else same name, else same words.
+  var focused = null;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var el = document.activeElement;
+    focused = el && el !== document.body ? {
+      el: el, id: el.id, tag: el.tagName, name: el.getAttribute("name"), text: (el.textContent || "").trim(),
+    } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var was = focused;
+    focused = null;
+    if (!was || document.contains(was.el)) return;
+    var found = was.id && document.getElementById(was.id);
+    var candidates = Array.prototype.slice.call(document.querySelectorAll("#main " + was.tag));
+    if (!found && was.name) found = candidates.filter(function (c) { return c.getAttribute("name") === was.name; })[0];
+    if (!found && was.text) found = candidates.filter(function (c) { return (c.textContent || "").trim() === was.text; })[0];
+    if (found) found.focus();
+  });
+
+  // Help popovers (<button popovertarget>): shown next to their button rather than mid-screen.
+  document.addEventListener("toggle", function (evt) {
+    var pop = evt.target;
+    if (!pop.classList || !pop.classList.contains("help-popover") || evt.newState !== "open") return;
+    var button = document.querySelector('[popovertarget="' + pop.id + '"]');
+    if (!button) return;
+    var box = button.getBoundingClientRect();
+    var left = Math.max(8, Math.min(box.left, window.innerWidth - pop.offsetWidth - 8));
+    pop.style.position = "fixed";
+    pop.style.inset = "auto";
+    pop.style.left = left + "px";
+    pop.style.top = (box.bottom + 6) + "px";
+  }, true);
 })();
 
 // Seconds as people read them: <output data-duration-for="INPUT-ID"> next to a seconds field
