@@ -92,6 +92,11 @@ def _error_text(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
+def _client_exists_text(exc: services.ClientExists) -> str:
+    """The console's one shape for a duplicate name (the Admin API keeps Keycloak's text)."""
+    return f"A client with Client ID '{exc.client_id}' already exists"
+
+
 def _tabs(client: Client) -> list[dict]:
     """Settings, Credentials (non-public clients only) and Roles, in Keycloak's order."""
     kwargs = {"realm": client.realm.name, "id": client.pk}
@@ -161,7 +166,7 @@ def client_create(request, realm):
                     realm=realm, representation=form.to_representation(), actor=Actor.from_request(request)
                 )
             except services.ClientExists as exc:
-                form.add_error("client_id", exc.message)
+                form.add_error("client_id", _client_exists_text(exc))
                 messages.error(request, f"Could not create client: '{exc.message}'")
             except RepresentationError as exc:
                 form.add_representation_error(exc)
@@ -204,7 +209,7 @@ def client_settings(request, realm, id):
                 if isinstance(exc, RepresentationError):
                     form.add_representation_error(exc)
                 elif isinstance(exc, services.ClientExists):
-                    form.add_error("client_id", exc.message)
+                    form.add_error("client_id", _client_exists_text(exc))
                 messages.error(request, f"Client could not be updated: {_error_text(exc)}")
             else:
                 messages.success(request, "Client successfully updated")

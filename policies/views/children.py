@@ -143,6 +143,9 @@ class OrderedChildren:
             return page()
         if provider is None:
             return page(type_error=REQUIRED, status=refused_status(request))
+        if not fieldset.check():
+            # Every field's own mistake at once, next to each field; nothing is sent to the service.
+            return page(status=refused_status(request))
         change = {"realm": realm, self.parent: parent, "configuration": fieldset.configuration(), "actor": common.actor(request)}
         try:
             if index is None:

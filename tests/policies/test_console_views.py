@@ -373,7 +373,8 @@ def test_create_policy_and_its_sections(admin_client, master):
     response = admin_client.post(BASE + "policies/add-client-policy", {"name": "pol"})
     assert response.status_code == 400
     body = text(response)
-    assert "The name must be unique within the realm" in body
+    # Issue 14: one shape for a duplicate name next to the field (was "The name must be unique within the realm").
+    assert "A client policy named &#x27;pol&#x27; already exists" in body
     assert "Could not create policy due to: proposed client policy name duplicated" in body
 
 
