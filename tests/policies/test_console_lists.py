@@ -3,6 +3,7 @@ addressed by the entry's id, so a bookmark never opens another entry after a rem
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -63,3 +64,13 @@ def test_an_entry_of_another_parent_is_not_found(admin_client, master):
     row = services.profile_executor_add(realm=master, profile=one, executor="secret-rotation", configuration=WEEK, actor=ACTOR)
     assert admin_client.get(f"{BASE}profiles/{two.pk}/executors/{row.pk}/").status_code == 404
     assert admin_client.get(f"{BASE}profiles/{one.pk}/executors/{row.pk}/").status_code == 200
+
+
+def test_long_descriptions_are_cut_in_the_lists_with_the_whole_text_in_the_title(admin_client, master):
+    long = "Rotates every confidential client's secret weekly. " * 6
+    services.profile_create(realm=master, name="weekly", description=long, actor=ACTOR)
+    services.policy_create(realm=master, name="p", description="short", actor=ACTOR)
+    body = html.unescape(admin_client.get(BASE).content.decode())
+    assert f'<span title="{long}">{long[:119]}…</span>' in body
+    policies_body = admin_client.get(BASE + "policies/").content.decode()
+    assert "<span>short</span>" in policies_body
