@@ -411,8 +411,10 @@ def test_add_condition_page_and_client_access_type_preselects_confidential(admin
     assert re.findall(r'<option value="([^"]*)"', body) == ["", "client-access-type", "client-roles", "any-client", "client-updater-context", "client-attributes"]
     fragment = squash(text(admin_client.get(url + "?condition=client-access-type", **HX)))
     assert '<label class="form-check-label" for="id_config-is-negative-logic">Negative Logic</label>' in fragment
-    assert '<label class="form-label" for="id_config-type">Client Access Type</label>' in fragment
-    assert '<option value="confidential" selected>confidential</option><option value="public">public</option><option value="bearer-only">bearer-only</option>' in fragment
+    # Issue 14: a group of checkboxes named by its legend (was a native multi-select).
+    assert '<legend class="form-label fs-6">Client Access Type</legend>' in fragment
+    assert re.findall(r'type="checkbox" id="id_config-type_\d" name="config-type" value="([^"]+)"( checked)?', fragment) == [
+        ("confidential", " checked"), ("public", ""), ("bearer-only", "")]
     response = admin_client.post(url, {"condition": "client-access-type", "config-type": ["confidential"]})
     assert response.status_code == 302 and response["Location"] == f"{BASE}policies/{policy.pk}/"
     assert "Condition created successfully." in text(admin_client.get(response["Location"]))
