@@ -19,8 +19,6 @@ from realms import clock
 
 register = template.Library()
 
-FORMAT = "%-d %B %Y, %H:%M UTC"
-
 
 def _moment(value: Any) -> dt.datetime | None:
     if isinstance(value, bool):
@@ -35,7 +33,8 @@ def _moment(value: Any) -> dt.datetime | None:
 def when_text(value: Any) -> str:
     """"7 December 2026, 21:46 UTC"; "" for no moment."""
     moment = _moment(value)
-    return moment.strftime(FORMAT) if moment else ""
+    # The day without a leading zero, portably (strftime's "%-d" is glibc's).
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC" if moment else ""
 
 
 def relative_text(value: Any, *, now: dt.datetime | None = None) -> str:
