@@ -3,7 +3,9 @@ Roles tabs. Thin: parse, call one service, render (a named partial for htmx requ
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,8 +22,11 @@ from clients import selectors, services
 from clients.forms import ClientAuthenticatorForm, ClientCreateForm, ClientRoleForm, ClientSettingsForm
 from clients.models import Client, ClientRole
 from clients.representations import RepresentationError
-from policies.engine import ClientPolicyError
-from realms import permissions
+from jobs import selectors as job_selectors
+from policies.engine import ClientPolicyError, policies_for, policy_applies
+from policies.providers.base import ClientFacts, Event, PolicyContext
+from policies.providers.executors import SecretRotationExecutor
+from realms import clock, permissions
 from realms.actor import Actor
 
 PER_PAGE = 10
@@ -85,6 +90,11 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, ClientPolicyError):
         return exc.error_description
     return getattr(exc, "message", None) or str(exc)
+
+
+def _client_exists_text(exc: services.ClientExists) -> str:
+    """The console's one shape for a duplicate name (the Admin API keeps Keycloak's text)."""
+    return f"A client with Client ID '{exc.client_id}' already exists"
 
 
 def _tabs(client: Client) -> list[dict]:
@@ -156,7 +166,7 @@ def client_create(request, realm):
                     realm=realm, representation=form.to_representation(), actor=Actor.from_request(request)
                 )
             except services.ClientExists as exc:
-                form.add_error("client_id", exc.message)
+                form.add_error("client_id", _client_exists_text(exc))
                 messages.error(request, f"Could not create client: '{exc.message}'")
             except RepresentationError as exc:
                 form.add_representation_error(exc)
@@ -199,7 +209,7 @@ def client_settings(request, realm, id):
                 if isinstance(exc, RepresentationError):
                     form.add_representation_error(exc)
                 elif isinstance(exc, services.ClientExists):
-                    form.add_error("client_id", exc.message)
+                    form.add_error("client_id", _client_exists_text(exc))
                 messages.error(request, f"Client could not be updated: {_error_text(exc)}")
             else:
                 messages.success(request, "Client successfully updated")
@@ -257,6 +267,52 @@ def _credentials_client(realm, id) -> Client:
     return client
 
 
+@dataclass(frozen=True)
+class RotationNote:
+    """The client policy whose ``secret-rotation`` executor governs ``client``'s secret, as the
+    Credentials tab names it; ``apply_url`` is its `Apply to existing clients` page (None for
+    users who may not open it)."""
+
+    policy: str
+    profile: str
+    executor: SecretRotationExecutor
+    apply_url: str | None
+
+    @property
+    def rotated_until(self) -> dt.datetime | None:
+        """Until when the old secret would stay valid after a Re-generate now; None: not at all."""
+        period = self.executor.rotated_expiration_period
+        return clock.from_epoch(clock.epoch() + period) if period > 0 else None
+
+
+def _rotation_note(request, realm, client: Client) -> RotationNote | None:
+    """The first enabled policy (in the realm's order) that selects ``client`` for an update and
+    reaches a ``secret-rotation`` executor through one of its profiles: the one whose settings a
+    save or Re-generate applies. Judged as the engine does on a client update by this user
+    (``policy_applies``, as the policy's Matching clients section)."""
+    policies = policies_for(realm)
+    context = None
+    for policy in policies.policies:
+        for profile in policy.profile_names:
+            executor = next((e for e in policies.executors_of(profile) if isinstance(e, SecretRotationExecutor)), None)
+            if executor is None:
+                continue
+            if context is None:
+                context = PolicyContext(
+                    event=Event.UPDATE, realm=realm, client=client, representation={},
+                    actor=Actor.from_request(request), now=clock.epoch(), facts=ClientFacts(client),
+                )
+            if not policy_applies(policy, context):
+                break
+            row = job_selectors.policy_by_name_or_none(realm=realm, name=policy.name)
+            apply_url = (
+                reverse("client-policy-apply", kwargs={"realm": realm.name, "policy": row.pk})
+                if row is not None and permissions.has(request.user, permissions.VIEW_REALM) else None
+            )
+            return RotationNote(policy=policy.name, profile=profile, executor=executor, apply_url=apply_url)
+    return None
+
+
 def _credentials_response(request, realm, client: Client, *, form=None, registration_token=None, status=200):
     actor = Actor.from_request(request)
     context = _detail_context(
@@ -267,6 +323,7 @@ def _credentials_response(request, realm, client: Client, *, form=None, registra
         creds=selectors.client_credentials(client=client, actor=actor, reveal=_can_manage(request)),
         authenticator_form=form or ClientAuthenticatorForm(initial={"client_authenticator_type": client.client_authenticator_type}),
         registration_token=registration_token,
+        rotation=_rotation_note(request, realm, client) if client.has_secret_type else None,
     )
     return render_page(request, "clients/credentials.html", context, partial="credentials", status=status)
 

@@ -91,7 +91,9 @@ def request_source(request) -> str:
     return client_auth_source(client_ip(request))
 
 
-def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, ...], endpoint: str = "token") -> Authenticated:
+def request_client_authenticate(
+    request, realm: Realm, *, audiences: tuple[str, ...], endpoint: str = "token", record_success: bool = True
+) -> Authenticated:
     """Authenticate the client of an endpoint request; raises ``OAuthError`` in Keycloak's shapes
     (a refused credential is ``ClientAuthError``, answered as it stands).
 
@@ -127,8 +129,22 @@ def request_client_authenticate(request, realm: Realm, *, audiences: tuple[str, 
         if blocked is not None:
             raise blocked.error()
         client_auth_success(realm=realm, client_id=client.client_id, source=source)
-    _record_success(realm, authenticated, ip=ip, details={**details, "method": authenticated.method})
+    if record_success:
+        _record_success(realm, authenticated, ip=ip, details={**details, "method": authenticated.method})
     return authenticated
+
+
+def client_login_outcome_record(request, realm: Realm, authenticated: Authenticated, *, endpoint: str, error: str | None) -> None:
+    """For a caller that authenticated with ``record_success=False``: the request's outcome once
+    known. A request refused after the client authenticated (a grant the client may not use, a
+    client policy's refusal) is a ``CLIENT_LOGIN_ERROR`` with the error, not a ``CLIENT_LOGIN``."""
+    details = {"endpoint": endpoint, "grant_type": request.POST.get("grant_type") or None, "method": authenticated.method}
+    ip = client_ip(request)
+    if error is None:
+        _record_success(realm, authenticated, ip=ip, details=details)
+    else:
+        login_event_record(realm=realm, client_id=authenticated.client.client_id, success=False, ip_address=ip,
+                           secret_used=authenticated.matched, error=error, details=details)
 
 
 def _failure_count(realm: Realm, exc: ClientAuthError, source: str) -> Throttled | None:

@@ -1,7 +1,7 @@
 """Realm Settings → Client Policies, under /console/<realm>/realm-settings/client-policies/.
 
 Profiles and policies are addressed by their id (names may hold any character), executors and
-conditions by their position in the list.
+conditions by their row's id (a bookmark never opens another entry after a removal).
 """
 
 from django.urls import path
@@ -18,8 +18,8 @@ urlpatterns = [
     path("profiles/<str:profile>/", views.profile_detail, name="client-profile"),
     path("profiles/<str:profile>/delete", views.profile_delete, name="client-profile-delete"),
     path("profiles/<str:profile>/add-executor", views.executor_add, name="client-profile-executor-add"),
-    path("profiles/<str:profile>/executors/<int:index>/", views.executor_detail, name="client-profile-executor"),
-    path("profiles/<str:profile>/executors/<int:index>/delete", views.executor_delete, name="client-profile-executor-delete"),
+    path("profiles/<str:profile>/executors/<int:id>/", views.executor_detail, name="client-profile-executor"),
+    path("profiles/<str:profile>/executors/<int:id>/delete", views.executor_delete, name="client-profile-executor-delete"),
     path("profiles/<str:profile>/matching-clients", views.profile_matching_clients, name="client-profile-matching"),
     # policies, their conditions and their profiles
     path("policies/add-client-policy", views.policy_create, name="client-policy-create"),
@@ -27,8 +27,8 @@ urlpatterns = [
     path("policies/<str:policy>/delete", views.policy_delete, name="client-policy-delete"),
     path("policies/<str:policy>/toggle", views.policy_toggle, name="client-policy-toggle"),
     path("policies/<str:policy>/create-condition", views.condition_add, name="client-policy-condition-add"),
-    path("policies/<str:policy>/conditions/<int:index>/", views.condition_detail, name="client-policy-condition"),
-    path("policies/<str:policy>/conditions/<int:index>/delete", views.condition_delete, name="client-policy-condition-delete"),
+    path("policies/<str:policy>/conditions/<int:id>/", views.condition_detail, name="client-policy-condition"),
+    path("policies/<str:policy>/conditions/<int:id>/delete", views.condition_delete, name="client-policy-condition-delete"),
     path("policies/<str:policy>/add-client-profile", views.policy_profiles_add, name="client-policy-add-profiles"),
     path("policies/<str:policy>/profiles/<int:index>/remove", views.policy_profile_remove, name="client-policy-profile-remove"),
     # the policy over the existing clients: which it selects, the preview, the job applying it

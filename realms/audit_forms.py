@@ -43,7 +43,7 @@ class AdminEventSearchForm(EventSearchForm):
         label="Operation types", required=False, choices=[(o, o) for o in OPERATION_TYPES], widget=forms.CheckboxSelectMultiple
     )
     resource_types = forms.MultipleChoiceField(
-        label="Resource types", required=False, choices=[(t, t) for t in RESOURCE_TYPES], widget=forms.SelectMultiple(attrs={"size": 4})
+        label="Resource types", required=False, choices=[(t, t) for t in RESOURCE_TYPES], widget=forms.CheckboxSelectMultiple
     )
     user = forms.CharField(label="User", required=False, max_length=255, help_text="The acting user's username or id.")
 

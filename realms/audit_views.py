@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import refused_status, render_page
@@ -42,6 +43,36 @@ def _tabs(realm) -> list[dict]:
     ]
 
 
+# An admin event's resource path → the console page of its object (first match wins). The
+# paths are the Admin API's (docs/wire-contract.md); a path without a page is shown as text.
+_RESOURCE_PAGES = (
+    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})/roles(/|$)"), "client-roles", ("id",)),
+    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})/(client-secret|registration-access-token)(/|$)"), "client-credentials", ("id",)),
+    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})(/|$)"), "client-settings", ("id",)),
+    (re.compile(r"client-policies/profiles(/|$)"), "client-policies", ()),
+    (re.compile(r"client-policies/policies(/|$)"), "client-policies-policies", ()),
+    (re.compile(r"keys(/|$)"), "realm-keys", ()),
+    (re.compile(r"clients-initial-access(/|$)"), "initial-access-tokens", ()),
+    (re.compile(r"users/(?P<user_id>[0-9]+)(/|$)"), "user-details", ("user_id",)),
+)
+
+
+def resource_url(realm, path: str) -> str | None:
+    """The page of the object an admin event's ``path`` names, or None."""
+    for pattern, name, keys in _RESOURCE_PAGES:
+        match = pattern.match(path or "")
+        if match is None:
+            continue
+        kwargs = {key: match.group(key) for key in keys}
+        for candidate in ({"realm": realm.name, **kwargs}, kwargs):
+            try:
+                return reverse(name, kwargs=candidate)
+            except NoReverseMatch:
+                continue
+        return None
+    return None
+
+
 def _page_links(request, first: int, size: int, has_next: bool) -> dict:
     params = request.GET.copy()
     params.pop("first", None)
@@ -54,7 +85,7 @@ def _page_links(request, first: int, size: int, has_next: bool) -> dict:
 
     return {
         "first": first,
-        "last": first + size,
+        "last": first + size,  # the views set the number of rows actually shown
         "previous": url(max(first - size, 0)) if first > 0 else None,
         "next": url(first + size) if has_next else None,
     }
@@ -98,9 +129,11 @@ def admin_events(request, realm):
                 "time": _when(event.time),
                 "user": event.auth_username or event.auth_user_id or event.auth_client_id,
                 "representation": _pretty(event.representation),
+                "resource_url": resource_url(realm, event.resource_path),
             }
             for event in events[:size]
         ]
+        pages["last"] = data["first"] + len(rows)
     context = {
         "realm": realm,
         "nav": "events",
@@ -129,6 +162,7 @@ def user_events(request, realm):
         )
         pages = _page_links(request, data["first"], size, len(events) > size)
         rows = [{"event": event, "time": _when(event.time)} for event in events[:size]]
+        pages["last"] = data["first"] + len(rows)
     context = {
         "realm": realm,
         "nav": "events",

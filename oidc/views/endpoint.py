@@ -57,13 +57,13 @@ def issuer_of(request, realm: Realm) -> str:
     return tokens.issuer_for(request.build_absolute_uri("/"), realm.name)
 
 
-def client_authenticate(request, realm: Realm, issuer: str) -> Authenticated:
+def client_authenticate(request, realm: Realm, issuer: str, *, record_success: bool = True) -> Authenticated:
     """The client of a token, introspection or logout request; a client assertion may name any
     of these endpoints (or the issuer) as its audience."""
     audiences = (issuer, f"{issuer}{OIDC}/token", f"{issuer}{OIDC}/token/introspect", f"{issuer}{OIDC}/logout",
                  f"{issuer}{OIDC}/revoke")
     endpoint_name = request.resolver_match.url_name.removeprefix("oidc-") if request.resolver_match else "token"
-    return request_client_authenticate(request, realm, audiences=audiences, endpoint=endpoint_name)
+    return request_client_authenticate(request, realm, audiences=audiences, endpoint=endpoint_name, record_success=record_success)
 
 
 def bearer_token(request) -> str | None:

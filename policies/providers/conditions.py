@@ -103,6 +103,9 @@ class ClientAccessTypeCondition(ConditionType):
             kind="multiselect",
             options=ACCESS_TYPES,
             default=("confidential",),
+            # The console asks for at least one (a condition without a type never matches); the
+            # Admin API keeps accepting what Keycloak accepts.
+            required=True,
         ),
     )
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,8 +21,10 @@ from django.views.decorators.http import require_POST
 
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
+from adminconsole.templatetags.durations import duration_text
 from policies.errors import PolicyNotFound, PolicyValidationError
 from policies.forms import REQUIRED, ConfigFieldset
+from policies.providers.base import NEGATIVE_LOGIC_FIELD, listed, truthy
 from policies.views import common
 from realms.models import Realm
 
@@ -102,14 +105,15 @@ class OrderedChildren:
 
     def items(self, parent) -> list[dict]:
         items = []
-        for index, row in enumerate(self.children(parent)):
+        for row in self.children(parent):
             provider = self.registry.get(row.provider_id)
             items.append(
                 {
-                    "index": index,
+                    "id": row.pk,
                     "provider_id": row.provider_id,
                     "help_text": provider.help_text if provider else "",
                     "has_config": bool(provider and provider.fields),
+                    "summary": settings_summary(provider, row.configuration) if provider else "",
                     "confirm_message": self.confirm_delete.format(row.provider_id),
                 }
             )
@@ -143,6 +147,9 @@ class OrderedChildren:
             return page()
         if provider is None:
             return page(type_error=REQUIRED, status=refused_status(request))
+        if not fieldset.check():
+            # Every field's own mistake at once, next to each field; nothing is sent to the service.
+            return page(status=refused_status(request))
         change = {"realm": realm, self.parent: parent, "configuration": fieldset.configuration(), "actor": common.actor(request)}
         try:
             if index is None:
@@ -166,24 +173,33 @@ class OrderedChildren:
         fieldset = ConfigFieldset(provider, data=request.POST if request.method == "POST" else None) if provider else None
         return self._form(request, realm, parent, provider=provider, fieldset=fieldset)
 
-    def detail_view(self, request: HttpRequest, realm: Realm, index: int, **kwargs: Any) -> HttpResponse:
-        parent = self.get_parent(realm, kwargs[self.parent])
-        try:
-            row = self.children(parent)[int(index)]
-        except (ValueError, IndexError) as exc:
-            raise Http404(f"{self.name.capitalize()} not found") from exc
-        provider = self.registry.get(row.provider_id)
-        if provider is None:
-            raise Http404(f"Unknown {self.name} type")
-        data = request.POST if request.method == "POST" else None
-        configuration = row.configuration if isinstance(row.configuration, dict) else {}
-        fieldset = ConfigFieldset(provider, data=data, configuration=configuration)
-        return self._form(request, realm, parent, provider=provider, fieldset=fieldset, index=int(index))
+    def _locked_index(self, realm: Realm, parent, row_id) -> tuple[Any, int]:
+        """The entry whose id is ``row_id`` and its position now, read under the realm's lock
+        (the services take the same lock), so the position cannot shift before the change."""
+        Realm.objects.select_for_update().filter(pk=realm.pk).first()
+        for index, row in enumerate(self.children(parent)):
+            if row.pk == row_id:
+                return row, index
+        raise Http404(f"{self.name.capitalize()} not found")
 
-    def delete_view(self, request: HttpRequest, realm: Realm, index: int, **kwargs: Any) -> HttpResponse:
+    def detail_view(self, request: HttpRequest, realm: Realm, id: int, **kwargs: Any) -> HttpResponse:
+        parent = self.get_parent(realm, kwargs[self.parent])
+        with transaction.atomic():
+            row, index = self._locked_index(realm, parent, id)
+            provider = self.registry.get(row.provider_id)
+            if provider is None:
+                raise Http404(f"Unknown {self.name} type")
+            data = request.POST if request.method == "POST" else None
+            configuration = row.configuration if isinstance(row.configuration, dict) else {}
+            fieldset = ConfigFieldset(provider, data=data, configuration=configuration)
+            return self._form(request, realm, parent, provider=provider, fieldset=fieldset, index=index)
+
+    def delete_view(self, request: HttpRequest, realm: Realm, id: int, **kwargs: Any) -> HttpResponse:
         parent = self.get_parent(realm, kwargs[self.parent])
         try:
-            self.delete(realm=realm, **{self.parent: parent}, index=index, actor=common.actor(request))
+            with transaction.atomic():
+                _row, index = self._locked_index(realm, parent, id)
+                self.delete(realm=realm, **{self.parent: parent}, index=index, actor=common.actor(request))
         except PolicyNotFound as exc:
             raise Http404(str(exc)) from exc
         messages.success(request, self.deleted)
@@ -204,3 +220,30 @@ def _type_info(provider) -> dict | None:
         "help_text": provider.help_text,
         "description": getattr(provider, "description", None) or provider.help_text,
     }
+
+
+def settings_summary(provider, configuration: Any) -> str:
+    """One line of an entry's settings for its row: "confidential", "7 days · 2 days · 1 day",
+    "not confidential" under negative logic. Values are the stored ones (defaults where absent)."""
+    effective = {**provider.defaults(), **configuration} if isinstance(configuration, dict) else provider.defaults()
+    parts = []
+    for declaration in provider.fields:
+        if declaration.key == NEGATIVE_LOGIC_FIELD.key:
+            continue
+        value = effective.get(declaration.key)
+        if declaration.kind == "seconds":
+            text = duration_text(value if isinstance(value, int) else str(value if value is not None else ""))
+        elif declaration.kind in ("multiselect", "stringlist"):
+            text = ", ".join(str(v) for v in listed(effective, declaration.key))
+        elif declaration.kind == "bool":
+            text = declaration.label if truthy(value) else ""
+        elif declaration.kind == "keyvalue":
+            text = ""  # a map does not fit one line; its page shows it
+        else:
+            text = "" if value is None else str(value)
+        if text:
+            parts.append(text)
+    summary = " · ".join(parts)
+    if summary and truthy(effective.get(NEGATIVE_LOGIC_FIELD.key)):
+        summary = f"not {summary}"
+    return summary

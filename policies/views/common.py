@@ -21,6 +21,7 @@ from adminconsole.htmx import render_page
 from adminconsole.navigation import realm_settings_tabs
 from policies import selectors, services
 from policies.errors import PolicyNotFound, PolicyValidationError
+from policies.forms import duplicate_name
 from policies.models import ClientPolicy, ClientProfile
 from realms import permissions
 from realms.actor import Actor
@@ -90,6 +91,10 @@ def search_words(request: HttpRequest) -> str:
     return request.GET.get("search", "").strip()[:255]
 
 
+# Keycloak's duplicate-name refusals (kept on the wire) and the console's one sentence for them.
+DUPLICATES = {services.PROFILE_NAME_DUPLICATED: "client profile", services.POLICY_NAME_DUPLICATED: "client policy"}
+
+
 def form_save(request: HttpRequest, form, save: Callable, *, failed: str, field_message: Callable = lambda exc: exc.detail):
     """``save(**form.cleaned_data)`` for a valid form; a refusal goes onto the form and into an alert.
 
@@ -102,7 +107,9 @@ def form_save(request: HttpRequest, form, save: Callable, *, failed: str, field_
     except PolicyNotFound as exc:
         raise Http404(str(exc)) from exc
     except PolicyValidationError as exc:
-        form.add_error("name" if exc.field == "name" else None, field_message(exc))
+        duplicate = DUPLICATES.get(exc.message)
+        name = form.cleaned_data.get("name", "")
+        form.add_error("name" if exc.field == "name" else None, duplicate_name(duplicate, name) if duplicate else field_message(exc))
         messages.error(request, failed.format(exc.message))
         return None
 

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from clients import secrets as store
 from clients import services
@@ -191,11 +192,11 @@ def test_rotated_secret_in_use_says_so_with_when_and_where(admin_client, viewer_
         viewer_html = credentials(viewer_client, realm, rotated)
     old_part = rotated_part(html)
     assert "Last used 3 minutes ago from 192.0.2.7 — applications still use it" in old_part
-    assert "Last used Thursday, 28 May 2026 at 20:27:00 UTC (3 minutes ago) from 192.0.2.7" in old_part
+    assert "Last used 28 May 2026, 20:27 UTC (3 minutes ago) from 192.0.2.7" in strip_tags(old_part)
     assert "1 authentication<" in old_part
     assert "safe to invalidate" not in html
     new_part = current_part(html)
-    assert "Last used Thursday, 28 May 2026 at 20:28:10 UTC (1 minute ago) from 198.51.100.2" in new_part
+    assert "Last used 28 May 2026, 20:28 UTC (1 minute ago) from 198.51.100.2" in strip_tags(new_part)
     assert "3 authentications" in new_part
     # View-only administrators see the evidence, never the values.
     assert "applications still use it" in rotated_part(viewer_html)

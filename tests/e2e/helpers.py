@@ -22,7 +22,7 @@ DOCS_IMAGES = ROOT / "docs" / "images"
 AXE_JS = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 TOKEN_PATH = "/realms/{realm}/protocol/openid-connect/token"
 # The Credentials tab's date format (templates/clients/_secret_times.html).
-EXPIRY_FORMAT = r"l, j F Y \a\t H:i:s T"
+EXPIRY_FORMAT = r"j F Y, H:i T"
 # Screenshots for docs/: a modest viewport keeps the PNGs small and readable.
 DOCS_VIEWPORT = {"width": 1280, "height": 800}
 

@@ -77,9 +77,10 @@ def test_procedure_profile_and_policy_steps(console_page, master):
     # 20. Select client-access-type in the Condition Type field.
     page.get_by_label("Condition Type", exact=True).select_option("client-access-type")
     # 21. Add confidential to the field Client Access Type: it is already there.
-    access_type = page.get_by_label("Client Access Type", exact=True)
-    selected = access_type.evaluate("el => Array.from(el.selectedOptions).map(o => o.value)")
-    assert selected == ["confidential"]
+    # Issue 14: a group of checkboxes (was a native multi-select).
+    access_type = page.get_by_role("group", name="Client Access Type")
+    access_type.get_by_role("checkbox", name="bearer-only").wait_for()  # the fields arrive by htmx
+    assert [box.get_attribute("value") for box in access_type.get_by_role("checkbox").all() if box.is_checked()] == ["confidential"]
     assert not page.get_by_label("Negative Logic").is_checked()
     # 22. Click Add.
     page.get_by_role("button", name="Add", exact=True).click()

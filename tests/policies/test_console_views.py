@@ -63,9 +63,9 @@ def _urls(profile, policy) -> dict[str, str]:
         "policies": BASE + "policies/",
         "policies-json": BASE + "policies/?view=json",
         "profile": f"{BASE}profiles/{p}/",
-        "executor": f"{BASE}profiles/{p}/executors/0/",
+        "executor": f"{BASE}profiles/{p}/executors/{profile.executors.get().pk}/",
         "policy": f"{BASE}policies/{q}/",
-        "condition": f"{BASE}policies/{q}/conditions/0/",
+        "condition": f"{BASE}policies/{q}/conditions/{policy.conditions.get().pk}/",
     }
 
 
@@ -98,7 +98,7 @@ def test_viewer_reads_everything_without_buttons_and_cannot_write(viewer_client,
         post(f"{BASE}profiles/{profile.pk}/delete"),
         post(f"{BASE}profiles/{profile.pk}/add-executor", WEEK_POST),
         post(urls["executor"], WEEK_POST),
-        post(f"{BASE}profiles/{profile.pk}/executors/0/delete"),
+        post(urls["executor"] + "delete"),
         post(BASE + "profiles/json", {"json": "{}"}),
         post(BASE + "policies/json", {"json": "{}"}),
         post(BASE + "policies/add-client-policy", {"name": "x"}),
@@ -107,7 +107,7 @@ def test_viewer_reads_everything_without_buttons_and_cannot_write(viewer_client,
         post(f"{BASE}policies/{policy.pk}/delete"),
         post(f"{BASE}policies/{policy.pk}/create-condition", {"condition": "any-client"}),
         post(urls["condition"], {"config-roles": "x"}),
-        post(f"{BASE}policies/{policy.pk}/conditions/0/delete"),
+        post(urls["condition"] + "delete"),
         post(f"{BASE}policies/{policy.pk}/add-client-profile", {"profile": WEEKLY}),
         post(f"{BASE}policies/{policy.pk}/profiles/0/remove"),
     ]
@@ -289,7 +289,7 @@ def test_add_executor_plain_post_stores_strings_like_keycloaks_console(admin_cli
     assert response.status_code == 302 and response["Location"] == f"{BASE}profiles/{profile.pk}/"
     body = text(admin_client.get(response["Location"]))
     assert "Success! Executor created successfully" in body
-    assert f'href="{BASE}profiles/{profile.pk}/executors/0/">secret-rotation</a>' in body
+    assert f'href="{BASE}profiles/{profile.pk}/executors/{profile.executors.get().pk}/">secret-rotation</a>' in body
     assert services.profiles_representation(master)["profiles"][0]["executors"] == weekly_profiles["profiles"][0]["executors"]
 
 
@@ -330,7 +330,7 @@ def test_missing_seconds_take_defaults(admin_client, master, profile):
 
 def test_edit_and_delete_executor(admin_client, master, profile):
     services.profile_executor_add(realm=master, profile=profile, executor="secret-rotation", configuration={"expiration-period": 604800, "rotated-expiration-period": 172800, "remaining-rotation-period": 86400, "custom": "kept"}, actor=ACTOR)
-    url = f"{BASE}profiles/{profile.pk}/executors/0/"
+    url = f"{BASE}profiles/{profile.pk}/executors/{profile.executors.get().pk}/"  # issue 14: the row id, not the position
     body = text(admin_client.get(url))
     assert 'name="config-expiration-period" value="604800"' in body and " disabled" in body and ">Save<" in body
     response = admin_client.post(url, {"config-expiration-period": "604800", "config-rotated-expiration-period": "3600", "config-remaining-rotation-period": "86400"})
@@ -373,7 +373,8 @@ def test_create_policy_and_its_sections(admin_client, master):
     response = admin_client.post(BASE + "policies/add-client-policy", {"name": "pol"})
     assert response.status_code == 400
     body = text(response)
-    assert "The name must be unique within the realm" in body
+    # Issue 14: one shape for a duplicate name next to the field (was "The name must be unique within the realm").
+    assert "A client policy named &#x27;pol&#x27; already exists" in body
     assert "Could not create policy due to: proposed client policy name duplicated" in body
 
 
@@ -410,8 +411,10 @@ def test_add_condition_page_and_client_access_type_preselects_confidential(admin
     assert re.findall(r'<option value="([^"]*)"', body) == ["", "client-access-type", "client-roles", "any-client", "client-updater-context", "client-attributes"]
     fragment = squash(text(admin_client.get(url + "?condition=client-access-type", **HX)))
     assert '<label class="form-check-label" for="id_config-is-negative-logic">Negative Logic</label>' in fragment
-    assert '<label class="form-label" for="id_config-type">Client Access Type</label>' in fragment
-    assert '<option value="confidential" selected>confidential</option><option value="public">public</option><option value="bearer-only">bearer-only</option>' in fragment
+    # Issue 14: a group of checkboxes named by its legend (was a native multi-select).
+    assert '<legend class="form-label fs-6">Client Access Type</legend>' in fragment
+    assert re.findall(r'type="checkbox" id="id_config-type_\d" name="config-type" value="([^"]+)"( checked)?', fragment) == [
+        ("confidential", " checked"), ("public", ""), ("bearer-only", "")]
     response = admin_client.post(url, {"condition": "client-access-type", "config-type": ["confidential"]})
     assert response.status_code == 302 and response["Location"] == f"{BASE}policies/{policy.pk}/"
     assert "Condition created successfully." in text(admin_client.get(response["Location"]))
@@ -467,7 +470,7 @@ def test_client_attributes_and_any_client(admin_client, master, policy):
 
 def test_edit_and_delete_condition(admin_client, master, policy):
     services.policy_condition_add(realm=master, policy=policy, condition="client-access-type", configuration={"is-negative-logic": False, "type": ["confidential"]}, actor=ACTOR)
-    url = f"{BASE}policies/{policy.pk}/conditions/0/"
+    url = f"{BASE}policies/{policy.pk}/conditions/{policy.conditions.get().pk}/"  # issue 14: the row id, not the position
     assert "Edit condition" in text(admin_client.get(url))
     response = admin_client.post(url, {"config-type": ["confidential", "public"]})
     assert "Condition updated successfully." in text(admin_client.get(response["Location"]))

@@ -91,7 +91,7 @@ def test_stored_executor_shows_7_days_next_to_604800(admin_client, master, profi
     week = {"executor": "secret-rotation", "config-expiration-period": "604800",
             "config-rotated-expiration-period": "3600", "config-remaining-rotation-period": "90061"}
     assert admin_client.post(f"{BASE}profiles/{profile.pk}/add-executor", week).status_code == 302
-    page = admin_client.get(f"{BASE}profiles/{profile.pk}/executors/0/").content.decode()
+    page = admin_client.get(f"{BASE}profiles/{profile.pk}/executors/{profile.executors.get().pk}/").content.decode()
     field, shown = _reading(page, "id_config-expiration-period")
     assert 'value="604800"' in field and shown == "7 days"
     assert _reading(page, "id_config-rotated-expiration-period")[1] == "1 hour"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 import time_machine
@@ -235,3 +236,43 @@ def test_purge_events_keeps_recent_ones(master):
         call_command("purge_events", days=30, stdout=__import__("io").StringIO())
     assert list(AdminEvent.objects.values_list("resource_path", flat=True)) == ["new"]
     assert not LoginEvent.objects.exists()
+
+
+# --- issue 14 item 4/6: links to the objects, a pager that counts, filters that fold away ----------
+
+
+def test_resource_paths_link_to_their_objects(admin_client, master):
+    from tests.factories import ClientFactory
+
+    client = ClientFactory(realm=master, client_id="linked")
+    record(master, path=f"clients/{client.pk}")
+    record(master, path=f"clients/{client.pk}/client-secret")
+    record(master, resource_type="CLIENT_POLICY", path="client-policies/policies/p")
+    record(master, resource_type="REALM", path="events/config")
+    body = admin_client.get(url()).content.decode()
+    settings_url = reverse("client-settings", kwargs={"realm": "master", "id": client.pk})
+    credentials_url = reverse("client-credentials", kwargs={"realm": "master", "id": client.pk})
+    assert f'<a href="{settings_url}">clients/{client.pk}</a>' in body
+    assert f'<a href="{credentials_url}">clients/{client.pk}/client-secret</a>' in body
+    assert f'<a href="{reverse("client-policies-policies", kwargs={"realm": "master"})}">client-policies/policies/p</a>' in body
+    assert "<td class=\"text-break\">events/config</td>" in body
+
+
+def test_pager_counts_the_rows_shown(admin_client, master):
+    for _ in range(3):
+        record(master)
+    body = admin_client.get(url(max=10)).content.decode()
+    assert '<span class="small text-secondary">1 - 3</span>' in body
+    for _ in range(9):
+        record(master)
+    body = admin_client.get(url(max=10, first=10)).content.decode()
+    assert '<span class="small text-secondary">11 - 12</span>' in body
+    assert "1 - " not in admin_client.get(url(user="nobody")).content.decode()
+
+
+def test_filters_fold_away_and_resource_types_are_checkboxes(admin_client, master):
+    body = admin_client.get(url()).content.decode()
+    assert '<details class="mb-3 events-filters">' in body, "closed without a search"
+    assert re.search(r'<input type="checkbox" class="form-check-input"\s+name="resource_types" value="CLIENT_POLICY"', body)
+    assert not re.search(r'<select[^>]*name="resource_types"', body)
+    assert '<details class="mb-3 events-filters" open>' in admin_client.get(url(resource_types=["CLIENT"])).content.decode()
