@@ -43,26 +43,31 @@ def _tabs(realm) -> list[dict]:
     ]
 
 
-# An admin event's resource path → the console page of its object (first match wins). The
-# paths are the Admin API's (docs/wire-contract.md); a path without a page is shown as text.
+# An admin event's resource path → the console page of its object and the role that page needs
+# (first match wins). The paths are the Admin API's (docs/wire-contract.md); a path without a
+# page, or whose page the reader may not open, is shown as text.
 _RESOURCE_PAGES = (
-    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})/roles(/|$)"), "client-roles", ("id",)),
-    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})/(client-secret|registration-access-token)(/|$)"), "client-credentials", ("id",)),
-    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})(/|$)"), "client-settings", ("id",)),
-    (re.compile(r"client-policies/profiles(/|$)"), "client-policies", ()),
-    (re.compile(r"client-policies/policies(/|$)"), "client-policies-policies", ()),
-    (re.compile(r"keys(/|$)"), "realm-keys", ()),
-    (re.compile(r"clients-initial-access(/|$)"), "initial-access-tokens", ()),
-    (re.compile(r"users/(?P<user_id>[0-9]+)(/|$)"), "user-details", ("user_id",)),
+    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})/roles(/|$)"), "client-roles", ("id",), permissions.VIEW_CLIENTS),
+    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})/(client-secret|registration-access-token)(/|$)"), "client-credentials",
+     ("id",), permissions.VIEW_CLIENTS),
+    (re.compile(r"clients/(?P<id>[0-9a-f-]{36})(/|$)"), "client-settings", ("id",), permissions.VIEW_CLIENTS),
+    (re.compile(r"client-policies/profiles(/|$)"), "client-policies", (), permissions.VIEW_REALM),
+    (re.compile(r"client-policies/policies(/|$)"), "client-policies-policies", (), permissions.VIEW_REALM),
+    (re.compile(r"keys(/|$)"), "realm-keys", (), permissions.VIEW_REALM),
+    (re.compile(r"clients-initial-access(/|$)"), "initial-access-tokens", (), permissions.VIEW_CLIENTS),
+    (re.compile(r"users/(?P<user_id>[0-9]+)(/|$)"), "user-details", ("user_id",), permissions.VIEW_USERS),
 )
 
 
-def resource_url(realm, path: str) -> str | None:
-    """The page of the object an admin event's ``path`` names, or None."""
-    for pattern, name, keys in _RESOURCE_PAGES:
+def resource_url(realm, path: str, user=None) -> str | None:
+    """The page of the object an admin event's ``path`` names, or None (also when ``user`` may
+    not open that page: a link to a Forbidden page helps nobody)."""
+    for pattern, name, keys, role in _RESOURCE_PAGES:
         match = pattern.match(path or "")
         if match is None:
             continue
+        if user is not None and not permissions.has(user, role):
+            return None
         kwargs = {key: match.group(key) for key in keys}
         for candidate in ({"realm": realm.name, **kwargs}, kwargs):
             try:
@@ -129,7 +134,7 @@ def admin_events(request, realm):
                 "time": _when(event.time),
                 "user": event.auth_username or event.auth_user_id or event.auth_client_id,
                 "representation": _pretty(event.representation),
-                "resource_url": resource_url(realm, event.resource_path),
+                "resource_url": resource_url(realm, event.resource_path, request.user),
             }
             for event in events[:size]
         ]

@@ -212,13 +212,17 @@
 
   // An htmx swap that replaces the focused control (a form that swaps itself after Save) gives
   // the focus to the same control in the new content: same id, else same name, else same words.
+  // The focused control is noted when the request starts (capture phase: before the busy guard
+  // above disables a focused submit button, which takes its focus away) and again before the swap.
   var focused = null;
-  document.addEventListener("htmx:beforeSwap", function () {
+  function noteFocus() {
     var el = document.activeElement;
-    focused = el && el !== document.body ? {
+    return el && el !== document.body ? {
       el: el, id: el.id, tag: el.tagName, name: el.getAttribute("name"), text: (el.textContent || "").trim(),
     } : null;
-  });
+  }
+  document.addEventListener("htmx:beforeRequest", function () { focused = noteFocus(); }, true);
+  document.addEventListener("htmx:beforeSwap", function () { focused = noteFocus() || focused; });
   document.addEventListener("htmx:afterSettle", function () {
     var was = focused;
     focused = null;
