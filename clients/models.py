@@ -123,7 +123,8 @@ class SecretExpiryCount(models.Model):
     (``clients.rotation``). Never written from Python."""
 
     # No database constraint: a trigger may add a row while a realm's rows are being deleted.
-    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                              db_index=False)  # the (realm, day) constraint is its index
     day = models.BigIntegerField()
     n = models.BigIntegerField(default=0)
 

@@ -2,7 +2,10 @@
 
 Selectors only (no side effects). Each answer is one aggregate or joined query (the list: one per
 part a page overlaps), whatever the number of clients: the current and the rotated secret rows are joined to their client
-(``FilteredRelation``), never fetched per row. Times are whole epoch seconds (``realms.clock``).
+(``FilteredRelation``), never fetched per row. The summary and the chart do not even read every
+client: they add up the realm's per-day counts (``SecretExpiryCount``, kept by the triggers of
+clients 0011) and read only the index ranges of the days a count cuts through and of the rotated
+secrets not expired yet. Times are whole epoch seconds (``realms.clock``).
 
 A confidential client's *status* is its current secret's:
 
@@ -43,7 +46,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from clients.models import Client, ClientSecret
+from clients.models import Client, ClientSecret, SecretExpiryCount
 from realms.models import Realm
 
 DAY = 86400
@@ -217,9 +220,8 @@ def client_secrets_overview(
     # Each cut: the secrets of its day that expire before it (an expiry "within N days" ends at
     # now + N days included, so the cut is one second later).
     cuts = (now, now + SOON_DAYS * DAY + 1, now + EXPIRING_DAYS * DAY + 1)
-    parts = [(
-        "SELECT 0, day, n FROM clients_secretexpirycount WHERE realm_id = %s AND n <> 0", (realm.pk,)
-    )]
+    sql, params = SecretExpiryCount.objects.filter(realm=realm).exclude(n=0).values("day", "n").query.sql_with_params()
+    parts = [(f"SELECT 0, counts.day, counts.n FROM ({sql}) counts", tuple(params))]
     for cut in cuts:
         sql, params = _count_sql(_current_between(realm, cut - cut % DAY, cut))
         parts.append((f"SELECT 1, {cut}, ({sql})", params))

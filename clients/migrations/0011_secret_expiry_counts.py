@@ -170,7 +170,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("day", models.BigIntegerField()),
                 ("n", models.BigIntegerField(default=0)),
-                ("realm", models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE,
+                ("realm", models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE,
                                             related_name="+", to="realms.realm")),
             ],
             options={

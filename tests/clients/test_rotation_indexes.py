@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection
 
 from clients import rotation, selectors
-from clients.models import Client
+from clients.models import Client, SecretExpiryCount
 from tests.factories import client_secrets_make
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -56,3 +56,13 @@ def test_client_id_search_uses_the_trigram_index(clients):
     text = plan(Client.objects.filter(client_id__icontains="app-01"))
     assert "clients_client_client_id_trgm" in text, text
     assert [c.client_id for c in selectors.client_list(realm=clients, search="APP-01")] == [f"app-01{i}" for i in range(10)]
+
+
+def test_summary_reads_index_ranges_not_every_client(clients):
+    """The summary's cuts read one day of the (kind, expiration_time) index each, and the rotated
+    secrets in use a range of it; the rest comes from the per-realm day counts (clients 0011)."""
+    cut = T0 + 7 * DAY + 1
+    assert "clientsecret_kind_expiry" in plan(rotation._current_between(clients, cut - cut % DAY, cut))
+    assert "clientsecret_kind_expiry" in plan(rotation._rotated_in_use_secrets(clients, T0))
+    counts = plan(SecretExpiryCount.objects.filter(realm=clients))
+    assert "secretexpirycount_realm_day" in counts or "sqlite_autoindex_clients_secretexpirycount" in counts, counts
