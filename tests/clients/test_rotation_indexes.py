@@ -64,5 +64,5 @@ def test_summary_reads_index_ranges_not_every_client(clients):
     cut = T0 + 7 * DAY + 1
     assert "clientsecret_kind_expiry" in plan(rotation._current_between(clients, cut - cut % DAY, cut))
     assert "clientsecret_kind_expiry" in plan(rotation._rotated_in_use_secrets(clients, T0))
-    counts = plan(SecretExpiryCount.objects.filter(realm=clients))
-    assert "secretexpirycount_realm_day" in counts or "sqlite_autoindex_clients_secretexpirycount" in counts, counts
+    # The day counts: a few rows per realm, whatever the number of clients.
+    assert SecretExpiryCount.objects.filter(realm=clients).count() <= 30
