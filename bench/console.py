@@ -13,7 +13,9 @@ Targets: the Secret rotation page under 200 ms p95; the client list, search, a c
 and the Admin API's client list and search under 50 ms p95; query counts that do not grow with
 the number of clients.
 
-    .venv/bin/python bench/console.py [--clients N] [--requests N] [--backend sqlite|postgresql]
+    .venv/bin/python bench/console.py [--clients N] [--requests N] [--backend sqlite|postgresql] [--pages TEXT]
+
+``--pages "Secret rotation"`` measures only the pages whose label contains that text.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ def measure(n_requests: int, client, path: str, **headers) -> dict:
     }
 
 
-def child(n_clients: int, n_requests: int, *, reuse: bool = False) -> None:
+def child(n_clients: int, n_requests: int, *, reuse: bool = False, only: str = "") -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "adminconsole.settings")
@@ -168,7 +170,7 @@ def child(n_clients: int, n_requests: int, *, reuse: bool = False) -> None:
         ("Admin API GET /client-secrets/summary", f"/admin/realms/{REALM}/client-secrets/summary", api, bearer, 200),
     ]
     results = []
-    for label, path, http, headers, target in pages:
+    for label, path, http, headers, target in (page for page in pages if only.lower() in page[0].lower()):
         results.append({"page": label, "target": target, **measure(n_requests, http, path, **headers())})
         print(f"{label}: p95 {results[-1]['p95']:.1f} ms, {results[-1]['queries']} queries", file=sys.stderr, flush=True)
     print(json.dumps({"vendor": connection.vendor, "seeded_in": seeded_in, "results": results}))
@@ -178,7 +180,8 @@ def child(n_clients: int, n_requests: int, *, reuse: bool = False) -> None:
 
 
 def run_child(args, env: dict) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--clients", str(args.clients), "--requests", str(args.requests)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--clients", str(args.clients), "--requests",
+           str(args.requests), "--pages", args.pages]
     out = subprocess.run(cmd, env=env, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -205,11 +208,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pages", default="", help="only the pages whose label contains this text")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)  # child: keep a seeded database
     args = parser.parse_args()
     if args.child:
-        child(args.clients, args.requests, reuse=args.reuse)
+        child(args.clients, args.requests, reuse=args.reuse, only=args.pages)
         return
 
     sys.path.insert(0, str(ROOT))

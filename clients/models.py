@@ -115,6 +115,23 @@ class ClientSecret(models.Model):
         return f"<ClientSecret {self.kind} of client {self.client_id}>"
 
 
+class SecretExpiryCount(models.Model):
+    """How many confidential clients of a realm have their current secret expiring on each UTC day
+    (``day`` = expiry // 86400; -1: no current secret, or one without expiry). Written only by the
+    database triggers of migration 0011, in the transaction of every client or secret change, so
+    the Secret rotation summary reads a realm's few day rows instead of every client
+    (``clients.rotation``). Never written from Python."""
+
+    # No database constraint: a trigger may add a row while a realm's rows are being deleted.
+    realm = models.ForeignKey(Realm, on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                              db_index=False)  # the (realm, day) constraint is its index
+    day = models.BigIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["realm", "day"], name="secretexpirycount_realm_day")]
+
+
 class ClientRole(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=255)

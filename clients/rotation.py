@@ -2,7 +2,10 @@
 
 Selectors only (no side effects). Each answer is one aggregate or joined query (the list: one per
 part a page overlaps), whatever the number of clients: the current and the rotated secret rows are joined to their client
-(``FilteredRelation``), never fetched per row. Times are whole epoch seconds (``realms.clock``).
+(``FilteredRelation``), never fetched per row. The summary and the chart do not even read every
+client: they add up the realm's per-day counts (``SecretExpiryCount``, kept by the triggers of
+clients 0011) and read only the index ranges of the days a count cuts through and of the rotated
+secrets not expired yet. Times are whole epoch seconds (``realms.clock``).
 
 A confidential client's *status* is its current secret's:
 
@@ -25,22 +28,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     Case,
     CharField,
     Count,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Cast
 
-from clients.models import Client, ClientSecret
+from clients.models import Client, ClientSecret, SecretExpiryCount
 from realms.models import Realm
 
 DAY = 86400
@@ -167,75 +174,96 @@ class SecretsSummary:
 
 
 def client_secrets_summary(*, realm: Realm, now: int) -> SecretsSummary:
-    """The counts over the realm's confidential clients, in one aggregate query."""
-    counts = _confidential_with_secrets(realm).aggregate(
-        total=Count("pk"),
-        expired=Count("pk", filter=_expired(now)),
-        soon=Count("pk", filter=_expiring_within(now, SOON_DAYS)),
-        expiring=Count("pk", filter=_expiring_within(now, EXPIRING_DAYS)),
-        no_expiry=Count("pk", filter=_no_expiry()),
-        rotated_in_use=Count("pk", filter=_rotated_in_use(now)),
-    )
-    return SecretsSummary(
-        total=counts["total"],
-        expired=counts["expired"],
-        expiring_within_7_days=counts["soon"],
-        expiring_within_30_days=counts["expiring"],
-        no_expiry=counts["no_expiry"],
-        rotated_in_use=counts["rotated_in_use"],
-    )
+    """The counts over the realm's confidential clients, in one query (``client_secrets_overview``)."""
+    return client_secrets_overview(realm=realm, now=now, days=0)[0]
+
+
+def _count_sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) part", tuple(params)
+
+
+def _in_realm(secrets: QuerySet[ClientSecret], realm: Realm) -> QuerySet[ClientSecret]:
+    """Secrets of the realm's confidential clients. The client is looked up per secret (a scalar
+    subquery on its primary key): these ranges are small, and a join lets PostgreSQL hash every
+    client of the realm instead."""
+    client_realm = Client.objects.filter(pk=OuterRef("client_id"), public_client=False, bearer_only=False).order_by()
+    return secrets.annotate(client_realm=Subquery(client_realm.values("realm_id"))).filter(client_realm=realm.pk)
+
+
+def _current_between(realm: Realm, start: int, end: int) -> QuerySet[ClientSecret]:
+    """The current secrets of the realm's confidential clients expiring in [start, end), start > 0:
+    a range of the (kind, expiration_time) index."""
+    return _in_realm(ClientSecret.objects.filter(
+        kind=ClientSecret.CURRENT, expiration_time__gte=max(start, 1), expiration_time__lt=end), realm)
+
+
+def _rotated_in_use_secrets(realm: Realm, now: int) -> QuerySet[ClientSecret]:
+    """The rotated secrets in use (``_rotated_in_use``), read from the rotated secrets not expired
+    yet (and, with a quiet period, used within it) rather than from every client. Joined, not
+    looked up per row: a few thousand per-row lookups cost PostgreSQL more (and its JIT)."""
+    rows = ClientSecret.objects.filter(
+        kind=ClientSecret.ROTATED, expiration_time__gte=now,
+        client__realm=realm, client__public_client=False, client__bearer_only=False,
+    ).filter(Exists(ClientSecret.objects.filter(
+        client=OuterRef("client"), kind=ClientSecret.CURRENT, created_time__lte=OuterRef("last_used_time"))))
+    recent = _recent_from(now)
+    return rows if recent is None else rows.filter(last_used_time__gte=recent)
 
 
 def client_secrets_overview(
     *, realm: Realm, now: int, days: int = CHART_DAYS
 ) -> tuple[SecretsSummary, list[tuple[int, int]]]:
-    """The summary and the upcoming expirations per day together, from one pass over the joined
-    rows: they are grouped by (expiry category, UTC day when within the chart), a hundred groups
-    at most, and both answers are added up from the groups. The page asks this instead of the two
-    queries of ``client_secrets_summary`` and ``client_secrets_expiring_per_day``."""
-    first_day = now - now % DAY
-    end = first_day + days * DAY
-    # The categories partition the clients; the 7-day one is counted in the 30-day one too.
-    expired, soon, month, none, later = 1, 2, 3, 4, 5
-    grouped = (
-        _confidential_with_secrets(realm)
-        .annotate(
-            category=Case(
-                When(_expired(now), then=Value(expired)),
-                When(_expiring_within(now, SOON_DAYS), then=Value(soon)),
-                When(_expiring_within(now, EXPIRING_DAYS), then=Value(month)),
-                When(_no_expiry(), then=Value(none)),
-                default=Value(later),
-                output_field=IntegerField(),
-            ),
-            # Integer division of two integers: the day number on SQLite and PostgreSQL alike.
-            day=Case(
-                When(Q(expires__gte=now, expires__lt=end), then=Cast(F("expires") / DAY, BigIntegerField())),
-                default=Value(None),
-                output_field=BigIntegerField(),
-            ),
-        )
-        .values("category", "day")
-        .annotate(n=Count("pk"), in_use=Count("pk", filter=_rotated_in_use(now)))
-        .order_by()
-    )
-    by_category = dict.fromkeys((expired, soon, month, none, later), 0)
+    """The summary and the upcoming expirations per day together, in one query whose cost does not
+    grow with the number of clients.
+
+    ``SecretExpiryCount`` (kept by triggers, clients 0011) has the realm's confidential clients per
+    UTC day of their current secret's expiry (-1: no expiry): the summary and the chart add up those
+    rows. A count that ends inside a day (expired before ``now``, expiring within 7 or 30 days from
+    ``now``) also needs that day's secrets before the cut, read from one day of the
+    (kind, expiration_time) index; the rotated secrets in use are read from the rotated secrets not
+    expired yet. Same answers as counting every client (tests compare with the list's filters and
+    with ``client_secrets_expiring_per_day``)."""
+    today = now // DAY
+    # Each cut: the secrets of its day that expire before it (an expiry "within N days" ends at
+    # now + N days included, so the cut is one second later).
+    cuts = (now, now + SOON_DAYS * DAY + 1, now + EXPIRING_DAYS * DAY + 1)
+    sql, params = SecretExpiryCount.objects.filter(realm=realm).exclude(n=0).values("day", "n").query.sql_with_params()
+    parts = [(f"SELECT 0, counts.day, counts.n FROM ({sql}) counts", tuple(params))]
+    for cut in cuts:
+        sql, params = _count_sql(_current_between(realm, cut - cut % DAY, cut))
+        parts.append((f"SELECT 1, {cut}, ({sql})", params))
+    sql, params = _count_sql(_rotated_in_use_secrets(realm, now))
+    parts.append((f"SELECT 2, 0, ({sql})", params))
     per_day: dict[int, int] = {}
+    before_cut: dict[int, int] = {}
     in_use = 0
-    for row in grouped:
-        by_category[row["category"]] += row["n"]
-        in_use += row["in_use"]
-        if row["day"] is not None:
-            per_day[row["day"] * DAY] = per_day.get(row["day"] * DAY, 0) + row["n"]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params])
+        for part, key, n in cursor.fetchall():
+            if part == 0:
+                per_day[key] = n
+            elif part == 1:
+                before_cut[key] = n
+            else:
+                in_use = n
+
+    def before(cut: int) -> int:
+        """Dated current secrets expiring before ``cut``."""
+        return sum(n for day, n in per_day.items() if 0 <= day < cut // DAY) + before_cut[cut]
+
+    expired = before(cuts[0])
     summary = SecretsSummary(
-        total=sum(by_category.values()),
-        expired=by_category[expired],
-        expiring_within_7_days=by_category[soon],
-        expiring_within_30_days=by_category[soon] + by_category[month],
-        no_expiry=by_category[none],
+        total=sum(per_day.values()),
+        expired=expired,
+        expiring_within_7_days=before(cuts[1]) - expired,
+        expiring_within_30_days=before(cuts[2]) - expired,
+        no_expiry=per_day.get(-1, 0),
         rotated_in_use=in_use,
     )
-    return summary, [(first_day + i * DAY, per_day.get(first_day + i * DAY, 0)) for i in range(days)]
+    # Today counts from now on only.
+    chart = [((today + i) * DAY, per_day.get(today + i, 0) - (before_cut[now] if i == 0 else 0)) for i in range(days)]
+    return summary, chart
 
 
 # --- the list ----------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""The per-realm expiry-day counts behind the Secret rotation summary and chart (clients 0011):
+kept by database triggers through every kind of write, and the summary read from them gives the
+numbers of counting every client, at any moment (cuts inside a day included), in one query."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from clients import rotation, secrets, services
+from clients.models import Client, ClientSecret, SecretExpiryCount
+from realms import services as realm_services
+from tests.factories import ClientFactory, PublicClientFactory, RealmFactory, client_secrets_make
+
+T0 = 1_780_000_000  # 20:26:40 UTC: a cut inside a day
+DAY = 86400
+
+pytestmark = pytest.mark.django_db
+
+
+def recounted() -> dict[tuple[int, int], int]:
+    """The counts the triggers must give, from every client."""
+    counts: dict[tuple[int, int], int] = {}
+    for client in Client.objects.filter(public_client=False, bearer_only=False):
+        current = ClientSecret.objects.filter(client=client, kind=ClientSecret.CURRENT).first()
+        expires = current.expiration_time if current else None
+        key = (client.realm_id, expires // DAY if expires and expires > 0 else -1)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def stored() -> dict[tuple[int, int], int]:
+    return {(row.realm_id, row.day): row.n for row in SecretExpiryCount.objects.exclude(n=0)}
+
+
+def test_triggers_are_all_there():
+    """A migration that rebuilds a clients table on SQLite drops them: it must create them again."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", ["%expiry_count%"])
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", ["%expiry_count%"])
+        names = {row[0] for row in cursor.fetchall()}
+    expected = 5 if connection.vendor == "postgresql" else 7
+    assert len(names) == expected, names
+
+
+def test_every_kind_of_write_keeps_the_counts(realm):
+    other = RealmFactory(name="other")
+    assert stored() == recounted() == {}
+    # Created by the service (a secret without expiry), and straight in the database.
+    made = services.client_create(realm=realm, representation={"clientId": "made"}, actor=None)
+    client_secrets_make(realm, "dated", created=T0, expires=T0 + 3 * DAY, rotated_expires=T0 + DAY)
+    client_secrets_make(realm, "expired", created=T0, expires=T0 - 5 * DAY)
+    client_secrets_make(realm, "zero", created=T0, expires=0)
+    ClientFactory(realm=realm, client_id="no-secret", secret=False)
+    PublicClientFactory(realm=realm, client_id="spa")
+    ClientFactory(realm=realm, client_id="bearer", bearer_only=True)
+    assert stored() == recounted()
+    assert stored()[(realm.pk, -1)] == 3
+    # Expiry changes, one by one and in bulk; usage stamps change nothing.
+    secrets.secret_set_expiration(made, T0 + 10 * DAY)
+    ClientSecret.objects.filter(client__client_id="dated", kind=ClientSecret.CURRENT).update(expiration_time=T0 + 40 * DAY)
+    ClientSecret.objects.filter(kind=ClientSecret.ROTATED).update(expiration_time=T0 + 50 * DAY)
+    ClientSecret.objects.update(last_used_time=T0, use_count=3)
+    assert stored() == recounted()
+    # Regenerated (the current secret's row changes), the rotated secret dropped, the secret removed.
+    services.client_secret_regenerate(client=Client.objects.get(client_id="dated"), actor=None)
+    secrets.secret_remove_rotated(Client.objects.get(client_id="dated"))
+    ClientSecret.objects.filter(client__client_id="expired").delete()
+    assert stored() == recounted()
+    # A secret moved to another client, a kind swapped, bulk inserts.
+    ClientSecret.objects.filter(client__client_id="zero").update(client=Client.objects.get(client_id="no-secret"))
+    zero = Client.objects.get(client_id="zero")
+    ClientSecret.objects.bulk_create([
+        ClientSecret(client=zero, kind=ClientSecret.ROTATED, value_encrypted="x", created_time=T0, expiration_time=T0 + DAY)
+    ])
+    ClientSecret.objects.filter(client=zero).update(kind=ClientSecret.CURRENT)
+    Client.objects.bulk_create([Client(realm=realm, client_id=f"bulk-{i}") for i in range(3)])
+    assert stored() == recounted()
+    # Access type changes, a move to another realm, deletions (the service, a queryset, the realm).
+    Client.objects.filter(client_id="spa").update(public_client=False)
+    Client.objects.filter(client_id="zero").update(bearer_only=True)
+    Client.objects.filter(client_id="made").update(realm=other)
+    assert stored() == recounted()
+    services.client_delete(client=Client.objects.get(client_id="dated"), actor=None)
+    Client.objects.filter(client_id__startswith="bulk-").delete()
+    assert stored() == recounted()
+    realm_services.realm_delete(realm=other, actor=None)
+    assert stored() == recounted()
+    assert {realm_id for realm_id, _ in stored()} == {realm.pk}
+
+
+# Expiries on both sides of every cut: now, now + 7 days, now + 30 days, day starts, the chart's end.
+EDGES = [T0 - DAY, T0 - 1, T0, T0 + 1, T0 - T0 % DAY, T0 - T0 % DAY + DAY - 1, T0 + 7 * DAY - 1, T0 + 7 * DAY,
+         T0 + 7 * DAY + 1, T0 + 30 * DAY, T0 + 30 * DAY + 1, T0 - T0 % DAY + 90 * DAY - 1, T0 - T0 % DAY + 90 * DAY,
+         None, 0, -5, 1]
+
+
+@pytest.mark.parametrize("now", [T0, T0 - T0 % DAY, T0 - T0 % DAY + DAY - 1, T0 + 3 * DAY + 7])
+def test_summary_and_chart_equal_counting_every_client(realm, now):
+    for i, expires in enumerate(EDGES):
+        client_secrets_make(realm, f"edge-{i:02}", created=T0 - DAY, expires=expires,
+                            rotated_expires=T0 + i * 3600, rotated_last_used=T0 - i * 3600)
+    ClientFactory(realm=realm, client_id="no-secret", secret=False)
+    summary, chart = rotation.client_secrets_overview(realm=realm, now=now)
+
+    def listed(**filters) -> int:
+        return len(list(rotation.client_secrets_list(realm=realm, now=now, filters=rotation.SecretsFilter(**filters))))
+
+    assert summary == rotation.SecretsSummary(
+        total=len(EDGES) + 1,
+        expired=listed(status=rotation.EXPIRED),
+        expiring_within_7_days=listed(within_days=7),
+        expiring_within_30_days=listed(status=rotation.EXPIRING),
+        no_expiry=listed(status=rotation.NO_EXPIRY),
+        rotated_in_use=listed(rotated_in_use=True),
+    )
+    assert chart == rotation.client_secrets_expiring_per_day(realm=realm, now=now)
+    assert rotation.client_secrets_summary(realm=realm, now=now) == summary
+
+
+def test_summary_query_count_and_rows_read_do_not_grow_with_clients(realm, django_assert_num_queries):
+    """One query; what it reads from the counts is one row per expiry day, not one per client."""
+    for i in range(40):
+        client_secrets_make(realm, f"app-{i:02}", created=T0 - DAY, expires=T0 + (i % 4) * DAY)
+    assert SecretExpiryCount.objects.filter(realm=realm).aggregate(rows=Count("pk"))["rows"] <= 5
+    with django_assert_num_queries(1):
+        summary = rotation.client_secrets_summary(realm=realm, now=T0)
+    assert summary.total == 40 and summary.expiring_within_7_days == 40
