@@ -19,12 +19,16 @@ DAY = 86400
 pytestmark = pytest.mark.django_db
 
 
-def plan(queryset) -> str:
+def plan(queryset, *, ordered: bool = False) -> str:
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A handful of rows: without this the planner rightly prefers reading the whole table.
             cursor.execute("SET LOCAL enable_seqscan = off")
+            if ordered:
+                # Nor, with a handful of rows (and statistics that earlier tests leave behind), does
+                # it need an index to sort them; at 100,000 it must read the order from one.
+                cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("EXPLAIN " + sql, params)
         else:
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
@@ -43,7 +47,7 @@ def clients(realm):
 def test_first_page_by_expiry_walks_the_expiry_index(clients, order):
     rows = rotation.client_secrets_list(realm=clients, now=T0, filters=rotation.SecretsFilter(order=order))
     dated = rows.parts[0]
-    text = plan(dated[:10])
+    text = plan(dated[:10], ordered=True)
     assert "clientsecret_kind_expiry" in text, text
     # And the page it gives is the full order's first page.
     assert [row["client_id"] for row in rows[0:10]] == [row["client_id"] for row in list(rows)[:10]]

@@ -96,12 +96,17 @@ def test_old_database_migrates_forward_keeping_rows_foreign_keys_and_permissions
     assert not permissions.has(user, permissions.MANAGE_REALM)
     if connection.vendor == "postgresql":
         assert _triggers() == [
+            ("clients_client_expiry_count_change", "clients_client"),
+            ("clients_client_expiry_count_update", "clients_client"),
+            ("clients_clientsecret_expiry_count_change", "clients_clientsecret"),
+            ("clients_clientsecret_expiry_count_update", "clients_clientsecret"),
             ("oidc_client_changed_row", "clients_client"),
             ("oidc_client_changed_truncate", "clients_client"),
             ("oidc_clientrole_changed_row", "clients_clientrole"),
             ("oidc_clientrole_changed_truncate", "clients_clientrole"),
             ("oidc_clientsecret_changed_row", "clients_clientsecret"),
             ("oidc_clientsecret_changed_truncate", "clients_clientsecret"),
+            ("realms_realm_expiry_count_delete", "realms_realm"),
         ]
         with connection.cursor() as cursor:  # the real function replaced the old one
             cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'oidc_client_changed'")
