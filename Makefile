@@ -61,7 +61,7 @@ soak: setup-test
 	$(PY) bench/soak.py $(SOAK_ARGS)
 
 docs: setup-test chromium node-deps
-	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py -q
+	DOCS_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_procedure.py tests/e2e/test_console_screens.py -q
 
 clean:
 	rm -rf $(VENV) var

@@ -128,6 +128,7 @@ def test_interactive_parts_work_under_the_policy(console_page, master):
     dialog.get_by_text("Regenerate secret for this client?").wait_for()
     dialog.get_by_role("button", name="Yes").click()
     dialog.wait_for(state="hidden")
+    page.get_by_text("Client secret regenerated").wait_for()  # the htmx post has been answered
     page.wait_for_load_state("networkidle")
     assert violations(page, messages) == []
     from realms.models import AdminEvent
