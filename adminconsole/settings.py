@@ -276,6 +276,14 @@ ROTATION_SWEEP_INTERVAL = int(env("ROTATION_SWEEP_INTERVAL", "60"))
 ROTATION_MAX_PER_MINUTE = int(env("ROTATION_MAX_PER_MINUTE", "60"))
 if ROTATION_SWEEP_INTERVAL < 1 or ROTATION_MAX_PER_MINUTE < 1:
     raise ImproperlyConfigured("ROTATION_SWEEP_INTERVAL and ROTATION_MAX_PER_MINUTE must be at least 1")
+# Finished task results (webhook attempts, job chunks, sweeps) are kept this many seconds, then
+# the sweep deletes them; queued and running ones are never touched.
+try:
+    TASK_RESULT_RETENTION = int(env("TASK_RESULT_RETENTION", str(7 * 86400)))
+except ValueError:
+    TASK_RESULT_RETENTION = -1
+if TASK_RESULT_RETENTION < 0:
+    raise ImproperlyConfigured("TASK_RESULT_RETENTION must be a whole number of seconds, 0 or more")
 
 # Expiry emails go through Django's email framework: printed to the worker's output by default,
 # sent by SMTP once EMAIL_HOST is set.

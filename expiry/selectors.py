@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 
 from clients.models import ClientSecret
 from expiry.models import AutoRotation, ExpirySettings, SecretWarning
+from policies.engine import policies_load
+from policies.providers.executors import SecretRotationExecutor
 from realms.models import Realm
 
 
@@ -22,6 +26,44 @@ def expiry_settings_representation(settings: ExpirySettings) -> dict:
         "autoRotateBefore": settings.auto_rotate_before,
         "emailRecipients": list(settings.email_recipients),
     }
+
+
+@dataclass(frozen=True)
+class LifetimeConflict:
+    """Settings at least as long as the Secret Expiration (``lifetime``) of one secret-rotation
+    executor of ``profile``, which the enabled policy ``policy`` names. ``lead``: the automatic
+    rotation's lead time (when it is on), which the sweep then refuses for every such secret;
+    ``thresholds``: the warnings that fire as soon as such a secret is made."""
+
+    policy: str
+    profile: str
+    lifetime: int
+    lead: int | None
+    thresholds: tuple[int, ...]
+
+
+def expiry_lifetime_conflicts(*, realm: Realm, settings: ExpirySettings) -> list[LifetimeConflict]:
+    """Where the realm's settings do not fit its rotation policies, in the policies' order: a
+    warning for the Secret expiry tab, not a refusal (the policies may change later).
+
+    Reads the enabled policies as the engine does (at most four queries). A policy without
+    conditions is left out: it never applies.
+    """
+    loaded = policies_load(realm)
+    conflicts = []
+    for policy in loaded.policies:
+        if not policy.conditions:
+            continue
+        for profile in dict.fromkeys(policy.profile_names):
+            for executor in loaded.executors_of(profile):
+                if not isinstance(executor, SecretRotationExecutor):
+                    continue
+                lifetime = executor.expiration_period
+                lead = settings.auto_rotate_before if settings.auto_rotate and settings.auto_rotate_before >= lifetime else None
+                thresholds = tuple(seconds for seconds in settings.warn_before if seconds >= lifetime)
+                if lead is not None or thresholds:
+                    conflicts.append(LifetimeConflict(policy.name, profile, lifetime, lead, thresholds))
+    return list(dict.fromkeys(conflicts))
 
 
 def expiry_settings_all() -> dict[int, ExpirySettings]:

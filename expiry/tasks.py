@@ -29,6 +29,12 @@ FINISHED = ("SUCCESSFUL", "FAILED")
 # Finished sweeps are kept this long (for the record), then removed: one sweep a minute would
 # otherwise leave half a million rows a year.
 KEEP_FINISHED = dt.timedelta(days=1)
+# Every other finished task result (webhook attempts, job chunks) is kept ``TASK_RESULT_RETENTION``
+# seconds, then removed a batch at a time: short statements that never hold a lock on the whole
+# table, however large the backlog (the first sweep after an upgrade). What a sweep leaves over,
+# the next one takes.
+PRUNE_BATCH = 1000
+PRUNE_MAX_BATCHES = 20
 
 
 def _schedule_locked() -> SweepSchedule:
@@ -73,12 +79,33 @@ def sweep_claim(task_id: str) -> bool:
     return True
 
 
+def task_results_prune() -> int:
+    """Delete finished (succeeded or failed) task results older than ``TASK_RESULT_RETENTION``,
+    at most ``PRUNE_MAX_BATCHES`` batches of ``PRUNE_BATCH`` rows; queued and running ones stay.
+
+    django-tasks-db's ``prune_db_task_results`` command selects the same rows (its ``finished()``)
+    but deletes them in one statement, whatever their number; this is its bounded form.
+    """
+    cutoff = clock.now() - dt.timedelta(seconds=settings.TASK_RESULT_RETENTION)
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).order_by()
+    deleted = 0
+    for _ in range(PRUNE_MAX_BATCHES):
+        ids = list(old.values_list("pk", flat=True)[:PRUNE_BATCH])
+        if ids:
+            deleted += old.filter(pk__in=ids).delete()[0]
+        if len(ids) < PRUNE_BATCH:
+            break
+    return deleted
+
+
 @task(queue_name="default", takes_context=True)
 def expiry_sweep(context) -> dict:
     """Warn before client secrets expire, rotate them automatically, email each realm; then
-    delete the login events older than each realm's ``eventsExpiration``."""
+    delete the login events older than each realm's ``eventsExpiration`` and the finished task
+    results older than ``TASK_RESULT_RETENTION``."""
     if not sweep_claim(str(context.task_result.id)):
         return {"skipped": True}
     result = services.sweep_run().as_dict()
     result["login_events_expired"] = login_events_expire()
+    result["task_results_pruned"] = task_results_prune()
     return result

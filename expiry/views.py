@@ -45,5 +45,7 @@ def secret_expiry(request, realm):
         "active_tab": "secret-expiry",
         "nav": "realm-settings",
         "can_manage": permissions.has(request.user, permissions.MANAGE_REALM),
+        # Of the stored settings: a refused form shows what is in force, a saved one what now is.
+        "lifetime_conflicts": selectors.expiry_lifetime_conflicts(realm=realm, settings=settings),
     }
     return render_page(request, "expiry/secret_expiry.html", context, partial="expiry-form", status=status)

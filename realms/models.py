@@ -23,6 +23,19 @@ def default_events_listeners() -> list[str]:
     return ["jboss-logging"]
 
 
+class RealmManager(models.Manager):
+    """``Realm.objects`` leaves ``extras`` unread: up to 1 MB a row that only the Admin API's realm
+    representation uses, and every token request, console page and lock of a realm reads the row.
+
+    Reading ``realm.extras`` on such a row costs one more query; ``realms_list(with_extras=True)``
+    loads it with the rows. Related lookups (``client.realm``), ``refresh_from_db`` and saves go
+    through the base manager, and migrations use a plain one (``use_in_migrations`` is false).
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().defer("extras")
+
+
 class Realm(models.Model):
     """A Keycloak realm: the namespace of clients, client policies and signing keys."""
 
@@ -44,6 +57,8 @@ class Realm(models.Model):
     enabled_event_types = models.JSONField(default=list, blank=True)  # [] = every type
     admin_events_enabled = models.BooleanField(default=True)
     admin_events_details_enabled = models.BooleanField(default=True)
+
+    objects = RealmManager()
 
     class Meta:
         ordering = ["name"]

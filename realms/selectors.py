@@ -25,9 +25,11 @@ def realm_exists(*, name: str) -> bool:
     return Realm.objects.filter(name=name).exists()
 
 
-def realms_list() -> QuerySet[Realm]:
-    """Every realm, by name."""
-    return Realm.objects.order_by("name")
+def realms_list(*, with_extras: bool = False) -> QuerySet[Realm]:
+    """Every realm, by name. ``with_extras`` also loads the stored representation fields
+    (``Realm.extras``, left unread by default) in the same query."""
+    realms = Realm.objects.order_by("name")
+    return realms.defer(None) if with_extras else realms
 
 
 class BadDate(ValueError):

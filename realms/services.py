@@ -126,7 +126,8 @@ def realm_update(*, realm: Realm, actor: Actor | None = None, extras: dict | Non
     if extras:
         realm.extras = realm_extras_clean({**realm.extras, **extras})
     try:
-        realm.full_clean(validate_unique=False, validate_constraints=False)
+        # Fields left unread (``extras`` when none are sent) were valid when stored: not read to check.
+        realm.full_clean(exclude=realm.get_deferred_fields(), validate_unique=False, validate_constraints=False)
     except ValidationError:
         raise
     realm.save()
@@ -178,7 +179,7 @@ def realm_events_config_update(*, realm: Realm, actor: Actor | None, **changes) 
     realm = Realm.objects.select_for_update().get(pk=realm.pk)
     for field, value in changes.items():
         setattr(realm, field, value)
-    realm.full_clean(validate_unique=False, validate_constraints=False)
+    realm.full_clean(exclude=realm.get_deferred_fields(), validate_unique=False, validate_constraints=False)
     realm.save()
     representation = {key: getattr(realm, field) for key, field in EVENTS_CONFIG_FIELDS.items()}
     admin_event_record(realm=realm, operation="UPDATE", resource_type="REALM", resource_path="events/config",

@@ -173,7 +173,7 @@ def realms_list(request):
     if not auth.has_any():
         raise forbidden()
     full = auth.has(permissions.VIEW_REALM)
-    return json_response([realm_representation(realm, full=full) for realm in selectors.realms_list()])
+    return json_response([realm_representation(realm, full=full) for realm in selectors.realms_list(with_extras=full)])
 
 
 @router.post(

@@ -6,10 +6,11 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from oidc import caches
 from realms.models import Realm
-from tests.oidc.conftest import at
+from tests.oidc.conftest import SECRET, at
 
 
 @pytest.fixture
@@ -64,3 +65,26 @@ def test_a_thread_reading_during_a_change_does_not_keep_the_old_realm(fresh_cach
             reader.join(10)
             assert seen[0].enabled  # the committed row, read while the change was not
         assert not caches.realm_by_name("acme").enabled
+
+
+def _selects_extras(queries) -> list[str]:
+    return [q["sql"] for q in queries if "extras" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_the_cached_realm_leaves_the_stored_representation_unread(fresh_caches, realm):
+    """Up to 1 MB of stored RealmRepresentation fields per realm: no token request reads them."""
+    Realm.objects.filter(pk=realm.pk).update(extras={"loginTheme": "x" * 10_000})
+    with at(0), CaptureQueriesContext(connection) as queries:
+        cached = caches.realm_by_name("acme")
+    assert cached.name == "acme" and "extras" in cached.get_deferred_fields()
+    assert len(queries) == 1 and not _selects_extras(queries)
+
+
+@pytest.mark.django_db
+def test_a_token_request_never_selects_the_stored_representation(fresh_caches, realm, svc, token_post):
+    Realm.objects.filter(pk=realm.pk).update(extras={"loginTheme": "x" * 10_000})
+    with at(0), CaptureQueriesContext(connection) as queries:
+        response = token_post("acme", {"grant_type": "client_credentials", "client_id": "svc", "client_secret": SECRET})
+    assert response.status_code == 200
+    assert queries.captured_queries and not _selects_extras(queries)
