@@ -111,7 +111,8 @@
   }
 
   function enhanceAll(root) {
-    (root || document).querySelectorAll("textarea[data-json-editor]").forEach(enhance);
+    if (root.matches && root.matches("textarea[data-json-editor]")) enhance(root);
+    if (root.querySelectorAll) root.querySelectorAll("textarea[data-json-editor]").forEach(enhance);
   }
 
   if (document.readyState === "loading") {
@@ -119,6 +120,16 @@
   } else {
     enhanceAll(document);
   }
-  // The Form view / JSON editor switch and the save swap the pane in with htmx.
-  document.addEventListener("htmx:afterSettle", function () { enhanceAll(document); });
+  // The Form view / JSON editor switch and the save swap the pane in with htmx: enhanced once htmx
+  // has settled that very content. Not earlier (htmx:load, or the settle of the alerts swapped in
+  // alongside): htmx would then put its settled attributes back over the editor's.
+  document.addEventListener("htmx:afterSettle", function (evt) { enhanceAll(evt.target); });
+  // htmx copies the style attribute of the element it replaces onto the one with the same id
+  // (its settle step) with setAttribute, which the CSP blocks and reports: the outgoing textarea
+  // (hidden by its class) leaves without one.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || !target.querySelectorAll) return;
+    target.querySelectorAll("textarea[data-json-editor]").forEach(function (t) { t.removeAttribute("style"); });
+  });
 })();

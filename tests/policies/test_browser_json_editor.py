@@ -11,26 +11,13 @@ from playwright.sync_api import expect
 
 from policies.services import profiles_representation
 from tests.conftest import browser_sign_in
+from tests.policies.conftest import json_editor_type, json_form_value
 from tests.security.test_csp_browser import violations, watch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 JSON_VIEW = "/console/master/realm-settings/client-policies/?view=json"
 LABEL = "Client profiles (JSON)"
-
-
-def form_value(page) -> str:
-    """What the form sends: the textarea the editor writes into."""
-    return page.evaluate("() => document.querySelector('textarea[name=json]').value")
-
-
-def type_text(page, text: str) -> None:
-    """Replace the editor's text as a person does: select all, then type (inserted at once)."""
-    editor = page.get_by_role("textbox", name=LABEL)
-    editor.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(text)
 
 
 def test_editor_has_line_numbers_checks_as_you_type_formats_and_saves(page, admin_user, master, weekly_profiles):
@@ -41,13 +28,13 @@ def test_editor_has_line_numbers_checks_as_you_type_formats_and_saves(page, admi
     expect(editor).to_be_visible()
     # The textarea is hidden behind the editor, and keeps the document.
     expect(page.locator("textarea[name=json]")).to_be_hidden()
-    assert json.loads(form_value(page)) == {"profiles": []}
+    assert json.loads(json_form_value(page)) == {"profiles": []}
     gutter = page.locator(".CodeMirror-gutters")
     expect(gutter).to_be_visible()
     expect(page.locator(".CodeMirror-linenumber").filter(has_text=re.compile(r"^3$"))).to_be_visible()
 
     # Invalid JSON: the error, with its line and column, next to the editor, which is marked invalid.
-    type_text(page, '{\n  "profiles": [\n    {"name": "a",}\n  ]\n}')
+    json_editor_type(page, LABEL, '{\n  "profiles": [\n    {"name": "a",}\n  ]\n}')
     status = page.get_by_text(re.compile(r"^Not valid JSON: line 3, column \d+"))
     expect(status).to_be_visible()
     expect(editor).to_have_attribute("aria-invalid", "true")
@@ -60,11 +47,11 @@ def test_editor_has_line_numbers_checks_as_you_type_formats_and_saves(page, admi
 
     # Fixed: the error goes, Format pretty-prints, and the form sends the formatted text.
     editor = page.get_by_role("textbox", name=LABEL)
-    type_text(page, json.dumps(weekly_profiles, separators=(",", ":")))
+    json_editor_type(page, LABEL, json.dumps(weekly_profiles, separators=(",", ":")))
     expect(editor).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text(re.compile(r"^Not valid JSON"))).to_have_count(0)
     page.get_by_role("button", name="Format").click()
-    assert form_value(page) == json.dumps(weekly_profiles, indent=2) + "\n"
+    assert json_form_value(page) == json.dumps(weekly_profiles, indent=2) + "\n"
     expect(page.locator(".CodeMirror-linenumber").filter(has_text=re.compile(r"^12$"))).to_be_visible()
 
     page.get_by_role("button", name="Save", exact=True).click()
@@ -72,7 +59,7 @@ def test_editor_has_line_numbers_checks_as_you_type_formats_and_saves(page, admi
     assert profiles_representation(master) == weekly_profiles
     # The saved document comes back in the editor.
     expect(page.get_by_role("textbox", name=LABEL)).to_be_visible()
-    assert json.loads(form_value(page)) == weekly_profiles
+    assert json.loads(json_form_value(page)) == weekly_profiles
     assert violations(page, messages) == []
 
 
