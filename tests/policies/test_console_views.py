@@ -137,6 +137,11 @@ def test_profiles_subtab_default_form_view_and_empty_states(admin_client, master
     for label in ("Client Policies", ">Profiles<", ">Policies<", "Configure via:", "Form view", "JSON editor", "No profiles", "Create client profile"):
         assert label in body, label
     assert 'value="form" id="view-form" checked' in body
+    # The sub-tabs' help is the console's `?` popover, not a hover-only title.
+    for tab in ("profiles", "policies"):
+        assert f'popovertarget="{tab}-help"' in body and f'class="help-popover" popover id="{tab}-help"' in body
+        assert f'aria-describedby="{tab}-help">{tab.capitalize()}</a>' in body
+    assert ' title="Client Profile allows' not in body
     body = squash(text(admin_client.get(BASE + "policies/")))
     assert "No client policies" in body
     assert "There are no client policies. Select 'Create client policy' to create a new client policy." in body
