@@ -160,7 +160,8 @@ class OrderedChildren:
             raise Http404(str(exc)) from exc
         except PolicyValidationError as exc:
             type_error = None if fieldset.add_error(exc.field, exc.detail) else exc.detail
-            messages.error(request, (self.add_failed if index is None else self.update_failed).format(exc.message))
+            # The message sits at its configuration field, or at the type when no field is named.
+            common.refusal_alert(request, self.add_failed if index is None else self.update_failed, exc.message, at_field=True)
             return page(type_error=type_error, status=refused_status(request))
         messages.success(request, self.added if index is None else self.updated)
         return redirect_htmx_aware(request, self.parent_url(realm, parent))

@@ -95,6 +95,20 @@ def search_words(request: HttpRequest) -> str:
 DUPLICATES = {services.PROFILE_NAME_DUPLICATED: "client profile", services.POLICY_NAME_DUPLICATED: "client policy"}
 
 
+# What a refusal's alert (toast) says instead of the message when the message is already shown at
+# its field: the message appears once on the page (issue 14).
+AT_FIELD = "see the field marked below"
+
+
+def refusal_alert(request: HttpRequest, failed: str, message: str, *, at_field: bool) -> None:
+    """The error alert ``failed`` (Keycloak's wording, docs/console-wording.md) with the refusal's
+    ``message``, or, when the page shows that message at its field, a pointer to it instead."""
+    if at_field:
+        messages.error(request, failed.replace("'{}'", "{}").format(AT_FIELD))
+    else:
+        messages.error(request, failed.format(message))
+
+
 def form_save(request: HttpRequest, form, save: Callable, *, failed: str, field_message: Callable = lambda exc: exc.detail):
     """``save(**form.cleaned_data)`` for a valid form; a refusal goes onto the form and into an alert.
 
@@ -109,8 +123,10 @@ def form_save(request: HttpRequest, form, save: Callable, *, failed: str, field_
     except PolicyValidationError as exc:
         duplicate = DUPLICATES.get(exc.message)
         name = form.cleaned_data.get("name", "")
-        form.add_error("name" if exc.field == "name" else None, duplicate_name(duplicate, name) if duplicate else field_message(exc))
-        messages.error(request, failed.format(exc.message))
+        at_name = exc.field == "name"
+        form.add_error("name" if at_name else None, duplicate_name(duplicate, name) if duplicate else field_message(exc))
+        # Errors not about the name have no place in these forms but the alert.
+        refusal_alert(request, failed, exc.message, at_field=at_name)
         return None
 
 

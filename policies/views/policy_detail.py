@@ -153,7 +153,8 @@ def policy_profiles_add(request, realm, policy):
     except PolicyNotFound as exc:
         raise Http404(str(exc)) from exc
     except PolicyValidationError as exc:
-        messages.error(request, f"Could not create client profile: '{exc.message}'")
+        # The message is shown in the open dialog, next to the profiles.
+        common.refusal_alert(request, "Could not create client profile: '{}'", exc.message, at_field=True)
         status = refused_status(request)
         return policy_page(
             request, realm, form, policy, partial="client-profiles", status=status, show_add_panel=True, add_panel_error=exc.message

@@ -137,6 +137,11 @@ def test_profiles_subtab_default_form_view_and_empty_states(admin_client, master
     for label in ("Client Policies", ">Profiles<", ">Policies<", "Configure via:", "Form view", "JSON editor", "No profiles", "Create client profile"):
         assert label in body, label
     assert 'value="form" id="view-form" checked' in body
+    # The sub-tabs' help is the console's `?` popover, not a hover-only title.
+    for tab in ("profiles", "policies"):
+        assert f'popovertarget="{tab}-help"' in body and f'class="help-popover" popover id="{tab}-help"' in body
+        assert f'aria-describedby="{tab}-help">{tab.capitalize()}</a>' in body
+    assert ' title="Client Profile allows' not in body
     body = squash(text(admin_client.get(BASE + "policies/")))
     assert "No client policies" in body
     assert "There are no client policies. Select 'Create client policy' to create a new client policy." in body
@@ -247,8 +252,10 @@ def test_create_profile_refusals(admin_client, master, profile):
     response = admin_client.post(BASE + "profiles/add-profile", {"name": WEEKLY}, **HX)
     body = text(response)
     assert response.status_code == 200 and body.lstrip().startswith('<form id="profile-form"')
-    assert "proposed client profile name duplicated." in body
-    assert "Could not create client profile: &#x27;proposed client profile name duplicated.&#x27;" in body
+    # Issue 14: the message is at the name field once; the alert points to it instead of repeating it.
+    assert body.count(f"A client profile named &#x27;{WEEKLY}&#x27; already exists") == 1
+    assert "Could not create client profile: see the field marked below" in body
+    assert "proposed client profile name duplicated." not in body
     assert ClientProfile.objects.count() == 1
 
 
@@ -298,7 +305,10 @@ def test_rotated_not_less_than_secret_expiration_is_refused_next_to_the_field(ad
     response = admin_client.post(f"{BASE}profiles/{profile.pk}/add-executor", data)
     assert response.status_code == 400
     body = squash(text(response))
-    assert f"Executor not created: {INVALID_EXECUTOR_MESSAGE}" in body
+    # Issue 14: the alert points to the field; the message is on the page once, at the field.
+    assert "Executor not created: see the field marked below" in body
+    assert INVALID_EXECUTOR_MESSAGE not in body
+    assert body.count("Rotated Secret Expiration must be less than Secret Expiration") == 1
     field = re.search(r'<label class="form-label" for="id_config-rotated-expiration-period">Rotated Secret Expiration</label>(.*?)</div> </div>', body).group(1)
     assert 'is-invalid' in field and 'aria-invalid="true"' in field
     assert 'id="id_config-rotated-expiration-period-error">Rotated Secret Expiration must be less than Secret Expiration' in field
@@ -309,7 +319,8 @@ def test_rotated_not_less_than_secret_expiration_is_refused_next_to_the_field(ad
     body = text(response)
     assert response.status_code == 200 and body.lstrip().startswith('<form id="type-form"')
     assert "Rotated Secret Expiration must be less than Secret Expiration" in body
-    assert 'hx-swap-oob="true"' in body and "Executor not created:" in body
+    assert 'hx-swap-oob="true"' in body and "Executor not created: see the field marked below" in body
+    assert body.count("Rotated Secret Expiration must be less than Secret Expiration") == 1
 
 
 def test_add_executor_without_a_type_and_with_an_unknown_type(admin_client, master, profile):
@@ -374,8 +385,9 @@ def test_create_policy_and_its_sections(admin_client, master):
     assert response.status_code == 400
     body = text(response)
     # Issue 14: one shape for a duplicate name next to the field (was "The name must be unique within the realm").
-    assert "A client policy named &#x27;pol&#x27; already exists" in body
-    assert "Could not create policy due to: proposed client policy name duplicated" in body
+    assert body.count("A client policy named &#x27;pol&#x27; already exists") == 1
+    assert "Could not create policy due to: see the field marked below" in body
+    assert "proposed client policy name duplicated" not in body
 
 
 def test_update_policy(admin_client, master, policy):
@@ -428,7 +440,8 @@ def test_condition_refusal_and_negative_logic(admin_client, master, policy):
     response = admin_client.post(url, {"condition": "client-access-type", "config-type": ["everyone"]})
     assert response.status_code == 400
     body = text(response)
-    assert "Error creating condition: Invalid client-access-type configuration - type has unknown value everyone" in body
+    assert "Error creating condition: see the field marked below" in body
+    assert body.count('id="id_config-type-error"') == 1, "the message is at the field, once"
     assert 'id="id_config-type-error">' in body
     response = admin_client.post(url, {"condition": "client-access-type", "config-is-negative-logic": "true", "config-type": ["public", "bearer-only"]})
     assert response.status_code == 302
@@ -500,7 +513,9 @@ def test_add_client_profile_dialog_htmx_and_without_js(admin_client, master, pol
     assert WEEKLY not in panel and "Other" in panel, "profiles already on the policy are not offered"
 
     response = admin_client.post(url, {})
-    assert response.status_code == 400 and "Could not create client profile: &#x27;Select at least one client profile&#x27;" in text(response)
+    body = text(response)
+    assert response.status_code == 400 and "Could not create client profile: see the field marked below" in body
+    assert body.count("Select at least one client profile") == 1, "shown in the dialog, not repeated in the alert"
     response = admin_client.post(url, {"profile": ["Other"]})
     assert response.status_code == 302
     assert services.policies_representation(master)["policies"][0]["profiles"] == [WEEKLY, "Other"]
