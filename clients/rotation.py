@@ -5,7 +5,7 @@ part a page overlaps), whatever the number of clients: the current and the rotat
 (``FilteredRelation``), never fetched per row. The summary and the chart do not even read every
 client: they add up the realm's per-day counts (``SecretExpiryCount``, kept by the triggers of
 clients 0011) and read only the index ranges of the days a count cuts through and of the rotated
-secrets not expired yet. Times are whole epoch seconds (``realms.clock``).
+secrets used lately (clients 0012). Times are whole epoch seconds (``realms.clock``).
 
 A confidential client's *status* is its current secret's:
 
@@ -20,7 +20,8 @@ rotation (its last use is at or after the current secret's creation time, the mo
 rotation happened), and was last used within the quiet period (``ROTATED_SECRET_QUIET_PERIOD``
 seconds, a day by default; 0 drops this last condition). Otherwise it is safe to invalidate. The
 rule is written once, as ``rotated_secret_usage`` for rows in hand (the Credentials tab) and as
-``_rotated_in_use`` for queries (summary, filter, list); tests hold the two to the same answers.
+``_rotated_in_use`` for queries (filter, list), and in SQL for the summary's count
+(``_rotated_in_use_count_sql``); tests hold them to the same answers.
 """
 
 from __future__ import annotations
@@ -248,8 +249,8 @@ def client_secrets_overview(
     UTC day of their current secret's expiry (-1: no expiry): the summary and the chart add up those
     rows. A count that ends inside a day (expired before ``now``, expiring within 7 or 30 days from
     ``now``) also needs that day's secrets before the cut, read from one day of the
-    (kind, expiration_time) index; the rotated secrets in use are read from the rotated secrets not
-    expired yet. Same answers as counting every client (tests compare with the list's filters and
+    (kind, expiration_time) index; the rotated secrets in use from the rotated secrets used lately
+    (``_rotated_in_use_count_sql``). Same answers as counting every client (tests compare with the list's filters and
     with ``client_secrets_expiring_per_day``)."""
     today = now // DAY
     # Each cut: the secrets of its day that expire before it (an expiry "within N days" ends at
