@@ -105,7 +105,17 @@ class ClientSecret(models.Model):
     last_used_ip = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "expiration_time"], name="clientsecret_kind_expiry")]
+        indexes = [
+            models.Index(fields=["kind", "expiration_time"], name="clientsecret_kind_expiry"),
+            # The Secret rotation summary's "rotated secret in use" (clients.rotation): a range of
+            # the rotated secrets by last use, then each one's current secret by client.
+            # Not partial: SQLite, without statistics, would not pick a partial one over the
+            # expiry index; with the kind first, it is the longer match.
+            models.Index(fields=["kind", "last_used_time", "expiration_time", "client"], name="clientsecret_kind_used"),
+            # Not partial either: PostgreSQL would then read a small realm's current secrets from
+            # it rather than from the expiry index.
+            models.Index(fields=["client", "kind", "created_time"], name="clientsecret_kind_created"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["client", "kind"], name="clientsecret_one_per_kind"),
             models.CheckConstraint(condition=Q(kind__in=["current", "rotated"]), name="clientsecret_kind_valid"),

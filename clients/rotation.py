@@ -5,7 +5,7 @@ part a page overlaps), whatever the number of clients: the current and the rotat
 (``FilteredRelation``), never fetched per row. The summary and the chart do not even read every
 client: they add up the realm's per-day counts (``SecretExpiryCount``, kept by the triggers of
 clients 0011) and read only the index ranges of the days a count cuts through and of the rotated
-secrets not expired yet. Times are whole epoch seconds (``realms.clock``).
+secrets used lately (clients 0012). Times are whole epoch seconds (``realms.clock``).
 
 A confidential client's *status* is its current secret's:
 
@@ -20,7 +20,8 @@ rotation (its last use is at or after the current secret's creation time, the mo
 rotation happened), and was last used within the quiet period (``ROTATED_SECRET_QUIET_PERIOD``
 seconds, a day by default; 0 drops this last condition). Otherwise it is safe to invalidate. The
 rule is written once, as ``rotated_secret_usage`` for rows in hand (the Credentials tab) and as
-``_rotated_in_use`` for queries (summary, filter, list); tests hold the two to the same answers.
+``_rotated_in_use`` for queries (filter, list), and in SQL for the summary's count
+(``_rotated_in_use_count_sql``); tests hold them to the same answers.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    Exists,
     F,
     FilteredRelation,
     IntegerField,
@@ -46,6 +46,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThan
 
 from clients.models import Client, ClientSecret, SecretExpiryCount
 from realms.models import Realm
@@ -198,17 +199,44 @@ def _current_between(realm: Realm, start: int, end: int) -> QuerySet[ClientSecre
         kind=ClientSecret.CURRENT, expiration_time__gte=max(start, 1), expiration_time__lt=end), realm)
 
 
-def _rotated_in_use_secrets(realm: Realm, now: int) -> QuerySet[ClientSecret]:
-    """The rotated secrets in use (``_rotated_in_use``), read from the rotated secrets not expired
-    yet (and, with a quiet period, used within it) rather than from every client. Joined, not
-    looked up per row: a few thousand per-row lookups cost PostgreSQL more (and its JIT)."""
-    rows = ClientSecret.objects.filter(
-        kind=ClientSecret.ROTATED, expiration_time__gte=now,
-        client__realm=realm, client__public_client=False, client__bearer_only=False,
-    ).filter(Exists(ClientSecret.objects.filter(
-        client=OuterRef("client"), kind=ClientSecret.CURRENT, created_time__lte=OuterRef("last_used_time"))))
+# The rotated secrets in use, counted from the rotated secrets used lately: a range of the
+# (kind, last_used_time, expiration_time, client) index (clients 0012; it has what the range and
+# the expiry test need), then, for each of those, one lookup of its current secret's creation time
+# (the (client, kind, created_time) index) and one of its client. There are
+# far fewer rotated secrets than current ones, and those used lately fewer still; a join instead
+# had PostgreSQL hash every current secret of the database. Written by hand: PostgreSQL turns an
+# EXISTS into that join, and it estimates correlated subqueries in WHERE so dearly that its JIT
+# compiler started (more than the query itself); its LATERAL lookups are planned as what they are.
+# SQLite has no LATERAL, and runs correlated subqueries as lookups anyway; without statistics it
+# would look the current secret up in the (client, kind) index and then read the table row, where
+# the (client, kind, created_time) index has the creation time itself.
+_ROTATED_USED = "r.kind = 'rotated' AND r.last_used_time >= %s AND r.expiration_time >= %s"
+_IN_USE_SQL = {
+    "postgresql": f"""
+SELECT COUNT(*) FROM clients_clientsecret r
+CROSS JOIN LATERAL (SELECT c.created_time FROM clients_clientsecret c
+                    WHERE c.client_id = r.client_id AND c.kind = 'current' LIMIT 1) c
+CROSS JOIN LATERAL (SELECT 1 FROM clients_client u WHERE u.id = r.client_id AND u.realm_id = %s
+                    AND NOT u.public_client AND NOT u.bearer_only LIMIT 1) u
+WHERE {_ROTATED_USED} AND c.created_time <= r.last_used_time""",
+    "sqlite": f"""
+SELECT COUNT(*) FROM clients_clientsecret r
+WHERE {_ROTATED_USED}
+AND (SELECT c.created_time FROM clients_clientsecret c INDEXED BY clientsecret_kind_created
+     WHERE c.client_id = r.client_id AND c.kind = 'current') <= r.last_used_time
+AND (SELECT u.realm_id FROM clients_client u
+     WHERE u.id = r.client_id AND NOT u.public_client AND NOT u.bearer_only) = %s""",
+}
+
+
+def _rotated_in_use_count_sql(realm: Realm, now: int) -> tuple[str, tuple]:
+    """How many rotated secrets of the realm's confidential clients are in use (``_rotated_in_use``),
+    as SQL and parameters. Without a quiet period, every rotated secret used at all is looked at."""
     recent = _recent_from(now)
-    return rows if recent is None else rows.filter(last_used_time__gte=recent)
+    used = (-1 if recent is None else recent, now)  # every last use is an epoch second: -1 is "ever"
+    if connection.vendor == "postgresql":
+        return _IN_USE_SQL["postgresql"], (realm.pk, *used)
+    return _IN_USE_SQL["sqlite"], (*used, realm.pk)
 
 
 def client_secrets_overview(
@@ -221,8 +249,8 @@ def client_secrets_overview(
     UTC day of their current secret's expiry (-1: no expiry): the summary and the chart add up those
     rows. A count that ends inside a day (expired before ``now``, expiring within 7 or 30 days from
     ``now``) also needs that day's secrets before the cut, read from one day of the
-    (kind, expiration_time) index; the rotated secrets in use are read from the rotated secrets not
-    expired yet. Same answers as counting every client (tests compare with the list's filters and
+    (kind, expiration_time) index; the rotated secrets in use from the rotated secrets used lately
+    (``_rotated_in_use_count_sql``). Same answers as counting every client (tests compare with the list's filters and
     with ``client_secrets_expiring_per_day``)."""
     today = now // DAY
     # Each cut: the secrets of its day that expire before it (an expiry "within N days" ends at
@@ -233,7 +261,7 @@ def client_secrets_overview(
     for cut in cuts:
         sql, params = _count_sql(_current_between(realm, cut - cut % DAY, cut))
         parts.append((f"SELECT 1, {cut}, ({sql})", params))
-    sql, params = _count_sql(_rotated_in_use_secrets(realm, now))
+    sql, params = _rotated_in_use_count_sql(realm, now)
     parts.append((f"SELECT 2, 0, ({sql})", params))
     per_day: dict[int, int] = {}
     before_cut: dict[int, int] = {}
@@ -386,14 +414,21 @@ def client_secrets_list(
         return SecretRows([by_client_id], whole=by_client_id, count=count)
     # Secrets without an expiry (none, or 0 or less) come after every dated one, either way.
     descending = filters.order == ORDER_EXPIRES_DESC
-    expiry = F("expires").desc() if descending else F("expires").asc()
+    # A search keeps a few clients: sorting them beats walking the expiry index in order, which
+    # reads every dated secret when the matches are few (SQLite did; "+ 0" is not the column, so
+    # no index gives that order).
+    expires = F("expires") + Value(0) if search else F("expires")
+    expiry = expires.desc() if descending else expires.asc()
     undated = Case(When(_has_expiry(), then=Value(0)), default=Value(1), output_field=IntegerField())
     dated = Case(When(_has_expiry(), then=F("expires")), default=Value(0), output_field=BigIntegerField())
     whole = rows.order_by(undated.asc(), dated.desc() if descending else dated.asc(), "client_id")
     parts = []
     dated_only = filters.status in (EXPIRED, EXPIRING, ACTIVE) or filters.within_days is not None
     if filters.status != NO_EXPIRY:
-        parts.append(rows.filter(_has_expiry()).order_by(expiry, "client_id"))
+        # With a search, not as a range of the expiry index either (SQLite, without statistics,
+        # drove the query from that range rather than from the clients).
+        dated_rows = rows.filter(GreaterThan(expires, 0)) if search else rows.filter(_has_expiry())
+        parts.append(dated_rows.order_by(expiry, "client_id"))
     if not dated_only and filters.expires_before is None:
         parts.append(rows.filter(_no_expiry()).order_by("client_id"))
     return SecretRows(parts, whole=whole, count=count)

@@ -129,3 +129,53 @@ def test_summary_query_count_and_rows_read_do_not_grow_with_clients(realm, djang
     with django_assert_num_queries(1):
         summary = rotation.client_secrets_summary(realm=realm, now=T0)
     assert summary.total == 40 and summary.expiring_within_7_days == 40
+
+
+# The rotated secret's last use and expiry on both sides of each edge of the rule: the rotation
+# (the current secret's creation), the quiet period's start, the expiry at now.
+ROTATED_AT = T0 - 2 * DAY
+
+
+def _rotated_cases(realm) -> None:
+    uses = [None, ROTATED_AT - 1, ROTATED_AT, ROTATED_AT + 1, T0 - DAY - 1, T0 - DAY, T0 - 60, T0]
+    for i, last_used in enumerate(uses):
+        for j, rotated_expires in enumerate([T0 - 1, T0, T0 + DAY, 0, -5]):
+            client_secrets_make(realm, f"r-{i}-{j}", created=ROTATED_AT, expires=T0 + DAY,
+                                rotated_expires=rotated_expires, rotated_last_used=last_used)
+    # A rotation within the quiet period: used before it (not in use), and after it.
+    client_secrets_make(realm, "fresh-before", created=T0 - 600, rotated_expires=T0 + DAY, rotated_last_used=T0 - 700)
+    client_secrets_make(realm, "fresh-after", created=T0 - 600, rotated_expires=T0 + DAY, rotated_last_used=T0 - 500)
+    # A rotated secret whose client has no current secret any more (raw write): never in use.
+    orphan = client_secrets_make(realm, "orphan", created=ROTATED_AT, rotated_expires=T0 + DAY, rotated_last_used=T0)
+    ClientSecret.objects.filter(client=orphan, kind=ClientSecret.CURRENT).delete()
+    # Not counted: a public client's and another realm's rotated secrets in use.
+    public = client_secrets_make(realm, "now-public", created=ROTATED_AT, rotated_expires=T0 + DAY, rotated_last_used=T0)
+    Client.objects.filter(pk=public.pk).update(public_client=True)
+    client_secrets_make(RealmFactory(), "elsewhere", created=ROTATED_AT, rotated_expires=T0 + DAY, rotated_last_used=T0)
+
+
+def _in_use_by_the_rule(realm) -> int:
+    """``rotated_secret_usage`` over every rotated secret of the realm's confidential clients."""
+    in_use = 0
+    for rotated in ClientSecret.objects.filter(kind=ClientSecret.ROTATED, client__realm=realm,
+                                               client__public_client=False, client__bearer_only=False):
+        current = ClientSecret.objects.filter(client_id=rotated.client_id, kind=ClientSecret.CURRENT).first()
+        usage = rotation.rotated_secret_usage(rotated_at=current.created_time if current else None,
+                                              expires=rotated.expiration_time, last_used=rotated.last_used_time, now=T0)
+        in_use += usage == rotation.ROTATED_IN_USE
+    return in_use
+
+
+@pytest.mark.parametrize("quiet", [86400, 3600, 0])
+def test_rotated_in_use_count_follows_the_rule(realm, settings, django_assert_num_queries, quiet):
+    """The summary's count (rotated secrets looked up from the (kind, last use) index) is the
+    rule's, with and without a quiet period, and one query still."""
+    settings.ROTATED_SECRET_QUIET_PERIOD = quiet
+    _rotated_cases(realm)
+    expected = _in_use_by_the_rule(realm)
+    assert expected > 0
+    with django_assert_num_queries(1):
+        summary = rotation.client_secrets_summary(realm=realm, now=T0)
+    assert summary.rotated_in_use == expected
+    listed = rotation.client_secrets_list(realm=realm, now=T0, filters=rotation.SecretsFilter(rotated_in_use=True))
+    assert len(list(listed)) == expected
