@@ -46,7 +46,7 @@ def test_secret_rotation_page(docs_page, legacy_app, shots):
 def test_narrow_screen_menu_and_not_found_page(docs_page, legacy_app, shots):
     page = docs_page
     page.set_viewport_size(PHONE)
-    page.goto("/console/master/clients")
+    page.goto("/console/master/clients/")
     menu = page.get_by_role("button", name="Menu")
     menu.click()
     assert menu.get_attribute("aria-expanded") == "true"
