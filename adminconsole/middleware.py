@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.cache import patch_cache_control
@@ -43,6 +44,7 @@ from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_release
 from realms.http import json_response
 
 JSON_PATHS = ("/admin/", "/realms/")
+WRITES = ("INSERT", "UPDATE", "DELETE")
 HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
 FORM = "application/x-www-form-urlencoded"
 
@@ -173,9 +175,10 @@ class FormTokenMiddleware:
 
     After CSRF (a refused post spends no token), authentication, messages and htmx in
     ``MIDDLEWARE``. The token is spent before the view runs, so of two identical posts racing
-    each other exactly one reaches its view; an answer of 5xx (an exception included: Django
-    has made it the 500 answer by the time it gets here) gives it back, since such a post wrote
-    nothing (one atomic service) and may be sent again.
+    each other exactly one reaches its view. An answer of 5xx (an exception included: Django
+    has made it the 500 answer by the time it gets here) gives it back only when the view wrote
+    nothing: services commit as they finish, so a failure after a commit (rendering the answer,
+    an on-commit callback) must not let the same form write a second time.
     """
 
     REPLAYED = ("This form was already sent",
@@ -187,9 +190,16 @@ class FormTokenMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        def watch_writes(execute, sql, params, many, context):
+            # Only once the token is spent: the spend's own INSERT and clean-up come before.
+            if getattr(request, "_form_token_nonce", None) is not None and sql.lstrip()[:6].upper() in WRITES:
+                request._form_token_wrote = True
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(watch_writes):
+            response = self.get_response(request)
         nonce = getattr(request, "_form_token_nonce", None)
-        if nonce is not None and response.status_code >= 500:
+        if nonce is not None and response.status_code >= 500 and not getattr(request, "_form_token_wrote", False):
             form_token_release(nonce=nonce)
         return response
 

@@ -121,6 +121,27 @@ def test_a_post_that_failed_on_our_side_may_be_sent_again(admin_client, master, 
     assert Client.objects.filter(client_id="billing").count() == 1
 
 
+def test_a_post_that_failed_after_writing_is_not_sent_again(admin_client, master, monkeypatch):
+    """Services commit as they finish: a 500 after the client was written (here, while answering)
+    keeps the token spent, so sending the same form again cannot make a second client."""
+    token = tokens(admin_client.get(create_url()))[0]
+    data = {"protocol": "openid-connect", "client_id": "billing", FIELD: token}
+    real = services.client_create
+
+    def written_then_broken(**kwargs):
+        real(**kwargs)
+        raise RuntimeError("boom after the commit")
+
+    monkeypatch.setattr(services, "client_create", written_then_broken)
+    admin_client.raise_request_exception = False
+    assert admin_client.post(create_url(), data).status_code == 500
+    assert SpentFormToken.objects.count() == 1
+
+    monkeypatch.setattr(services, "client_create", real)
+    assert admin_client.post(create_url(), data).status_code == 409
+    assert Client.objects.filter(client_id="billing").count() == 1
+
+
 def test_posts_without_a_token_and_the_api_are_not_checked(admin_client, master):
     data = {"protocol": "openid-connect", "client_id": "billing"}
     assert admin_client.post(create_url(), data).status_code == 302

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from clients import secrets as secret_store
@@ -170,6 +170,37 @@ def test_a_restarted_worker_resumes_without_applying_twice(realm):
     assert first < set(job.results.values_list("client_pk", flat=True))
     paths = list(AdminEvent.objects.filter(operation_type="UPDATE").values_list("resource_path", flat=True))
     assert len(paths) == len(set(paths)) == job.total
+
+
+def test_a_database_busy_for_a_moment_does_not_end_the_job(realm, monkeypatch):
+    """A chunk that meets a locked or busy database is queued again, and the job finishes with
+    every client done once; a database that stays busy fails the job after a few attempts."""
+    real = job_services._client_apply
+    failures = {"left": 2}
+
+    def flaky(job_pk, client_pk, actor):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("database table is locked: jobs_jobresult")
+        return real(job_pk, client_pk, actor)
+
+    monkeypatch.setattr(job_services, "_client_apply", flaky)
+    with at(NOW):
+        job = job_tasks.policy_apply_start(realm=realm, policy=rotation(realm), actor=ACTOR)
+        run_worker()
+    job.refresh_from_db()
+    assert failures["left"] == 0
+    assert job.status == "finished" and job.done == job.total == JobResult.objects.filter(job=job).count()
+
+    def always_busy(job_pk, client_pk, actor):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(job_services, "_client_apply", always_busy)
+    with at(NOW):
+        job = job_tasks.policy_apply_start(realm=realm, policy=rotation(realm), actor=ACTOR)
+        run_worker()
+    job.refresh_from_db()
+    assert job.status == "failed" and "database is locked" in job.error
 
 
 def test_two_jobs_for_one_realm_never_run_at_once(realm):
