@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import signal
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from standardwebhooks import Webhook
 
+from clients import services as client_services
+from realms.actor import Actor
+from tests.factories import ClientFactory, rotation_policy_make
+
+T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 HOLD_LIMIT = 10.0  # real seconds a held request waits at most (the test releases it sooner)
 
 
@@ -93,3 +100,19 @@ def run_worker() -> None:
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+@pytest.fixture
+def clock_at():
+    """The app's clock stopped at T0 (moved with ``clock_at.shift``)."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def app(master):
+    """Client ``app`` of realm master, under a rotation policy that has set its secret's expiry."""
+    rotation_policy_make(master)
+    client = ClientFactory(realm=master, client_id="app")
+    client_services.client_update(client=client, representation={}, actor=Actor())
+    return client

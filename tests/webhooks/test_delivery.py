@@ -10,7 +10,6 @@ import json
 import logging
 
 import pytest
-import time_machine
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -19,30 +18,13 @@ from clients.signals import SECRET_COMPROMISED, SECRET_EVENT_TYPES, SECRET_ROTAT
 from realms import clock
 from realms.actor import Actor
 from realms.models import AdminEvent
-from tests.factories import ClientFactory, RealmFactory, rotation_policy_make
-from tests.webhooks.conftest import run_worker
+from tests.factories import RealmFactory
+from tests.webhooks.conftest import T0, run_worker
 from webhooks import sending, services
 from webhooks.models import WebhookDelivery
 from webhooks.tasks import delivery_enqueue
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def clock_at():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def app(master):
-    rotation_policy_make(master)
-    client = ClientFactory(realm=master, client_id="app")
-    client_services.client_update(client=client, representation={}, actor=Actor())
-    return client
-
 
 def _webhook(realm, receiver, event_types=SECRET_EVENT_TYPES, **kwargs):
     endpoint, secret = services.webhook_create(realm=realm, url=receiver.url, event_types=list(event_types), actor=Actor(), **kwargs)

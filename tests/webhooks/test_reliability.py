@@ -12,7 +12,6 @@ import threading
 from unittest import mock
 
 import pytest
-import time_machine
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
@@ -21,29 +20,11 @@ from clients import services as client_services
 from clients.models import ClientSecret
 from clients.signals import SECRET_EVENT_TYPES, SECRET_ROTATED
 from realms.actor import Actor
-from tests.factories import ClientFactory, rotation_policy_make
-from tests.webhooks.conftest import run_worker
+from tests.webhooks.conftest import T0, run_worker
 from webhooks import outbound, sending, services, tasks
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def clock_at():
-    with time_machine.travel(T0, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def app(master):
-    rotation_policy_make(master)
-    client = ClientFactory(realm=master, client_id="app")
-    client_services.client_update(client=client, representation={}, actor=Actor())
-    return client
-
 
 def _webhook(realm, url, event_types=SECRET_EVENT_TYPES):
     endpoint, _ = services.webhook_create(realm=realm, url=url, event_types=list(event_types), actor=Actor())
