@@ -42,11 +42,11 @@ def client_get(*, realm: Realm, id: str | uuid.UUID) -> Client:
         pk = id if isinstance(id, uuid.UUID) else uuid.UUID(str(id))
     except ValueError:
         raise Client.DoesNotExist from None
-    return Client.objects.select_related("realm").get(realm=realm, pk=pk)
+    return Client.objects.select_related("realm").defer("realm__extras").get(realm=realm, pk=pk)
 
 
 def client_get_by_client_id(*, realm: Realm, client_id: str) -> Client:
-    return Client.objects.select_related("realm").get(realm=realm, client_id=client_id)
+    return Client.objects.select_related("realm").defer("realm__extras").get(realm=realm, client_id=client_id)
 
 
 def client_roles(*, client: Client, search: str = "") -> QuerySet[ClientRole]:

@@ -75,7 +75,7 @@ def _lock(client: Client, actor: Actor | None) -> Client:
     """The client row, locked for this transaction (the realm comes along, unlocked), once
     ``actor`` may change it: ``ClientAccessDenied`` when its service account holds roles the
     actor does not. Checked under the lock, which a grant of roles to the account also takes."""
-    client = Client.objects.select_related("realm").select_for_update(of=("self",)).get(pk=client.pk)
+    client = Client.objects.select_related("realm").defer("realm__extras").select_for_update(of=("self",)).get(pk=client.pk)
     client_access_require(client=client, actor=actor)
     return client
 

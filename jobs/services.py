@@ -109,7 +109,7 @@ def _update(client: Client, actor: Actor | None, *, dry_run: bool) -> tuple[str,
 
 
 def _clients(ids: Iterable[str]) -> dict[str, Client]:
-    return {str(pk): client for pk, client in Client.objects.select_related("realm").in_bulk(list(ids)).items()}
+    return {str(pk): client for pk, client in Client.objects.select_related("realm").defer("realm__extras").in_bulk(list(ids)).items()}
 
 
 def policy_apply_preview(*, realm: Realm, policy: ClientPolicy, actor: Actor | None) -> list[Outcome]:
@@ -242,7 +242,7 @@ def clients_selected(*, realm: Realm, ids: Iterable[str]) -> list[Client]:
             wanted.append(uuid.UUID(str(value)))
         except ValueError:
             continue
-    return list(Client.objects.filter(realm=realm, pk__in=wanted[:BULK_MAX]).select_related("realm").order_by("client_id"))
+    return list(Client.objects.filter(realm=realm, pk__in=wanted[:BULK_MAX]).select_related("realm").defer("realm__extras").order_by("client_id"))
 
 
 def clients_searched(*, realm: Realm, search: str) -> QuerySet[Client]:

@@ -163,7 +163,7 @@ def token_holder(claims: dict, *, now: int | None = None) -> TokenHolder | None:
     if not isinstance(client_id, str):
         return None  # this server issues no other kind of token
     realm_name = realm_of(claims)
-    client = Client.objects.select_related("realm").filter(realm__name=realm_name, client_id=client_id).first()
+    client = Client.objects.select_related("realm").defer("realm__extras").filter(realm__name=realm_name, client_id=client_id).first()
     if (
         client is None
         or not client.enabled

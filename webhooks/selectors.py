@@ -20,7 +20,7 @@ def webhook_get(*, realm: Realm, id: str) -> WebhookEndpoint:  # noqa: A002 - th
         pk = uuid.UUID(str(id))
     except ValueError:
         raise WebhookEndpoint.DoesNotExist from None
-    return WebhookEndpoint.objects.select_related("realm").get(realm=realm, pk=pk)
+    return WebhookEndpoint.objects.select_related("realm").defer("realm__extras").get(realm=realm, pk=pk)
 
 
 def deliveries_list(*, endpoint: WebhookEndpoint, limit: int = DELIVERIES_MAX) -> list[WebhookDelivery]:

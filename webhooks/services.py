@@ -85,7 +85,7 @@ def _record(endpoint: WebhookEndpoint, operation: str, path: str, actor: Actor, 
 
 
 def _lock(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.select_for_update(of=("self",)).select_related("realm").get(pk=endpoint.pk)
+    return WebhookEndpoint.objects.select_for_update(of=("self",)).select_related("realm").defer("realm__extras").get(pk=endpoint.pk)
 
 
 def webhook_create(

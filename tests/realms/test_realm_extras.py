@@ -82,3 +82,16 @@ def test_reading_the_field_related_lookups_and_refresh_still_work(acme):
     client = type(client).objects.get(pk=client.pk)
     assert client.realm.extras == {"loginTheme": "other"}
     assert list(acme.clients.all()) == [client]
+
+
+def test_a_client_read_with_its_realm_never_selects_the_stored_fields(acme):
+    """The joins that bring a client's realm along (a client's console pages, its services, the
+    jobs' clients) go past the realm's manager: they defer the column themselves."""
+    from clients import selectors as client_selectors
+
+    made = client_make(acme, "joined")
+    with CaptureQueriesContext(connection) as queries:
+        found = client_selectors.client_get(realm=acme, id=made.pk)
+        assert found.realm.name == "acme"
+    assert queries.captured_queries
+    assert not any("extras" in q["sql"] for q in queries.captured_queries)
