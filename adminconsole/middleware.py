@@ -31,16 +31,13 @@ from csp.constants import HEADER as CSP_HEADER
 from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.core.handlers.base import BaseHandler
-from django.core.handlers.exception import convert_exception_to_response
 from django.db import connection
 from django.http import HttpResponse
-from django.urls import include, path
 from django.utils.cache import patch_cache_control
-from django.utils.module_loading import import_string
 
 from adminconsole.errors import console_error_page
 from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_release, form_token_spend
+from adminconsole.handlers import LeanHandler
 from realms.http import json_response
 
 JSON_PATHS = ("/admin/", "/realms/")
@@ -130,42 +127,21 @@ class StaticCSPMiddleware:
         return response
 
 
-class _LeanHandler(BaseHandler):
-    """Django's request handling with ``settings.LEAN_MIDDLEWARE`` instead of ``MIDDLEWARE``."""
-
-    def load_middleware(self, is_async=False):
-        # Django's own loop, for plain synchronous middleware (all of LEAN_MIDDLEWARE).
-        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
-        handler = convert_exception_to_response(self._get_response)
-        for dotted in reversed(settings.LEAN_MIDDLEWARE):
-            instance = import_string(dotted)(handler)
-            if hasattr(instance, "process_view"):
-                self._view_middleware.insert(0, instance.process_view)
-            if hasattr(instance, "process_template_response"):
-                self._template_response_middleware.append(instance.process_template_response)
-            if hasattr(instance, "process_exception"):
-                self._exception_middleware.append(instance.process_exception)
-            handler = convert_exception_to_response(instance)
-        self._middleware_chain = handler
-
-
 class LeanEndpointsMiddleware:
     """First in ``MIDDLEWARE``: requests to ``settings.LEAN_PATHS`` take the short chain.
 
-    They are resolved against the OIDC urls alone (a URL configuration of one include): the root
-    one tries every Admin API route first. Nothing on these paths reverses another app's URL.
+    Under gunicorn the WSGI application (``adminconsole.wsgi``) sends them there before Django's
+    handler sees them; this middleware does it for every other way in (the test client, ASGI).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.paths = re.compile(settings.LEAN_PATHS)
-        self.urlconf = (path("realms/", include("oidc.urls")),)
-        self.lean = _LeanHandler()
+        self.lean = LeanHandler()
         self.lean.load_middleware()
 
     def __call__(self, request):
         if self.paths.fullmatch(request.path_info):
-            request.urlconf = self.urlconf
             return self.lean.get_response(request)
         return self.get_response(request)
 

@@ -1,6 +1,13 @@
+"""The WSGI application gunicorn serves: Django's, with the lean paths sent the short way
+(``adminconsole.handlers``)."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "adminconsole.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from adminconsole.handlers import ConsoleWSGIApplication  # noqa: E402  (after setup)
+
+application = ConsoleWSGIApplication()

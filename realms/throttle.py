@@ -30,6 +30,7 @@ Usage (``oidc.client_auth``)::
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def _lockout() -> int:
     return settings.CLIENT_AUTH_LOCKOUT_SECONDS
 
 
+@functools.lru_cache(maxsize=4096)
 def client_auth_source(ip: str | None) -> str:
     """The counter key of a client address: the address itself, or its /64 for IPv6."""
     try:

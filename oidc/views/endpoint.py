@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.views.decorators.csrf import csrf_exempt
 
 from oidc import caches, tokens
@@ -53,8 +54,31 @@ def realm_get(name: str, *, enabled: bool = False) -> Realm:
     return realm
 
 
+# What Django's build_absolute_uri("/") reads (with the settings, fixed per process): the same
+# values give the same root URL, validated against ALLOWED_HOSTS when it was first built.
+_ROOT_INPUTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_HOST",
+                "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_SSL", "HTTP_FORWARDED")
+_ROOTS_MAX = 256
+_roots: dict[tuple, str] = {}
+
+
+def root_url(request) -> str:
+    """``request.build_absolute_uri("/")``, kept per worker for the request inputs it depends on."""
+    meta = request.META
+    inputs = tuple(meta.get(name) for name in _ROOT_INPUTS)
+    if settings.SECURE_PROXY_SSL_HEADER:
+        inputs += (meta.get(settings.SECURE_PROXY_SSL_HEADER[0]),)
+    root = _roots.get(inputs)
+    if root is None:
+        root = request.build_absolute_uri("/")  # DisallowedHost (a 400) for a host not allowed
+        if len(_roots) >= _ROOTS_MAX:
+            _roots.clear()  # hosts are few; a client cycling through Host headers only evicts
+        _roots[inputs] = root
+    return root
+
+
 def issuer_of(request, realm: Realm) -> str:
-    return tokens.issuer_for(request.build_absolute_uri("/"), realm.name)
+    return tokens.issuer_for(root_url(request), realm.name)
 
 
 def client_authenticate(request, realm: Realm, issuer: str, *, record_success: bool = True) -> Authenticated:

@@ -92,3 +92,55 @@ def test_access_tokens_are_byte_for_byte_joserfc_s(realm):
                                                   subject="s", scope="profile émail")
     key = keys.signing_key(realm)
     assert token == jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key, algorithms=["RS256"])
+
+
+def wsgi_call(path: str, body: bytes = b"", method: str = "POST", host: str = "testserver") -> tuple[str, dict, bytes]:
+    """``path`` through the WSGI application gunicorn serves (not the test client's handler)."""
+    import io
+    import sys
+
+    from adminconsole.wsgi import application
+
+    environ = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": host,
+        "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+    answer: list = []
+    result = application(environ, lambda status, headers, exc_info=None: answer.extend([status, dict(headers)]))
+    try:
+        content = b"".join(result)
+    finally:
+        result.close()
+    return answer[0], answer[1], content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wsgi_application_sends_lean_paths_the_short_way_with_every_header(svc):
+    from urllib.parse import urlencode
+
+    with at(0):
+        status, headers, content = wsgi_call(f"{OIDC}/token", urlencode(FORM).encode())
+    assert status.startswith("200"), content
+    assert json.loads(content)["token_type"].lower() == "bearer"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in headers["Cache-Control"] and headers["Pragma"] == "no-cache"
+    assert "Set-Cookie" not in headers
+    # The issuer is the host the client reached, each time (the root URL is kept per host).
+    for host in ("testserver", "localhost"):
+        status, headers, content = wsgi_call("/realms/acme/.well-known/openid-configuration", method="GET", host=host)
+        assert status.startswith("200")
+        assert json.loads(content)["issuer"] == f"http://{host}/realms/acme"
+    # A host outside ALLOWED_HOSTS is refused, also once another one's root URL is kept.
+    status, _, _ = wsgi_call("/realms/acme/.well-known/openid-configuration", method="GET", host="evil.example")
+    assert status.startswith("400")
+    # An unknown realm on a lean path: the view's 404, in the OAuth shape.
+    status, headers, content = wsgi_call("/realms/nowhere/protocol/openid-connect/certs", method="GET")
+    assert status.startswith("404") and "error" in json.loads(content)
+    # Any other path goes through the full chain.
+    status, headers, _ = wsgi_call("/", method="GET")
+    assert status.startswith("302") and "/login" in headers["Location"] and "no-store" in headers["Cache-Control"]
