@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.long]
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_EXAMPLES = os.environ.get("API_FUZZ_MAX_EXAMPLES", "12")

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DURATION = 12  # seconds of load; set-up and the final checks add about 20 more here
 
 pytestmark = [
+    pytest.mark.long,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not os.environ.get("PG_TEST_CLUSTER_DIR") or "postgres" not in os.environ.get("DATABASE_URL", ""),
