@@ -137,6 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # An unreachable server fails a request in seconds (a clean 503, adminconsole.errors), never hangs it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DATABASE_CONNECT_TIMEOUT", "5")))
+    # Every query here is short and indexed; JIT compilation would only add its own start-up time
+    # (tens of ms) to the few whose cost estimate crosses jit_above_cost on a large table. An
+    # ``options`` given in DATABASE_URL (``?options=...``) wins.
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 
 # Seconds a worker may answer from its in-memory copy of a client's rows (oidc.client_cache),
 # of a realm or of its client policies (oidc.caches), even if a change notification was lost.

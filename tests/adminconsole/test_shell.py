@@ -190,3 +190,14 @@ def test_master_cannot_be_deleted_and_viewers_cannot_delete(admin_client, consol
     assert Realm.objects.filter(name="kept").exists()
     with pytest.raises(services.RealmProtected):
         services.realm_update(realm=master, name="renamed")
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: runs in make test's PostgreSQL pass")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
