@@ -168,6 +168,12 @@ def _lock_realm(realm: Realm) -> Realm:
     return Realm.objects.select_for_update(of=("self",)).get(pk=realm.pk)
 
 
+def realm_lock(*, realm: Realm) -> Realm:
+    """Take, in the caller's transaction, the lock every write of this module takes: a page that
+    finds a child's position under it passes a position no other write can shift first."""
+    return _lock_realm(realm)
+
+
 def _invalidate_engine_cache() -> None:
     # bulk_create and update() send no model signals: tell the engine its request cache is stale.
     policies_cache_invalidate()
