@@ -19,7 +19,7 @@ def realm_view(role: str, *, write_role: str | None = None):
         def wrapper(request, realm: str, *args, **kwargs):
             realm_obj = realm_find(name=realm)
             if realm_obj is None:
-                raise Http404
+                raise Http404("Realm not found")
             if not permissions.has(request.user, role):
                 raise PermissionDenied
             if write_role and request.method not in ("GET", "HEAD", "OPTIONS") and not permissions.has(request.user, write_role):
