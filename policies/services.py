@@ -55,7 +55,7 @@ __all__ = [
     "profiles_representation",
 ]
 
-# Keycloak's messages (§3.5), in the order the checks run.
+# Keycloak's messages (docs/keycloak.md §3.5), in the order the checks run.
 PROFILE_WITHOUT_NAME = "client profile without its name not allowed."
 PROFILE_NAME_DUPLICATED = "proposed client profile name duplicated."
 GLOBAL_PROFILES_READ_ONLY = "Global profiles cannot be updated"
