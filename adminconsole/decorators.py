@@ -4,10 +4,10 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from realms import permissions
-from realms.models import Realm
+from realms.selectors import realm_find
 
 
 def realm_view(role: str, *, write_role: str | None = None):
@@ -17,7 +17,9 @@ def realm_view(role: str, *, write_role: str | None = None):
         @login_required
         @functools.wraps(view)
         def wrapper(request, realm: str, *args, **kwargs):
-            realm_obj = get_object_or_404(Realm, name=realm)
+            realm_obj = realm_find(name=realm)
+            if realm_obj is None:
+                raise Http404("Realm not found")
             if not permissions.has(request.user, role):
                 raise PermissionDenied
             if write_role and request.method not in ("GET", "HEAD", "OPTIONS") and not permissions.has(request.user, write_role):

@@ -26,6 +26,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
+from django_htmx.http import reswap
 
 from adminconsole.htmx import is_fragment_request
 from realms.http import json_response
@@ -115,7 +116,7 @@ def console_error_page(request, *, status: int, title: str, text: str,
     if is_fragment_request(request):
         messages.error(request, f"{title}. {text}")
         body = render_to_string("adminconsole/alerts.html", {"oob": True}, request=request)
-        return HttpResponse(body, status=status, headers={"HX-Reswap": "none"})
+        return reswap(HttpResponse(body, status=status), "none")
     back_label, back_url = back or _back_link(request)
     context = {"title": title, "text": text, "back_label": back_label, "back_url": back_url}
     return HttpResponse(render_to_string(template, context, request=request), status=status)

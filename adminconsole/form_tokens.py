@@ -17,10 +17,10 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError
 
+from realms import services
 from realms.clock import now
-from realms.models import SpentFormToken
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +52,12 @@ def form_token_spend(*, token: str) -> str:
     except signing.BadSignature:  # SignatureExpired is one
         raise FormTokenRefused("invalid") from None
     moment = now()
-    try:
-        with transaction.atomic():
-            SpentFormToken.objects.create(nonce=nonce, spent_at=moment)
-    except IntegrityError:
-        raise FormTokenRefused("replayed") from None
+    if not services.form_token_nonce_spend(nonce=nonce, at=moment):
+        raise FormTokenRefused("replayed")
     # Older rows guard nothing: their tokens fail the signature's age check. Clearing them is
     # housekeeping: if it fails (a busy SQLite file), the spent token stands and the post goes on.
     try:
-        with transaction.atomic():
-            SpentFormToken.objects.filter(spent_at__lt=moment - dt.timedelta(seconds=max_age)).delete()
+        services.form_tokens_spent_clear(before=moment - dt.timedelta(seconds=max_age))
     except DatabaseError:
         logger.warning("Could not clear old spent form tokens; the next post will")
     return nonce
@@ -69,4 +65,4 @@ def form_token_spend(*, token: str) -> str:
 
 def form_token_release(*, nonce: str) -> None:
     """The request failed on our side (5xx) and wrote nothing: the same form may be sent again."""
-    SpentFormToken.objects.filter(nonce=nonce).delete()
+    services.form_token_nonce_release(nonce=nonce)

@@ -225,7 +225,7 @@ def client_assertion_verify_secret_jwt(
     ``jti_register(key, lifespan_seconds) -> bool`` makes ``jti`` single use: it returns False when
     ``key`` was already registered, and must remember it for ``lifespan_seconds`` (until the
     assertion's ``exp``) in a store every worker shares (the token endpoint's is the database:
-    ``oidc.client_auth.assertion_jti_register``). It is required: a per-process default
+    ``oidc.services.assertion_jti_register``). It is required: a per-process default
     would let a replay through on another worker. The signature is checked with the current
     secret, then with the rotated secret while it has not expired; an expired current secret
     refuses both.

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import render_page
+from clients import selectors as client_selectors
 from jobs import services as job_services
 from realms import permissions
 from realms.actor import Actor
@@ -44,8 +45,7 @@ def _search_selection(request, realm, list_url: str):
     or too many."""
     search = request.POST.get("search", "").strip()[:SEARCH_MAX]
     back = f"{list_url}?{urlencode({'search': search})}" if search else list_url
-    clients = job_services.clients_searched(realm=realm, search=search)
-    count = clients.count()
+    count = client_selectors.client_list_count(realm=realm, search=search)
     if not count:
         messages.error(request, f"No client matches the search '{search}'" if search else "There are no clients in this realm")
         return search, None, redirect(back)
@@ -56,7 +56,7 @@ def _search_selection(request, realm, list_url: str):
             "Narrow the search.",
         )
         return search, None, redirect(back)
-    return search, list(clients), None
+    return search, list(job_services.clients_searched(realm=realm, search=search)), None
 
 
 @realm_view(permissions.VIEW_CLIENTS, write_role=MANAGE)

@@ -375,8 +375,9 @@ def registration_token_issue(client: Client) -> str:
     return token
 
 
-def client_registration_token_regenerate(*, client: Client, actor: Actor | None) -> str:
-    """Keycloak's ``POST .../registration-access-token``: returns the new token, shown once."""
+def client_registration_token_regenerate(*, client: Client, actor: Actor | None) -> tuple[Client, str]:
+    """Keycloak's ``POST .../registration-access-token``: returns the client as stored now (read
+    under its lock) and the new token, shown once."""
     with transaction.atomic():
         client = _lock(client, actor)
         token = registration_token_issue(client)
@@ -388,7 +389,7 @@ def client_registration_token_regenerate(*, client: Client, actor: Actor | None)
             actor=actor,
             representation={**client_representation(client, include_secret=False), "registrationAccessToken": token},
         )
-    return token
+    return client, token
 
 
 # --- roles -----------------------------------------------------------------------------------

@@ -416,7 +416,7 @@ def client_rotated_secret_invalidate(request, realm, id):
 @_refuses_privileged("credentials")
 def client_registration_token_regenerate(request, realm, id):
     client = _credentials_client(realm, id)
-    token = services.client_registration_token_regenerate(client=client, actor=Actor.from_request(request))
+    client, token = services.client_registration_token_regenerate(client=client, actor=Actor.from_request(request))
     messages.success(request, "Access token regenerated")
     # Shown once: rendered directly (no redirect), never stored in clear.
     return _credentials_response(request, realm, client, registration_token=token)

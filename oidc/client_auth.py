@@ -10,7 +10,7 @@ at most once a minute per secret per worker):
   differs from the Basic header's is refused; the Basic pair is decoded by Authlib;
 * ``client_secret_jwt``: an HMAC-signed ``client_assertion`` (verified with joserfc by
   ``client_assertion_verify_secret_jwt``); its ``jti`` is single-use across every worker
-  (``UsedClientAssertion`` rows).
+  (``oidc.services.assertion_jti_register``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import json
 from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
-from django.db import IntegrityError, transaction
 from joserfc import jws
 from joserfc.errors import JoseError
 
@@ -31,7 +30,7 @@ from clients.authentication import (
 )
 from clients.models import Client
 from oidc import client_cache
-from oidc.models import UsedClientAssertion
+from oidc.services import assertion_jti_register
 from realms import clock
 from realms.actor import client_ip
 from realms.errors import OAuthError
@@ -241,21 +240,3 @@ def _authenticate_by_secret(*, realm: Realm, client_id, client_secret, method, i
             raise
     client_cache.forget(realm=realm, client_id=client_id)
     return client_authenticate(**given)
-
-
-def assertion_jti_register(key: str, lifespan: int) -> bool:
-    """Remember an assertion id for ``lifespan`` seconds; False when it was already used.
-
-    In the database, so every worker and instance refuses a replay; the row is kept through
-    ``now + lifespan`` (the assertion's ``exp``: rows are swept only once strictly past it).
-    """
-    now = clock.epoch()
-    if "\x00" in key:
-        return False  # no real jti holds a NUL; refused like a replay rather than stored
-    try:
-        with transaction.atomic():
-            UsedClientAssertion.objects.filter(expires__lt=now).delete()
-            UsedClientAssertion.objects.create(key=key[:320], expires=now + max(int(lifespan), 1))
-    except IntegrityError:
-        return False
-    return True

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
+from django.db import transaction
 from django.db.models import Q
 from joserfc.jwk import RSAKey
 
@@ -168,3 +169,15 @@ def public_key_base64(row: RealmKey) -> str:
 
 def active_key_row(realm: Realm) -> RealmKey | None:
     return RealmKey.objects.filter(realm=realm, active=True).first()
+
+
+def realm_keys_reencrypt() -> int:
+    """Re-encrypt every realm key's private key under the first encryption key, all or none (one
+    transaction, rows locked); returns how many. Raises ``crypto.InvalidToken`` (nothing changed)
+    when a key cannot be decrypted with any configured key."""
+    with transaction.atomic():
+        rows = list(RealmKey.objects.select_for_update().order_by("pk").only("pk", "private_key_encrypted"))
+        for row in rows:
+            row.private_key_encrypted = crypto.reencrypt(row.private_key_encrypted)
+        RealmKey.objects.bulk_update(rows, ["private_key_encrypted"])
+    return len(rows)

@@ -79,12 +79,14 @@ class InitialAccessToken(models.Model):
 
 
 class UsedClientAssertion(models.Model):
-    """A client assertion already accepted (``<client pk>:<jti>``): each one is single-use.
+    """A client assertion already accepted: each one is single-use.
 
     Kept in the database so every worker and instance sees it; rows expire with their assertion.
+    ``key`` is the SHA-256 (hex) of ``<client pk>:<jti>`` (``oidc.services.assertion_key_digest``):
+    fixed length, whatever the length of the ``jti``.
     """
 
-    key = models.CharField(max_length=320, unique=True)
+    key = models.CharField(max_length=64, unique=True)
     expires = models.BigIntegerField(db_index=True)
 
 

@@ -1,4 +1,5 @@
-"""OIDC-side services: realm keys, built-in clients of a new realm, initial access tokens.
+"""OIDC-side services: realm keys, built-in clients of a new realm, initial access tokens, used
+client assertions.
 
 Every state change is one transaction whose first query locks the realm row, with its admin
 event written in the same transaction.
@@ -6,16 +7,17 @@ event written in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from clients import crypto
 from clients.models import Client
 from clients.services import client_create, client_delete, client_update, registration_token_issue
 from oidc import keys
 from oidc.errors import RegistrationTokenError
-from oidc.models import InitialAccessToken, RealmKey
+from oidc.models import InitialAccessToken, RealmKey, UsedClientAssertion
 from realms import clock
 from realms.actor import Actor
 from realms.events import admin_event_record
@@ -172,3 +174,27 @@ def realm_tokens_update(*, realm: Realm, access_token_lifespan: int, actor: Acto
             actor=actor, representation={"realm": realm.name, "accessTokenLifespan": access_token_lifespan},
         )
     return realm
+
+
+def assertion_key_digest(key: str) -> str:
+    """The stored form of a used assertion's ``<client pk>:<jti>``: its SHA-256, hex. Fixed length,
+    so a ``jti`` of any length is remembered whole (two long ones sharing a prefix stay apart)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def assertion_jti_register(key: str, lifespan: int) -> bool:
+    """Remember an assertion id for ``lifespan`` seconds; False when it was already used.
+
+    In the database, so every worker and instance refuses a replay; the row is kept through
+    ``now + lifespan`` (the assertion's ``exp``: rows are swept only once strictly past it).
+    """
+    now = clock.epoch()
+    if "\x00" in key:
+        return False  # no real jti holds a NUL; refused like a replay
+    try:
+        with transaction.atomic():
+            UsedClientAssertion.objects.filter(expires__lt=now).delete()
+            UsedClientAssertion.objects.create(key=assertion_key_digest(key), expires=now + max(int(lifespan), 1))
+    except IntegrityError:
+        return False
+    return True

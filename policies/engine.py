@@ -31,7 +31,8 @@ admin/DCR create            ``REGISTER`` (``representation``, ``actor``), then `
 admin/DCR update            ``UPDATE`` (stored ``client`` before, ``representation``), then ``UPDATED``
 regenerate secret           ``UPDATED`` with ``regenerate=True`` and ``old_secret=<previous value>``
 DCR update                  ``UPDATED`` with ``actor.source == "dynamic-registration"``; only this
-                            context opens ``remaining-rotation-period``'s window (§1.7)
+                            context opens ``remaining-rotation-period``'s window
+                            (docs/keycloak.md §1.7)
 token/authorization         ``AUTHORIZATION_REQUEST``, ``TOKEN_REQUEST`` (authorization_code grant
                             only), ``SERVICE_ACCOUNT_TOKEN_REQUEST``, ``TOKEN_REFRESH``,
                             ``TOKEN_INTROSPECT`` with ``client``

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from realms.errors import ApiError, OAuthError
+
+if TYPE_CHECKING:
+    from policies.providers.base import Event
 
 
 class PolicyValidationError(ApiError):
@@ -61,13 +65,13 @@ class ClientPolicyError(OAuthError):
     after it) reads it here.
     """
 
-    def __init__(self, error: str, error_description: str, *, event: str | None = None):
+    def __init__(self, error: str, error_description: str, *, event: Event | None = None):
         super().__init__(400, error, error_description)
         self.event = event
 
     @staticmethod
     @contextmanager
-    def raised_on(event: str) -> Iterator[None]:
+    def raised_on(event: Event) -> Iterator[None]:
         """Label a refusal raised inside the block with ``event`` (unless it already names one)."""
         try:
             yield

@@ -55,7 +55,7 @@ __all__ = [
     "profiles_representation",
 ]
 
-# Keycloak's messages (§3.5), in the order the checks run.
+# Keycloak's messages (docs/keycloak.md §3.5), in the order the checks run.
 PROFILE_WITHOUT_NAME = "client profile without its name not allowed."
 PROFILE_NAME_DUPLICATED = "proposed client profile name duplicated."
 GLOBAL_PROFILES_READ_ONLY = "Global profiles cannot be updated"
@@ -166,6 +166,12 @@ def policies_validate(document: PoliciesDocument, available_profiles: set[str]) 
 def _lock_realm(realm: Realm) -> Realm:
     """The aggregate root of every client-profile and client-policy write."""
     return Realm.objects.select_for_update(of=("self",)).get(pk=realm.pk)
+
+
+def realm_lock(*, realm: Realm) -> Realm:
+    """Take, in the caller's transaction, the lock every write of this module takes: a page that
+    finds a child's position under it passes a position no other write can shift first."""
+    return _lock_realm(realm)
 
 
 def _invalidate_engine_cache() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
+from realms import clock
 from realms.actor import Actor
 from realms.models import AdminEvent, LoginEvent, Realm
 
@@ -83,7 +83,7 @@ def admin_event_record(
         representation = None
     actor = actor or Actor()
     return AdminEvent.objects.create(
-        time=int(time.time() * 1000),
+        time=int(clock.seconds() * 1000),
         realm=realm,
         operation_type=operation,
         resource_type=resource_type,
@@ -122,7 +122,7 @@ def login_event_record(
     if not login_event_wanted(realm, event_type):
         return None
     return LoginEvent.objects.create(
-        time=int(time.time() * 1000),
+        time=int(clock.seconds() * 1000),
         realm=realm,
         type=event_type,
         client_id=(client_id or "").replace("\x00", "")[:255],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError
@@ -10,7 +11,7 @@ from django.db import IntegrityError, transaction
 from realms import clock
 from realms.actor import Actor
 from realms.events import MASK, admin_event_record, mask_secrets
-from realms.models import AdminEvent, LoginEvent, Realm
+from realms.models import AdminEvent, ClientAuthFailure, LoginEvent, Realm, SpentFormToken
 
 # Realm changes are recorded as admin events when the caller says who acted (``actor``); internal
 # callers that record their own, more specific event (e.g. the Tokens tab) pass none.
@@ -220,3 +221,53 @@ def login_events_expire() -> int:
         count, _ = LoginEvent.objects.filter(realm_id=realm_pk, time__lt=now_ms - seconds * 1000).delete()
         deleted += count
     return deleted
+
+
+def events_purge(*, days: int, realm_name: str | None = None) -> tuple[int, int]:
+    """``manage.py purge_events``: delete the admin and login events older than ``days`` days (of
+    every realm, or of the realm named ``realm_name``); returns how many of each."""
+    cutoff_ms = (clock.epoch() - days * 86400) * 1000
+    counts = []
+    for model in (AdminEvent, LoginEvent):
+        rows = model.objects.filter(time__lt=cutoff_ms)
+        if realm_name:
+            rows = rows.filter(realm__name=realm_name)
+        deleted, _ = rows.delete()
+        counts.append(deleted)
+    return counts[0], counts[1]
+
+
+def client_auth_failures_reset(*, realm_name: str, client_id: str | None = None) -> int:
+    """``manage.py client_auth_reset``: forget the failed client authentications (lifting their
+    lockouts) of one client id of the realm, or of all of them; returns how many records went."""
+    rows = ClientAuthFailure.objects.filter(realm_name=realm_name)
+    if client_id is not None:
+        rows = rows.filter(client_id=client_id)
+    deleted, _ = rows.delete()
+    return deleted
+
+
+# --- spent form tokens (adminconsole.form_tokens) ------------------------------------------------
+
+
+def form_token_nonce_spend(*, nonce: str, at: dt.datetime) -> bool:
+    """Record a form token's nonce as spent; False when it was spent already (the primary key
+    refuses the second insert, whichever worker takes it)."""
+    try:
+        with transaction.atomic():
+            SpentFormToken.objects.create(nonce=nonce, spent_at=at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def form_tokens_spent_clear(*, before: dt.datetime) -> int:
+    """Forget the nonces spent before ``before`` (their tokens fail the signature's age check)."""
+    with transaction.atomic():
+        deleted, _ = SpentFormToken.objects.filter(spent_at__lt=before).delete()
+    return deleted
+
+
+def form_token_nonce_release(*, nonce: str) -> None:
+    """Forget a spent nonce: its form may be sent again."""
+    SpentFormToken.objects.filter(nonce=nonce).delete()

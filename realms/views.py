@@ -32,7 +32,7 @@ def realm_create(request, realm):
         else:
             messages.success(request, "Realm created successfully")
             return redirect("realm-settings", realm=new.name)
-    return render(request, "realms/realm_create.html", {"form": form, "realm": realm}, status=400 if form.errors else 200)
+    return render(request, "realms/realm_create.html", {"form": form, "realm": realm}, status=refused_status(request) if form.errors else 200)
 
 
 @realm_view(permissions.VIEW_REALM, write_role=permissions.MANAGE_REALM)

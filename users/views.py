@@ -191,4 +191,4 @@ def password_update(request):
             update_session_auth_hash(request, selectors.user_find(request.user.pk))
             messages.success(request, "Your password has been updated")
             return redirect("home")
-    return render(request, "users/password_update.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "users/password_update.html", {"form": form}, status=refused_status(request) if form.errors else 200)

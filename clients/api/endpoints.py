@@ -215,8 +215,7 @@ def client_rotated_secret_invalidate(request, realm: str, id: str):
 )
 def client_registration_token_regenerate(request, realm: str, id: str):
     auth, client = _authorized_client(request, realm, id, permissions.MANAGE_CLIENTS)
-    token = services.client_registration_token_regenerate(client=client, actor=auth.actor)
-    client.refresh_from_db()
+    client, token = services.client_registration_token_regenerate(client=client, actor=auth.actor)
     return json_response({**client_representation(client, include_secret=True), "registrationAccessToken": token})
 
 

@@ -14,8 +14,9 @@ Every trigger touches the realm's -1 row first, so that concurrent writers on Po
 rows of a realm in the same order.
 
 A later migration that rebuilds ``clients_client`` or ``clients_clientsecret`` on SQLite (Django
-copies the table) drops these triggers, as it drops those of 0008: it must run ``SQLITE_CREATE``
-again (``tests/clients/test_rotation_counts.py`` checks they are all there).
+copies the table) drops these triggers, as it drops those of 0008: it must create them again, as
+0013 left them (its ``SQLITE_CREATE``; ``tests/clients/test_rotation_counts.py`` checks they are
+all there). 0013 also replaced the trigger on ``realms_realm`` below by one on ``clients_client``.
 """
 
 import django.db.models.deletion

@@ -36,7 +36,7 @@ ACCESS_TYPE_CLIENT_EVENTS = frozenset(
         Event.REGISTERED,
     }
 )
-# Every event whose context exposes a client model: all but REGISTER (§4.2, §4.5).
+# Every event whose context exposes a client model: all but REGISTER (docs/keycloak.md §4.2, §4.5).
 CLIENT_MODEL_EVENTS = frozenset(Event) - {Event.REGISTER}
 ALL_EVENTS = frozenset(Event)
 UPDATER_EVENTS = frozenset({Event.REGISTER, Event.UPDATE, Event.REGISTERED, Event.UPDATED})
@@ -52,7 +52,7 @@ def client_role_names(client) -> frozenset[str]:
 
 
 def updater_source(actor: Actor | None) -> str:
-    """Where a create/update came from, as client-updater-context names it (§4.4).
+    """Where a create/update came from, as client-updater-context names it (docs/keycloak.md §4.4).
 
     The console and the Admin REST API always act for an authenticated administrator. Dynamic
     registration: an initial access token, a registration access token, or a bearer token that

@@ -100,7 +100,7 @@ class SecretRotationExecutor(ExecutorType):
     def execute(self, context: PolicyContext) -> None:
         client = context.client
         if client is None or not client.has_secret_type:
-            return  # public and bearer-only clients: nothing, not even the flag (§1.5)
+            return  # public and bearer-only clients: nothing, not even the flag (docs/keycloak.md §1.5)
         context.rotation_enabled = True
         if context.event in (Event.AUTHORIZATION_REQUEST, Event.TOKEN_REQUEST):
             # No expiration yet: the countdown starts now.

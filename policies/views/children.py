@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from adminconsole.decorators import realm_view
 from adminconsole.htmx import redirect_htmx_aware, refused_status, render_page
 from adminconsole.templatetags.durations import duration_text
+from policies import services
 from policies.errors import PolicyNotFound, PolicyValidationError
 from policies.forms import REQUIRED, ConfigFieldset
 from policies.providers.base import NEGATIVE_LOGIC_FIELD, listed, truthy
@@ -177,7 +178,7 @@ class OrderedChildren:
     def _locked_index(self, realm: Realm, parent, row_id) -> tuple[Any, int]:
         """The entry whose id is ``row_id`` and its position now, read under the realm's lock
         (the services take the same lock), so the position cannot shift before the change."""
-        Realm.objects.select_for_update().filter(pk=realm.pk).first()
+        services.realm_lock(realm=realm)
         for index, row in enumerate(self.children(parent)):
             if row.pk == row_id:
                 return row, index

@@ -157,7 +157,7 @@ def _realm_extras(body: dict) -> dict:
 
 
 def _replace_client_policies(realm: Realm, body: dict, auth) -> None:
-    """``clientProfiles`` / ``clientPolicies`` in a realm body replace the stored lists (§8.1),
+    """``clientProfiles`` / ``clientPolicies`` in a realm body replace the stored lists (docs/keycloak.md §8.1),
     with the same validation as the dedicated endpoints (profiles first)."""
     profiles, policies = body.get("clientProfiles"), body.get("clientPolicies")
     if profiles is None and policies is None:

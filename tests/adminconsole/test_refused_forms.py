@@ -46,3 +46,20 @@ def test_initial_access_token_form_error_is_swapped_in_after_an_htmx_post(admin_
     response = admin_client.post(url, {"expiration": -1, "count": 1}, **HX)
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
+
+
+def test_new_realm_form_error_is_swapped_in_after_an_htmx_post(admin_client, master):
+    url = "/console/master/add-realm"
+    assert admin_client.post(url, {"name": "bad name/x"}).status_code == 400
+
+    response = admin_client.post(url, {"name": "bad name/x"}, **HX)
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    assert not Realm.objects.filter(name="bad name/x").exists()
+
+
+def test_password_update_form_error_is_swapped_in_after_an_htmx_post(admin_client, master):
+    refused = {"password": "short", "password_confirmation": "other"}
+    assert admin_client.post("/password-update", refused).status_code == 400
+
+    response = admin_client.post("/password-update", refused, **HX)
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()

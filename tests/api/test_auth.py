@@ -121,7 +121,7 @@ def test_view_clients_reads_but_cannot_write_or_see_secrets(api, api_as, master)
     assert listed[0]["secret"] == "**********"
     assert viewer.get(base).json()["secret"] == "**********"
     for response in (
-        viewer.get(f"{base}/client-secret"),  # manage-clients since Keycloak 26.7 (§3.1)
+        viewer.get(f"{base}/client-secret"),  # manage-clients since Keycloak 26.7 (docs/keycloak.md §3.1)
         viewer.get(f"{base}/client-secret/rotated"),
         viewer.post(f"{base}/client-secret"),
         viewer.delete(f"{base}/client-secret/rotated"),  # Keycloak answers 500 here; we 403 (docs/differences.md (d))

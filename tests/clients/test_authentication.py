@@ -50,7 +50,7 @@ def app(master):
     return create(master)
 
 
-# --- the §2.1 table, in Keycloak's order -------------------------------------------------------------
+# --- the docs/keycloak.md §2.1 table, in Keycloak's order --------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -243,7 +243,7 @@ def test_a_failed_authentication_records_no_use(master, app):
     assert store.secret_get(app, ClientSecret.CURRENT).last_used_time is None
 
 
-# --- client_secret_jwt (§2.2) --------------------------------------------------------------------
+# --- client_secret_jwt (docs/keycloak.md §2.2) --------------------------------------------------------
 
 AUDIENCE = "http://testserver/realms/master"
 TOKEN_ENDPOINT = AUDIENCE + "/protocol/openid-connect/token"

@@ -69,7 +69,7 @@ def create(master, client_id="app", **representation):
     return services.client_create(realm=master, representation={"clientId": client_id, **representation}, actor=CONSOLE)
 
 
-# --- §1.9 the worked timeline ---------------------------------------------------------------------
+# --- docs/keycloak.md §1.9 the worked timeline -----------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -178,7 +178,7 @@ def test_procedure_policy_regenerate_keeps_old_two_days_and_new_one_week(master,
     assert (expiration, rotated) == (None, None)
 
 
-# --- §1.7 remaining-rotation-period and DCR updates (Keycloak's 60/30/20 cases) -------------------
+# --- docs/keycloak.md §1.7 remaining-rotation-period and DCR updates (Keycloak's 60/30/20 cases) -------------
 
 
 @pytest.mark.django_db
@@ -246,7 +246,7 @@ def test_a_dcr_update_without_expiry_only_sets_one(master, clock):
     assert state(client) == (s0, 0, 70, None, None)
 
 
-# --- §1.8 several secret-rotation executors -----------------------------------------------------
+# --- docs/keycloak.md §1.8 several secret-rotation executors -------------------------------------------
 
 
 def two_executors(master, first, second, *, conditions=None):
@@ -325,7 +325,7 @@ def test_rotated_expiration_zero_or_less_drops_the_old_secret(master, clock, rot
     assert auth(master, client, "an-older-rotated-secret") == REFUSED
 
 
-# --- the clean-up rule (§3.3 step 6) -----------------------------------------------------------
+# --- the clean-up rule (docs/keycloak.md §3.3 step 6) -------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -421,7 +421,7 @@ def test_the_update_event_carries_the_rotation_attributes_masked(master, clock):
 
 @pytest.mark.django_db
 def test_a_dcr_update_without_a_matching_policy_keeps_the_rotation_info(master, clock):
-    """§7.5 step 6: dynamic-registration updates have no clean-up step, unlike admin updates."""
+    """docs/keycloak.md §7.5 step 6: dynamic-registration updates have no clean-up step, unlike admin updates."""
     policy = rotation_policy_make(master, 60, 30, 20)
     client = create(master)
     services.client_secret_regenerate(client=client, actor=CONSOLE)

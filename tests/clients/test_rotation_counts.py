@@ -42,7 +42,7 @@ def test_triggers_are_all_there():
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", ["%expiry_count%"])
         names = {row[0] for row in cursor.fetchall()}
-    expected = 5 if connection.vendor == "postgresql" else 7
+    expected = 4 if connection.vendor == "postgresql" else 6  # on clients' own tables only (0013)
     assert len(names) == expected, names
 
 
@@ -179,3 +179,44 @@ def test_rotated_in_use_count_follows_the_rule(realm, settings, django_assert_nu
     assert summary.rotated_in_use == expected
     listed = rotation.client_secrets_list(realm=realm, now=T0, filters=rotation.SecretsFilter(rotated_in_use=True))
     assert len(list(listed)) == expected
+
+
+def _realm_with_counts(name: str):
+    realm = RealmFactory(name=name)
+    client_secrets_make(realm, "dated", created=T0, expires=T0 + 3 * DAY, rotated_expires=T0 + DAY)
+    client_secrets_make(realm, "zero", created=T0, expires=0)
+    ClientFactory(realm=realm, client_id="no-secret", secret=False)
+    PublicClientFactory(realm=realm, client_id="spa")
+    assert SecretExpiryCount.objects.filter(realm=realm).exclude(n=0).exists()
+    return realm
+
+
+def test_deleting_a_realm_leaves_no_count_rows(realm):
+    """Its rows go with it, zero rows included, whichever order the cascade takes; other realms keep theirs."""
+    doomed = _realm_with_counts("doomed")
+    client_secrets_make(doomed, "moved", created=T0, expires=T0 + 9 * DAY)
+    Client.objects.filter(realm=doomed, client_id="moved").update(realm=realm)  # leaves a zero row in the doomed realm
+    client_secrets_make(realm, "kept", created=T0, expires=T0 + DAY)
+    before = stored()
+    assert SecretExpiryCount.objects.filter(realm=doomed, n=0).exists()
+
+    realm_services.realm_delete(realm=doomed, actor=None)
+
+    assert not SecretExpiryCount.objects.filter(realm_id=doomed.pk).exists()
+    assert stored() == {key: n for key, n in before.items() if key[0] != doomed.pk} == recounted()
+
+
+def test_counts_deleted_before_the_clients_do_not_come_back():
+    """The cascade may delete the counts first; the clients' deletions then add rows back, and
+    the last client's deletion takes them away."""
+    doomed = _realm_with_counts("doomed")
+    SecretExpiryCount.objects.filter(realm=doomed).delete()
+    Client.objects.filter(realm=doomed).delete()
+    assert not SecretExpiryCount.objects.filter(realm_id=doomed.pk).exists()
+
+
+def test_a_realm_keeps_its_counts_while_it_has_clients():
+    kept = _realm_with_counts("kept")
+    Client.objects.filter(realm=kept, client_id="dated").delete()
+    assert stored() == recounted()
+    assert SecretExpiryCount.objects.filter(realm=kept, day=-1, n=2).exists()

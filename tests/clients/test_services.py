@@ -364,12 +364,12 @@ def test_roles_create_refuse_duplicates_and_delete(realm):
 @pytest.mark.django_db
 def test_registration_token_is_stored_as_a_digest_and_replaced(realm):
     client = ClientFactory(realm=realm)
-    first = services.client_registration_token_regenerate(client=client, actor=ACTOR)
+    _, first = services.client_registration_token_regenerate(client=client, actor=ACTOR)
     client.refresh_from_db()
     assert client.registration_token_digest == hashlib.sha256(first.encode()).hexdigest()
     assert first not in client.registration_token_digest
     assert selectors.client_registration_token_valid(client=client, token=first)
-    second = services.client_registration_token_regenerate(client=client, actor=ACTOR)
+    _, second = services.client_registration_token_regenerate(client=client, actor=ACTOR)
     client.refresh_from_db()
     assert not selectors.client_registration_token_valid(client=client, token=first)
     assert selectors.client_registration_token_valid(client=client, token=second)

@@ -288,7 +288,7 @@ class TestRemainingWindowRotation:
         assert body(response)["client_secret"] == registered["client_secret"]
 
     def test_dcr_update_without_a_policy_keeps_the_rotation_state(self, client, registered, realm):
-        """Unlike an admin update, a dynamic-registration update has no clean-up step (§7.5 step 6)."""
+        """Unlike an admin update, a dynamic-registration update has no clean-up step (docs/keycloak.md §7.5 step 6)."""
         from policies.services import policies_replace
 
         policies_replace(realm=realm, representation={})

@@ -174,6 +174,7 @@ class TestSecretJwtWithRotation:
         import datetime as dt
 
         from oidc.models import UsedClientAssertion
+        from oidc.services import assertion_key_digest
         from tests.oidc.conftest import T0
 
         secret = current_value(jwt_client)
@@ -181,11 +182,26 @@ class TestSecretJwtWithRotation:
             assertion = self.assertion(secret, now_offset=10, jti="kept")
             assert self.post(client, assertion).status_code == 200
         exp = int((T0 + dt.timedelta(seconds=70)).timestamp())
-        assert UsedClientAssertion.objects.get(key=f"{jwt_client.pk}:kept").expires == exp
+        assert UsedClientAssertion.objects.get(key=assertion_key_digest(f"{jwt_client.pk}:kept")).expires == exp
         with at(70):
             assert self.post(client, self.assertion(secret, now_offset=70)).status_code == 200  # sweeps old rows
             again = self.post(client, assertion)
         assert json.loads(again.content)["error_description"].endswith("Token reuse detected")
+
+    def test_long_assertion_ids_sharing_a_long_prefix_are_told_apart(self, client, jwt_client):
+        """The whole ``jti`` is remembered (by its digest): a second long id is not a replay of the first."""
+        from oidc.models import UsedClientAssertion
+
+        secret = current_value(jwt_client)
+        prefix = "p" * 400
+        with at(10):
+            first = self.assertion(secret, now_offset=10, jti=prefix + "-one")
+            second = self.assertion(secret, now_offset=10, jti=prefix + "-two")
+            assert self.post(client, first).status_code == 200
+            assert self.post(client, second).status_code == 200
+            replayed = self.post(client, second)
+        assert json.loads(replayed.content)["error_description"].endswith("Token reuse detected")
+        assert sorted(len(key) for key in UsedClientAssertion.objects.values_list("key", flat=True)) == [64, 64]
 
     def test_bad_signatures_lock_the_address_not_the_client(self, client, jwt_client, settings):
         settings.CLIENT_AUTH_FAILURE_LIMIT = 3

@@ -53,13 +53,16 @@ class ClientIdPrefixCondition(ConditionType):
             raise ConfigError("Client ID Prefixes needs at least one prefix", "prefixes")
         return effective
 
+    def __init__(self, configuration):
+        super().__init__(configuration)
+        self.prefixes = tuple(listed(self.configuration, "prefixes"))  # once, not on every vote
+
     def vote(self, context: PolicyContext) -> Vote:
         if context.event not in self.events:
             return Vote.ABSTAIN
         if context.client is None:
             return Vote.NO
-        prefixes = tuple(listed(self.configuration, "prefixes"))
-        return Vote.YES if prefixes and context.client.client_id.startswith(prefixes) else Vote.NO
+        return Vote.YES if context.client.client_id.startswith(self.prefixes) else Vote.NO
 
 
 @pytest.fixture

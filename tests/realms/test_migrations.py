@@ -106,7 +106,6 @@ def test_old_database_migrates_forward_keeping_rows_foreign_keys_and_permissions
             ("oidc_clientrole_changed_truncate", "clients_clientrole"),
             ("oidc_clientsecret_changed_row", "clients_clientsecret"),
             ("oidc_clientsecret_changed_truncate", "clients_clientsecret"),
-            ("realms_realm_expiry_count_delete", "realms_realm"),
         ]
         with connection.cursor() as cursor:  # the real function replaced the old one
             cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'oidc_client_changed'")

@@ -7,10 +7,9 @@ SECRET_ENCRYPTION_KEYS, run both commands, then drop the old keys.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from clients import crypto
-from oidc.models import RealmKey
+from oidc.keys import realm_keys_reencrypt
 
 
 class Command(BaseCommand):
@@ -18,13 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            with transaction.atomic():
-                rows = list(RealmKey.objects.select_for_update().order_by("pk").only("pk", "private_key_encrypted"))
-                for row in rows:
-                    row.private_key_encrypted = crypto.reencrypt(row.private_key_encrypted)
-                RealmKey.objects.bulk_update(rows, ["private_key_encrypted"])
+            count = realm_keys_reencrypt()
         except crypto.InvalidToken:
             raise CommandError(
                 "A realm key cannot be decrypted with any key in SECRET_ENCRYPTION_KEYS; nothing was changed."
             ) from None
-        self.stdout.write(f"Re-encrypted {len(rows)} realm signing key(s) under the first key.")
+        self.stdout.write(f"Re-encrypted {count} realm signing key(s) under the first key.")

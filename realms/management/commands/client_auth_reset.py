@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from realms.models import ClientAuthFailure
+from realms.services import client_auth_failures_reset
 
 
 class Command(BaseCommand):
@@ -17,8 +17,5 @@ class Command(BaseCommand):
         parser.add_argument("client_id", nargs="?", help="the client id (all clients when left out)")
 
     def handle(self, *args, realm: str, client_id: str | None = None, **options):
-        rows = ClientAuthFailure.objects.filter(realm_name=realm)
-        if client_id is not None:
-            rows = rows.filter(client_id=client_id)
-        deleted, _ = rows.delete()
+        deleted = client_auth_failures_reset(realm_name=realm, client_id=client_id)
         self.stdout.write(f"Reset {deleted} client authentication throttle record(s) in realm {realm}.")

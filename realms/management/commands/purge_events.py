@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from realms import clock
-from realms.models import AdminEvent, LoginEvent
+from realms.services import events_purge
 
 
 class Command(BaseCommand):
@@ -18,11 +17,5 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, realm: str | None, **options):
         if days < 0:
             raise CommandError("--days must be 0 or more")
-        cutoff_ms = (clock.epoch() - days * 86400) * 1000
-        counts = {}
-        for model in (AdminEvent, LoginEvent):
-            rows = model.objects.filter(time__lt=cutoff_ms)
-            if realm:
-                rows = rows.filter(realm__name=realm)
-            counts[model.__name__], _ = rows.delete()
-        self.stdout.write(f"Deleted {counts['AdminEvent']} admin events and {counts['LoginEvent']} login events.")
+        admin_events, login_events = events_purge(days=days, realm_name=realm)
+        self.stdout.write(f"Deleted {admin_events} admin events and {login_events} login events.")
