@@ -117,8 +117,12 @@ def test_max_is_clamped_on_clients_and_roles(api, master):
     from clients.models import Client, ClientRole
 
     Client.objects.bulk_create([Client(realm=master, client_id=f"bulk-{i:05d}") for i in range(MAX_RESULTS + 5)])
-    everything = api("/admin/realms/master/clients").json()
+    with CaptureQueriesContext(connection) as queries:
+        everything = api("/admin/realms/master/clients").json()
     assert len(everything) == MAX_RESULTS
+    # The database itself reads at most MAX_RESULTS clients (their secrets follow in one query).
+    [read] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "clients_client"."id"')]
+    assert read.endswith(f"LIMIT {MAX_RESULTS}")
     assert len(api("/admin/realms/master/clients", max="100000").json()) == MAX_RESULTS
     assert len(api("/admin/realms/master/clients", first="3", max="2").json()) == 2
     # first still pages past the cap: the last page holds the rest.
