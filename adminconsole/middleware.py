@@ -15,6 +15,11 @@ that held a secret or a token.
 ``FormTokenMiddleware``: a console form sent a second time (a double click, a retry, Back and send
 again) is refused before its view runs, so nothing is written twice (adminconsole.form_tokens).
 
+``UntrustedForwardedHeadersMiddleware``: ``X-Forwarded-Proto``, ``-Host``, ``-Port``, ``-Ssl`` and
+``Forwarded`` describe the original request only when a proxy of ours wrote them; from any other
+peer they are removed before anything reads them (``SECURE_PROXY_SSL_HEADER``, the SSL redirect,
+the issuer and every absolute URL). ``X-Forwarded-For`` is judged by ``realms.actor.client_ip``.
+
 ``LeanEndpointsMiddleware``: the machine-to-machine OIDC endpoints (token, introspection, JWKS,
 userinfo, discovery) answer JSON to clients that carry no session or CSRF cookie; they go through
 a short chain of their own (``settings.LEAN_MIDDLEWARE``) that keeps every security header and
@@ -38,12 +43,15 @@ from django.utils.cache import patch_cache_control
 from adminconsole.errors import console_error_page
 from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_release, form_token_spend
 from adminconsole.handlers import LeanHandler
+from realms.actor import from_trusted_proxy
 from realms.http import json_response
 
 JSON_PATHS = ("/admin/", "/realms/")
 WRITES = ("INSERT", "UPDATE", "DELETE")
 HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
 FORM = "application/x-www-form-urlencoded"
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_SSL",
+                     "HTTP_FORWARDED")
 
 
 def _has_nul(request) -> bool:
@@ -125,6 +133,21 @@ class StaticCSPMiddleware:
         if CSP_HEADER not in response:
             response[CSP_HEADER] = self.header
         return response
+
+
+class UntrustedForwardedHeadersMiddleware:
+    """First in both chains: the proxy headers of a peer that is not in ``TRUSTED_PROXIES`` are dropped,
+    so a client cannot claim https (or another host or port) for itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        if any(name in meta for name in FORWARDED_HEADERS) and not from_trusted_proxy(request):
+            for name in FORWARDED_HEADERS:
+                meta.pop(name, None)
+        return self.get_response(request)
 
 
 class LeanEndpointsMiddleware:

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # The machine-to-machine OIDC endpoints (LEAN_PATHS) leave here for LEAN_MIDDLEWARE.
     "adminconsole.middleware.LeanEndpointsMiddleware",
+    # Before anything reads them: X-Forwarded-Proto/-Host/-Port and Forwarded only from TRUSTED_PROXIES.
+    "adminconsole.middleware.UntrustedForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "adminconsole.middleware.RejectNulMiddleware",
@@ -88,6 +90,7 @@ MIDDLEWARE = [
 LEAN_PATHS = (r"/realms/[^/]+/(?:protocol/openid-connect/(?:token|token/introspect|certs|userinfo)"
               r"|\.well-known/openid-configuration)")
 LEAN_MIDDLEWARE = [
+    "adminconsole.middleware.UntrustedForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "adminconsole.middleware.StaticCSPMiddleware",
     "adminconsole.middleware.RejectNulMiddleware",

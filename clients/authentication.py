@@ -356,7 +356,8 @@ def _int_claim(claims: dict, name: str) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError) as exc:
+    # OverflowError: 1e999 and Infinity parse to float("inf"); ValueError also covers NaN.
+    except (TypeError, ValueError, OverflowError) as exc:
         raise _jwt_failed("Token is not active") from exc
 
 

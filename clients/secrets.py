@@ -303,8 +303,9 @@ def secret_mark_used(secret: ClientSecret, now: int | None = None, *, ip: str | 
     UPDATE is conditional, so concurrent requests write once. It also requires the stored value
     to still be the one that was compared (the ciphertext: Fernet never produces the same one
     twice): a Re-generate or rotation between the comparison and this write replaces the value in
-    the same row, and the new secret must not be credited with the old one's uses. Returns True
-    when it wrote.
+    the same row, and the new secret must not be credited with the old one's uses: they are written
+    to the row that holds the compared value now, found by the value (the rotated row after a
+    Re-generate). Returns True when it wrote to ``secret``'s row.
     """
     now = clock.epoch() if now is None else now
     threshold = now - LAST_USED_GRANULARITY
@@ -322,27 +323,50 @@ def secret_mark_used(secret: ClientSecret, now: int | None = None, *, ip: str | 
         if not due:
             return False
         del _pending_uses[secret.pk]
-    changes = {"last_used_time": now, "use_count": F("use_count") + pending.count}
-    if pending.ip:
-        changes["last_used_ip"] = pending.ip
-    written = (
-        ClientSecret.objects.filter(pk=secret.pk, value_encrypted=secret.value_encrypted)
-        .filter(Q(last_used_time__isnull=True) | Q(last_used_time__lt=threshold))
-        .update(**changes)
-    )
-    if written:
+    if _uses_write(secret, pending, now=now, threshold=threshold):
         secret.last_used_time = now
         return True
-    # Another worker wrote this minute (the uses wait for this worker's next write), or the value
-    # was replaced (the entry is dropped on the next use of the new value).
+    rows = list(ClientSecret.objects.filter(client_id=secret.client_id))  # two at most
+    target = secret
+    if not any(row.pk == secret.pk and row.value_encrypted == secret.value_encrypted for row in rows):
+        # A Re-generate, a rotation or a key rotation replaced the compared ciphertext. The uses
+        # belong to the value, so they go to the row that holds it now (the rotated one after a
+        # Re-generate), never to the new secret; with no such row they are dropped with it.
+        target = _row_holding(rows, secret.value_encrypted)
+        if target is None:
+            return False
+        pending.value = target.value_encrypted
+        if _uses_write(target, pending, now=now, threshold=threshold):
+            return target.pk == secret.pk
+    # Not written (another worker wrote this minute): the uses wait for this worker's next write.
     with _pending_lock:
-        newer = _pending_uses.get(secret.pk)
+        newer = _pending_uses.get(target.pk)
         if newer is None:
-            _pending_uses[secret.pk] = pending
+            _pending_uses[target.pk] = pending
         elif newer.value == pending.value:
             newer.count += pending.count
             newer.ip = newer.ip or pending.ip
     return False
+
+
+def _uses_write(secret: ClientSecret, pending: _PendingUse, *, now: int, threshold: int) -> bool:
+    """Adds ``pending`` to ``secret``'s row while it holds the compared ciphertext and nobody wrote
+    it this minute: one conditional UPDATE, so concurrent workers write once."""
+    changes = {"last_used_time": now, "use_count": F("use_count") + pending.count}
+    if pending.ip:
+        changes["last_used_ip"] = pending.ip
+    return bool(
+        ClientSecret.objects.filter(pk=secret.pk, value_encrypted=pending.value)
+        .filter(Q(last_used_time__isnull=True) | Q(last_used_time__lt=threshold))
+        .update(**changes)
+    )
+
+
+def _row_holding(rows: list[ClientSecret], encrypted: str) -> ClientSecret | None:
+    """The row whose value is the one ``encrypted`` holds: by the value itself (decrypted, compared
+    in constant time), never by row id, as each Fernet ciphertext of a value differs."""
+    value = crypto.decrypt(encrypted)
+    return next((row for row in rows if crypto.secrets_equal(crypto.decrypt(row.value_encrypted), value)), None)
 
 
 def secret_uses_pending(*, secret: ClientSecret) -> int:

@@ -8,6 +8,7 @@ from oidc import keys
 from oidc.models import InitialAccessToken, RealmKey
 from realms import clock
 from realms.models import Realm
+from realms.selectors import MAX_RESULTS
 
 
 @dataclass(frozen=True)
@@ -43,4 +44,5 @@ def realm_keys_list(*, realm: Realm) -> list[KeyView]:
 
 
 def initial_access_tokens_list(*, realm: Realm) -> list[InitialAccessToken]:
-    return list(InitialAccessToken.objects.filter(realm=realm))
+    """Newest first, at most MAX_RESULTS: a realm may hold any number, one answer does not."""
+    return list(InitialAccessToken.objects.filter(realm=realm)[:MAX_RESULTS])

@@ -85,6 +85,14 @@ def client_ip(request) -> str | None:
     return address
 
 
+def from_trusted_proxy(request) -> bool:
+    """True when the peer (``REMOTE_ADDR``) is one of the ``TRUSTED_PROXIES``: only then do the
+    headers a proxy writes about the original request (``X-Forwarded-*``, ``Forwarded``) count."""
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXIES
+    return bool(proxies and remote) and _in(remote, _trusted_networks(tuple(proxies)))
+
+
 @lru_cache(maxsize=8)
 def _trusted_networks(proxies: tuple[str, ...]) -> tuple:
     """``TRUSTED_PROXIES`` entries are addresses or networks (``10.0.0.0/8``)."""

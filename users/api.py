@@ -104,14 +104,15 @@ def users_create(request, realm: str):
     b.reject_unknown(body, USER_FIELDS, "UserRepresentation")
     if not _master(realm_obj):
         raise ApiError(400, {"errorMessage": "Only realm master has users: administrators live there"})
+    credentials = body.get("credentials")
+    # Read before the user is created: a refused credential (a weak password) creates nothing.
+    password, temporary = _credential_read(credentials[0] if isinstance(credentials, list) else credentials) if credentials else (None, False)
     user = services.user_create(
         username=b.opt_str(body, "username", "UserRepresentation"), email=b.opt_str(body, "email", "UserRepresentation"),
         first_name=b.opt_str(body, "firstName", "UserRepresentation"),
         last_name=b.opt_str(body, "lastName", "UserRepresentation"),
-        enabled=bool(b.opt_bool(body, "enabled", "UserRepresentation")), actor=auth.actor)
-    credentials = body.get("credentials")
-    if credentials:
-        _credential_apply(user.pk, credentials[0] if isinstance(credentials, list) else credentials, auth)
+        enabled=bool(b.opt_bool(body, "enabled", "UserRepresentation")), password=password, temporary=temporary,
+        actor=auth.actor)
     response = HttpResponse(status=201)
     del response["Content-Type"]
     response["Location"] = request.build_absolute_uri(f"/admin/realms/{realm_obj.name}/users/{user.pk}")
@@ -145,15 +146,20 @@ def users_delete(request, realm: str, id: str):
     return no_content()
 
 
-def _credential_apply(user_id, credential, auth) -> None:
+def _credential_read(credential) -> tuple[str, bool]:
+    """(password, temporary) of a CredentialRepresentation; no value is "" (refused as a password)."""
     if not isinstance(credential, dict):
         raise b.invalid_json("CredentialRepresentation", "Expected an object.")
     kind = credential.get("type", "password")
     if kind != "password":
         raise ApiError(400, {"errorMessage": "Only password credentials can be set"})
     value = b.opt_str(credential, "value", "CredentialRepresentation", max_length=services.PASSWORD_LIMIT)
-    temporary = b.opt_bool(credential, "temporary", "CredentialRepresentation")
-    services.user_password_set(user_id=user_id, password=value, temporary=bool(temporary), actor=auth.actor)
+    return value or "", bool(b.opt_bool(credential, "temporary", "CredentialRepresentation"))
+
+
+def _credential_apply(user_id, credential, auth) -> None:
+    password, temporary = _credential_read(credential)
+    services.user_password_set(user_id=user_id, password=password, temporary=temporary, actor=auth.actor)
 
 
 @router.put("/realms/{realm}/users/{id}/reset-password", response={204: None, **ERRORS_WRITE},

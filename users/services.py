@@ -180,8 +180,9 @@ def _record(realm: Realm, operation: str, path: str, actor: Actor | None, repres
 
 @transaction.atomic
 def user_create(*, username, email=None, first_name=None, last_name=None, enabled: bool = True,
-                actor: Actor | None = None):
-    """A person of realm master, without a password (set one with ``user_password_set``) nor roles."""
+                password: str | None = None, temporary: bool = False, actor: Actor | None = None):
+    """A person of realm master without roles; with ``password`` (the Admin API's ``credentials``),
+    checked by the password validators before anything is written, as ``user_password_set``."""
     realm = _lock_master()
     _require(actor, {permissions.MANAGE_USERS})
     User = get_user_model()
@@ -193,13 +194,21 @@ def user_create(*, username, email=None, first_name=None, last_name=None, enable
         raise UserExists("User exists with same email")
     user = User(username=username, email=email, first_name=_text("firstName", first_name, NAME_LIMIT),
                 last_name=_text("lastName", last_name, NAME_LIMIT), is_active=bool(enabled))
-    user.set_unusable_password()
+    if password is None:
+        user.set_unusable_password()
+    else:
+        _password_check(password, user)  # the similarity check reads the unsaved user's names
+        user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
         raise UserExists() from None
     _record(realm, "CREATE", f"users/{user.pk}", actor, selectors.user_representation(user))
+    if password is not None:
+        if temporary:
+            TemporaryPassword.objects.create(user=user)
+        _record(realm, "ACTION", f"users/{user.pk}/reset-password", actor)
     return user
 
 
@@ -262,12 +271,7 @@ def user_password_set(*, user_id, password, temporary: bool = False, actor: Acto
     _require_manage(actor, user)
     if selectors.user_is_service_account(user):
         raise UserError("A service account has no password")
-    if not isinstance(password, str) or not password or len(password) > PASSWORD_LIMIT or "\x00" in password:
-        raise UserError("Invalid password")
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        raise UserError(f"Invalid password: {' '.join(exc.messages)}") from None
+    _password_check(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     if temporary:
@@ -275,6 +279,17 @@ def user_password_set(*, user_id, password, temporary: bool = False, actor: Acto
     else:
         TemporaryPassword.objects.filter(user=user).delete()
     _record(realm, "ACTION", f"users/{user.pk}/reset-password", actor)
+
+
+def _password_check(password, user) -> None:
+    """An administrator-set password: Django's password validators (length, common, numeric only,
+    similar to the user's names), with the reason in the refusal."""
+    if not isinstance(password, str) or not password or len(password) > PASSWORD_LIMIT or "\x00" in password:
+        raise UserError("Invalid password")
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise UserError(f"Invalid password: {' '.join(exc.messages)}") from None
 
 
 @transaction.atomic

@@ -78,10 +78,9 @@ def _may_see_secret(auth, client: Client, actor) -> bool:
 
 
 def _page(items, first: int | None, max_: int | None):
-    """Keycloak's ``first``/``max``: without ``max``, every row (as Keycloak); with it, at most MAX_RESULTS."""
-    if max_ is not None:
-        return items[page(first or 0, max_)]
-    return items[first:] if first else items
+    """Keycloak's ``first``/``max``, at most MAX_RESULTS rows, also without ``max`` (Keycloak answers every
+    row then; one request must not read and decrypt a whole realm: docs/differences.md)."""
+    return items[page(first or 0, MAX_RESULTS if max_ is None else max_)]
 
 
 # --- clients --------------------------------------------------------------------------------------
@@ -92,8 +91,8 @@ def _page(items, first: int | None, max_: int | None):
     response={200: list[ClientRepresentation], 400: KeycloakError, **ERRORS_READ},
     summary="List clients",
     description="`clientId` matches exactly, or as a case-insensitive substring with `search=true`. "
-    "`first` / `max` paginate. Without manage-clients, or without every role the client's service account "
-    "holds, `secret` is masked as `**********`.",
+    f"`first` / `max` paginate; at most {MAX_RESULTS} clients, also without `max`. Without manage-clients, or "
+    "without every role the client's service account holds, `secret` is masked as `**********`.",
 )
 def clients_list(
     request,
@@ -344,6 +343,7 @@ def _role(client: Client, name: str) -> ClientRole:
     "/realms/{realm}/clients/{id}/roles",
     response={200: list[RoleRepresentation], 400: KeycloakError, **ERRORS_READ},
     summary="List client roles",
+    description=f"`first` / `max` paginate; at most {MAX_RESULTS} roles, also without `max`.",
 )
 def client_roles_list(
     request,
@@ -494,7 +494,7 @@ def initial_access_presentation(row) -> dict:
     "/realms/{realm}/clients-initial-access",
     response={200: list[ClientInitialAccess], **ERRORS_READ},
     summary="List initial access tokens",
-    description="Newest first; the token itself is never answered again (only its digest is stored).",
+    description=f"Newest first, at most {MAX_RESULTS}; the token itself is never answered again (only its digest is stored).",
 )
 def clients_initial_access_list(request, realm: str):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)

@@ -19,6 +19,7 @@ from clients.authentication import ClientAuthError, client_authenticate
 from clients.models import ClientSecret
 from realms.actor import Actor
 from tests.factories import ClientFactory
+from tests.oidc.conftest import rotation_policy
 
 T0 = 1_780_000_000  # Thursday, 28 May 2026 20:26:40 UTC
 CONSOLE = Actor(source="console", username="admin")
@@ -98,9 +99,20 @@ def test_each_secret_has_its_own_count(realm, app):
     assert store.secret_uses_pending(secret=current) == 1
 
 
-def test_a_regenerate_race_never_credits_the_new_secret(realm, app):
+@pytest.fixture
+def rotating(realm):
+    """A rotation policy: a Re-generate keeps the old value as the rotated secret for a day."""
+    rotation_policy(realm, expiration=7 * 86400, rotated=86400, remaining=86400)
+
+
+@pytest.mark.parametrize("policy", [True, False], ids=["rotation-policy", "no-rotated-secret"])
+def test_a_regenerate_race_never_credits_the_new_secret(realm, app, request, policy):
     """Uses counted against the old value are written only to that value: the row keeps its id
-    across a Re-generate, the compare-and-set on the ciphertext refuses them."""
+    across a Re-generate, the compare-and-set on the ciphertext refuses them, and they go to the
+    rotated row, which holds the old value now (found by the value, not by the row). With no
+    rotated secret the value is gone, and so are they."""
+    if policy:
+        request.getfixturevalue("rotating")
     with time_machine.travel(T0, tick=False):
         compared = use(realm).secret
         use(realm)  # pending: 1
@@ -111,11 +123,39 @@ def test_a_regenerate_race_never_credits_the_new_secret(realm, app):
     current = row(app)
     assert current.pk == compared.pk
     assert (current.use_count, current.last_used_ip, current.last_used_time) == (0, "", None)
+    rotated = row(app, ClientSecret.ROTATED)
+    if policy:
+        assert store.secret_value(rotated) == SECRET
+        assert (rotated.use_count, rotated.last_used_ip, rotated.last_used_time) == (2, "203.0.113.9", T0 + 61)
+    else:
+        assert rotated is None
+    assert store.secret_uses_pending(secret=current) == 0
     # The new secret's first use starts from its own count: the old value's pending uses are dropped.
     with time_machine.travel(T0 + 62, tick=False):
         use(realm, store.secret_value(current), ip="198.51.100.1")
     current = row(app)
     assert (current.use_count, current.last_used_ip, current.last_used_time) == (1, "198.51.100.1", T0 + 62)
+    if policy:
+        assert row(app, ClientSecret.ROTATED).use_count == 2
+
+
+def test_a_raced_use_waits_for_the_rotated_rows_next_minute(realm, app, rotating):
+    """Another worker credited the rotated row this minute: the moved uses wait for this worker's
+    next write of that row, still never reaching the new secret."""
+    with time_machine.travel(T0, tick=False):
+        compared = use(realm).secret
+    with time_machine.travel(T0 + 10, tick=False):
+        services.client_secret_regenerate(client=app, actor=CONSOLE)
+    with time_machine.travel(T0 + 61, tick=False):
+        assert store.secret_mark_used(row(app, ClientSecret.ROTATED), ip="192.0.2.1") is True  # "another worker"
+        store.secret_uses_forget()
+        assert store.secret_mark_used(compared, ip="203.0.113.9") is False
+    rotated = row(app, ClientSecret.ROTATED)
+    assert (rotated.use_count, rotated.last_used_ip) == (1, "192.0.2.1")
+    assert store.secret_uses_pending(secret=rotated) == 1
+    with time_machine.travel(T0 + 122, tick=False):
+        assert store.secret_mark_used(rotated, ip="192.0.2.2") is True
+    assert (row(app, ClientSecret.ROTATED).use_count, row(app).use_count) == (3, 0)
 
 
 def test_another_workers_write_keeps_this_workers_uses_for_its_next_write(realm, app):

@@ -283,3 +283,105 @@ def test_assertion_with_deeply_nested_json(client, app):
         assert response.status_code == 400, response.content
         assert response.json() == {"error": "unauthorized_client", "error_description":
                                    "Client authentication with client secret signed JWT failed: Could not parse the client assertion"}
+
+
+# --- client_secret_jwt: what is refused and never counts --------------------------------------------
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+AUDIENCE = "http://testserver/realms/master"
+
+
+@pytest.fixture
+def jwt_app(master, app):
+    """A client_secret_jwt client next to ``app``."""
+    from clients.services import client_create
+
+    with at(0):
+        return client_create(realm=master, actor=None, representation={
+            "clientId": "jwt-app", "secret": RIGHT, "serviceAccountsEnabled": True, "clientAuthenticatorType": "client-secret-jwt"})
+
+
+def signed(*, sub="jwt-app", iss=None, jti="one", seconds=10, raw_claims: str = "", secret=RIGHT) -> str:
+    """An assertion signed with ``secret``; ``raw_claims`` is spliced into the claims text as written
+    (``"exp": 1e999`` cannot be produced by json.dumps)."""
+    import json
+
+    from joserfc import jws
+    from joserfc.jwk import OctKey
+
+    now = int((T0 + dt.timedelta(seconds=seconds)).timestamp())
+    claims = {"iss": iss or sub, "sub": sub, "aud": AUDIENCE, "exp": now + 60, "iat": now, "jti": jti}
+    text = json.dumps(claims)
+    if raw_claims:
+        names = [part.split(":", 1)[0].strip().strip('"') for part in raw_claims.split(",")]
+        text = json.dumps({k: v for k, v in claims.items() if k not in names})[:-1] + ", " + raw_claims + "}"
+    return jws.serialize_compact({"alg": "HS256"}, text.encode(), OctKey.import_key(secret))
+
+
+def assertion_post(client, assertion, ip="192.0.2.10", **extra):
+    return post(client, {"client_assertion_type": JWT_BEARER, "client_assertion": assertion}, ip=ip, **extra)
+
+
+def nothing_counted():
+    from realms.models import ClientAuthFailure
+
+    return not ClientAuthFailure.objects.exists()
+
+
+def test_basic_client_id_that_is_not_the_assertions_subject_is_refused_and_never_counts(client, jwt_app):
+    with at(10):
+        for i in range(5):  # more than the limit of 3
+            response = assertion_post(client, signed(jti=f"basic-{i}"), HTTP_AUTHORIZATION=basic_header("app", WRONG))
+            assert response.status_code == 400
+            assert response.json() == {"error": "unauthorized_client", "error_description":
+                                       "Client authentication with client secret signed JWT failed: "
+                                       "client_id parameter not matching with client from JWT token"}
+            assert assertion_post(client, signed(iss="app", jti=f"iss-{i}")).json()["error_description"].endswith(
+                "Issuer mismatch. The issuer should match the subject")
+        assert nothing_counted()
+        assert assertion_post(client, signed(jti="fresh")).status_code == 200
+        assert token(client, basic=True).status_code == 200  # "app" is not locked either
+
+
+def test_a_replayed_assertion_is_refused_and_never_counts(client, jwt_app):
+    with at(10):
+        assertion = signed(jti="replayed")
+        assert assertion_post(client, assertion).status_code == 200
+        for _ in range(5):
+            replay = assertion_post(client, assertion)
+            assert replay.status_code == 400
+            assert replay.json()["error_description"] == "Client authentication with client secret signed JWT failed: Token reuse detected"
+        assert nothing_counted()
+        assert assertion_post(client, signed(jti="next")).status_code == 200
+
+
+@pytest.mark.parametrize("claim", ["exp", "iat", "nbf"])
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "Infinity", "NaN"])
+def test_an_infinite_time_claim_is_a_bad_claim_not_a_500(client, jwt_app, claim, number):
+    with at(10):
+        response = assertion_post(client, signed(jti=f"{claim}-{number}", raw_claims=f'"{claim}": {number}'))
+        assert response.status_code == 400, response.content
+        assert response.json() == {"error": "unauthorized_client", "error_description":
+                                   "Client authentication with client secret signed JWT failed: Token is not active"}
+        assert nothing_counted()
+
+
+def test_console_refuses_regenerate_for_a_public_client(admin_client, master):
+    """A public client has no Credentials tab (as in Keycloak's console): Re-generate and Secret
+    compromised are refused (404, as the tab) and write nothing; bearer-only ones get a 400
+    (tests/api/test_secretless_clients.py)."""
+    from django.urls import reverse
+
+    from clients.models import ClientSecret
+    from realms.models import AdminEvent
+    from tests.factories import ClientFactory
+
+    public = ClientFactory(realm=master, client_id="spa", public_client=True)
+    ClientSecret.objects.filter(client=public).delete()
+    kwargs = {"realm": "master", "id": public.pk}
+    assert admin_client.get(reverse("client-credentials", kwargs=kwargs)).status_code == 404
+    events = AdminEvent.objects.count()
+    for name in ("client-secret-regenerate", "client-secret-compromised"):
+        assert admin_client.post(reverse(name, kwargs=kwargs)).status_code == 404
+    assert not ClientSecret.objects.filter(client=public).exists()
+    assert AdminEvent.objects.count() == events

@@ -17,7 +17,7 @@ from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import AdminEvent, LoginEvent
 from realms.selectors import MAX_RESULTS, admin_event_list, like_to_glob, wildcard_to_like
-from tests.factories import ClientFactory, ClientRoleFactory
+from tests.factories import ClientFactory
 from tests.realms.test_events_api import URL, token_for
 
 pytestmark = pytest.mark.django_db
@@ -113,18 +113,41 @@ def test_negative_first_or_max_is_400(api, master, path, param):
 
 
 def test_max_is_clamped_on_clients_and_roles(api, master):
-    from clients.models import Client
+    """Without ``max``, at most MAX_RESULTS rows too (Keycloak answers every row: docs/differences.md)."""
+    from clients.models import Client, ClientRole
 
     Client.objects.bulk_create([Client(realm=master, client_id=f"bulk-{i:05d}") for i in range(MAX_RESULTS + 5)])
-    everything = api("/admin/realms/master/clients").json()
-    assert len(everything) > MAX_RESULTS  # without max, every client, as Keycloak answers
+    with CaptureQueriesContext(connection) as queries:
+        everything = api("/admin/realms/master/clients").json()
+    assert len(everything) == MAX_RESULTS
+    # The database itself reads at most MAX_RESULTS clients (their secrets follow in one query).
+    [read] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "clients_client"."id"')]
+    assert read.endswith(f"LIMIT {MAX_RESULTS}")
     assert len(api("/admin/realms/master/clients", max="100000").json()) == MAX_RESULTS
     assert len(api("/admin/realms/master/clients", first="3", max="2").json()) == 2
+    # first still pages past the cap: the last page holds the rest.
+    total = Client.objects.filter(realm=master).count()
+    assert len(api("/admin/realms/master/clients", first=str(MAX_RESULTS)).json()) == total - MAX_RESULTS
 
     owner = ClientFactory(realm=master, client_id="with-roles")
-    ClientRoleFactory.create_batch(3, client=owner)
-    roles = api(f"/admin/realms/master/clients/{owner.pk}/roles", max="100000")
-    assert roles.status_code == 200 and len(roles.json()) == 3
+    ClientRole.objects.bulk_create([ClientRole(client=owner, name=f"role-{i:05d}") for i in range(MAX_RESULTS + 5)])
+    url = f"/admin/realms/master/clients/{owner.pk}/roles"
+    assert len(api(url).json()) == MAX_RESULTS
+    roles = api(url, max="100000")
+    assert roles.status_code == 200 and len(roles.json()) == MAX_RESULTS
+    assert [r["name"] for r in api(url, first=str(MAX_RESULTS)).json()] == [f"role-{i:05d}" for i in range(MAX_RESULTS, MAX_RESULTS + 5)]
+
+
+def test_initial_access_token_list_is_capped(api, master):
+    from oidc.models import InitialAccessToken
+
+    InitialAccessToken.objects.bulk_create(
+        [InitialAccessToken(realm=master, digest=f"{i:064x}", created=i) for i in range(MAX_RESULTS + 5)]
+    )
+    listed = api("/admin/realms/master/clients-initial-access")
+    assert listed.status_code == 200
+    assert len(listed.json()) == MAX_RESULTS
+    assert listed.json()[0]["timestamp"] == MAX_RESULTS + 4  # newest first: the oldest are left out
 
 
 @pytest.mark.parametrize("name", ["events", "events-user"])

@@ -333,3 +333,70 @@ def test_basic_header_of_any_bytes_never_answers_5xx(target, http):
         _assert_no_5xx(response, endpoint, authorization)
 
     run()
+
+
+# --- client_secret_jwt assertions signed with the right secret --------------------------------------
+
+# Number literals as a hostile client writes them into the claims text: json.loads reads the first
+# six as float("inf"), float("-inf") or NaN; the long one is past Python's digit limit for int().
+RAW_NUMBERS = ["1e999", "-1e999", "Infinity", "-Infinity", "NaN", "1" + "0" * 5000, "1e308", "-0.0", "1.5", "4102444800.9"]
+CLAIMS = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti"]
+
+
+def _signed(header: dict, claims: dict, raw: dict[str, str]) -> str:
+    """A compact JWS signed with the client's secret; ``raw`` claims go in as literal JSON text."""
+    from joserfc import jws
+    from joserfc.jwk import OctKey
+
+    text = json.dumps({**claims, **{name: f"\x00raw:{name}" for name in raw}}, ensure_ascii=True)
+    for name, literal in raw.items():
+        text = text.replace(json.dumps(f"\x00raw:{name}"), literal)
+    return jws.serialize_compact(header, text.encode(), OctKey.import_key(SECRET), algorithms=[header["alg"]])
+
+
+@pytest.fixture
+def jwt_client(target):
+    from realms.models import Realm
+
+    return ClientFactory(realm=Realm.objects.get(name=REALM), client_id="jwt", service_accounts_enabled=True,
+                         client_authenticator_type="client-secret-jwt", secret=SECRET)
+
+
+def test_signed_client_assertions_never_answer_5xx(jwt_client, http):
+    """A correctly signed assertion whose claims are fuzzed (huge, infinite and NaN numbers, nested
+    JSON, wrong types): the signature passes, so the claims themselves are parsed and judged."""
+    from realms import clock
+
+    def send(endpoint, claims, raw, alg="HS256", client_id=None):
+        form = {"grant_type": "client_credentials", "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": _signed({"alg": alg}, claims, raw), "token": "x"}
+        if client_id is not None:
+            form["client_id"] = client_id
+        return http.post(f"{OIDC}/{endpoint}", _form_body(form), content_type="application/x-www-form-urlencoded")
+
+    def valid_claims():
+        now = clock.epoch()
+        return {"iss": "jwt", "sub": "jwt", "aud": f"http://testserver/realms/{REALM}", "exp": now + 60, "iat": now,
+                "jti": os.urandom(8).hex()}
+
+    @FUZZ
+    @given(
+        changes=st.dictionaries(st.sampled_from(CLAIMS), json_values, max_size=3),
+        raw=st.dictionaries(st.sampled_from(["exp", "iat", "nbf", "jti", "aud"]), st.sampled_from(RAW_NUMBERS), max_size=2),
+        drop=st.sets(st.sampled_from(CLAIMS), max_size=1),
+        alg=st.sampled_from(["HS256", "HS256", "HS384", "HS512"]),
+        endpoint=st.sampled_from(["token", "token", "token/introspect"]),
+        client_id=st.sampled_from([None, "jwt", "svc"]),
+    )
+    # The reported 500: exp, iat or nbf of 1e999 or Infinity.
+    @example(changes={}, raw={"exp": "1e999"}, drop=set(), alg="HS256", endpoint="token", client_id=None)
+    @example(changes={}, raw={"iat": "Infinity"}, drop=set(), alg="HS256", endpoint="token", client_id=None)
+    @example(changes={}, raw={"nbf": "-1e999"}, drop=set(), alg="HS256", endpoint="token/introspect", client_id="jwt")
+    @example(changes={"exp": float("inf")}, raw={}, drop=set(), alg="HS256", endpoint="token", client_id=None)
+    def run(changes, raw, drop, alg, endpoint, client_id):
+        claims = {k: v for k, v in {**valid_claims(), **changes}.items() if k not in drop and k not in raw}
+        _assert_no_5xx(send(endpoint, claims, raw, alg, client_id), endpoint, claims, raw, alg)
+
+    # The strategy's starting point is an assertion the endpoint accepts: the fuzzed claims are judged.
+    assert send("token", valid_claims(), {}).status_code == 200
+    run()

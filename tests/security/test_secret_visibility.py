@@ -20,9 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 def answer_text(response) -> str:
-    """Everything a caller receives: status line aside, the body and every header."""
+    """Everything a caller receives: status line aside, the body (streamed too) and every header."""
     headers = "\n".join(f"{name}: {value}" for name, value in response.items())
-    return headers + "\n" + response.content.decode()
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return headers + "\n" + body.decode()
 
 
 def assert_no_secret(response, world: World, where: str) -> None:
@@ -183,3 +184,129 @@ def test_console_manager_sees_the_secret(client, world, django_user_model):
     client.force_login(django_user_model.objects.get(username="manager"))
     body = client.get(reverse("client-credentials", kwargs={"realm": "acme", "id": world.client.pk})).content.decode()
     assert f'value="{world.current}"' in body and f'value="{world.rotated}"' in body
+
+
+# --- the other places: adapter configuration, webhooks, policies JSON, Secret rotation, Secret compromised --
+
+ADAPTER = "installation/providers/keycloak-oidc-keycloak-json"
+
+
+@pytest.fixture
+def whsec(world) -> str:
+    """A (disabled: nothing is sent) webhook of realm acme; its signing secret."""
+    from realms.actor import Actor
+    from webhooks import services as webhook_services
+
+    endpoint, secret = webhook_services.webhook_create(realm=world.client.realm, url="https://hooks.example.com/in",
+                                                       event_types=list(webhook_services.EVENT_TYPES), enabled=False, actor=Actor())
+    assert secret.startswith("whsec_")
+    world.webhook = endpoint
+    return secret
+
+
+def assert_absent(response, values: dict[str, str], where: str) -> None:
+    text = answer_text(response)
+    for what, value in values.items():
+        assert value not in text, f"{where}: the {what} reached a caller who may not read it"
+
+
+def other_console_pages(world: World) -> list[str]:
+    kwargs = {"realm": "acme", "id": world.client.pk}
+    realm = {"realm": "acme"}
+    return [
+        reverse("client-adapter-config", kwargs=kwargs),
+        reverse("client-adapter-config", kwargs=kwargs) + "?download=1",
+        reverse("secret-rotation", kwargs=realm),
+        reverse("secret-rotation-csv", kwargs=realm),
+        reverse("client-policies-policies", kwargs=realm) + "?view=json",  # the JSON editors
+        reverse("client-policies", kwargs=realm) + "?view=json",
+        reverse("realm-webhooks", kwargs=realm),
+    ]
+
+
+def test_viewer_gets_no_secret_from_the_other_places(client, world, whsec, django_user_model):
+    secrets = {**world.secrets, "webhook signing secret": whsec}
+    token = password_token(client, "viewer")
+    webhook = f"{API}/webhooks/{world.webhook.pk}"
+    for method, path, status in [
+        ("get", f"{API}/clients/{world.client.pk}/{ADAPTER}", 200),
+        ("get", f"{API}/client-secrets", 200),
+        ("get", f"{API}/client-secrets/summary", 200),
+        ("get", f"{API}/webhooks", 200),
+        ("get", webhook, 200),
+        ("post", f"{webhook}/secret", 403),
+        ("post", f"{API}/webhooks", 403),
+    ]:
+        response = call(client, method, path, token, {"url": "https://hooks.example.com/x", "eventTypes": []} if method == "post" else None)
+        assert response.status_code == status, (method, path, response.content[:300])
+        assert_absent(response, secrets, f"{method.upper()} {path}")
+    adapter = call(client, "get", f"{API}/clients/{world.client.pk}/{ADAPTER}", token).json()
+    assert adapter["credentials"] == {"secret": "**********"}
+
+    client.force_login(django_user_model.objects.get(username="viewer"))
+    for path in other_console_pages(world):
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            response = client.get(path, **headers)
+            assert response.status_code == 200, path
+            assert_absent(response, secrets, f"console {path} {headers}")
+    editor = client.get(reverse("client-policies-policies", kwargs={"realm": "acme"}), {"view": "json"}).content.decode()
+    assert "<textarea" in editor and "Weekly Client Secret Rotation Policy" in editor  # the editor, with the policy
+    kwargs = {"realm": "acme", "id": world.client.pk}
+    for path in (reverse("client-secret-compromised", kwargs=kwargs),
+                 reverse("webhook-secret", kwargs={"realm": "acme", "webhook_id": world.webhook.pk})):
+        response = client.post(path)
+        assert response.status_code == 403, path
+        assert_absent(response, secrets, f"console POST {path}")
+    assert secret_store.secret_value(secret_store.secret_get(world.client, ClientSecret.CURRENT)) == world.current
+
+
+def test_manage_clients_reads_the_adapter_secret_and_no_list_ever_shows_one(client, world, whsec, django_user_model):
+    """The adapter configuration carries the secret for manage-clients; the Secret rotation page, its
+    CSV and GET /client-secrets never carry one, whoever asks; webhooks need manage-realm."""
+    token = password_token(client, "manager")
+    adapter = call(client, "get", f"{API}/clients/{world.client.pk}/{ADAPTER}", token)
+    assert adapter.json()["credentials"] == {"secret": world.current}
+    for path in (f"{API}/client-secrets", f"{API}/webhooks"):
+        response = call(client, "get", path, token)
+        assert response.status_code == 200
+        assert_absent(response, {**world.secrets, "webhook signing secret": whsec}, f"GET {path}")
+    assert call(client, "post", f"{API}/webhooks/{world.webhook.pk}/secret", token).status_code == 403
+
+    client.force_login(django_user_model.objects.get(username="manager"))
+    kwargs = {"realm": "acme", "id": world.client.pk}
+    config = client.get(reverse("client-adapter-config", kwargs=kwargs) + "?download=1")
+    assert config.json()["credentials"] == {"secret": world.current}
+    for name in ("secret-rotation", "secret-rotation-csv", "client-policies-policies", "realm-webhooks"):
+        response = client.get(reverse(name, kwargs={"realm": "acme"}), {"view": "json"})
+        assert response.status_code == 200
+        assert_absent(response, {**world.secrets, "webhook signing secret": whsec}, f"console {name}")
+
+
+def test_secret_compromised_shows_the_new_secret_to_manage_clients_only(client, world, django_user_model):
+    client.force_login(django_user_model.objects.get(username="manager"))
+    kwargs = {"realm": "acme", "id": world.client.pk}
+    response = client.post(reverse("client-secret-compromised", kwargs=kwargs), follow=True)
+    assert response.status_code == 200
+    new = secret_store.secret_value(secret_store.secret_get(world.client, ClientSecret.CURRENT))
+    assert new != world.current
+    body = response.content.decode()
+    assert f'value="{new}"' in body
+    assert world.current not in body and world.rotated not in body  # no rotated secret is kept
+    client.force_login(django_user_model.objects.get(username="viewer"))
+    assert new not in client.get(reverse("client-credentials", kwargs=kwargs)).content.decode()
+
+
+def test_webhook_signing_secret_reaches_manage_realm_once(client, world):
+    from webhooks.services import EVENT_TYPES
+
+    token = password_token(client, "admin")
+    created = call(client, "post", f"{API}/webhooks", token, {"url": "https://hooks.example.com/y", "eventTypes": list(EVENT_TYPES)[:1],
+                                                              "enabled": False})
+    assert created.status_code == 201, created.content
+    secret = created.json()["secret"]
+    assert secret.startswith("whsec_")
+    webhook = f"{API}/webhooks/{created.json()['id']}"
+    assert secret not in answer_text(call(client, "get", webhook, token))
+    regenerated = call(client, "post", f"{webhook}/secret", token).json()["secret"]
+    assert regenerated.startswith("whsec_") and regenerated != secret
+    assert regenerated not in answer_text(call(client, "get", f"{API}/webhooks", token))
