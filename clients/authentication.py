@@ -35,7 +35,7 @@ from joserfc.jwk import OctKey
 
 from clients import crypto
 from clients.models import Client, ClientSecret
-from clients.secrets import client_with_secrets, secret_mark_used, secrets_valid
+from clients.secrets import client_with_secrets, secret_mark_used, secret_value, secrets_valid
 from realms import clock
 from realms.errors import OAuthError
 
@@ -187,10 +187,10 @@ def client_authenticate(
         )
 
     # Both comparisons always run (constant time with respect to which one matches).
-    current_equal = crypto.secrets_equal(client_secret, crypto.decrypt(current.value_encrypted))
+    current_equal = crypto.secrets_equal(client_secret, secret_value(current))
     rotated_equal = False
     if rotated is not None:
-        rotated_equal = crypto.secrets_equal(client_secret, crypto.decrypt(rotated.value_encrypted))
+        rotated_equal = crypto.secrets_equal(client_secret, secret_value(rotated))
     current_valid, rotated_valid = secrets_valid(current=current, rotated=rotated, now=now)
     if current_equal and current_valid:
         matched_row = current
@@ -298,7 +298,7 @@ def client_assertion_verify_secret_jwt(
 
     def verified(row: ClientSecret) -> bool:
         try:
-            key = OctKey.import_key(crypto.decrypt(row.value_encrypted))
+            key = OctKey.import_key(secret_value(row))
             jws.deserialize_compact(client_assertion, key, algorithms=[algorithm])
             return True
         except BadSignatureError:

@@ -21,7 +21,11 @@ rotation happened), and was last used within the quiet period (``ROTATED_SECRET_
 seconds, a day by default; 0 drops this last condition). Otherwise it is safe to invalidate. The
 rule is written once, as ``rotated_secret_usage`` for rows in hand (the Credentials tab) and as
 ``_rotated_in_use`` for queries (filter, list), and in SQL for the summary's count
-(``_rotated_in_use_count_sql``); tests hold them to the same answers.
+(``clients.secrets.rotated_secrets_used_count_sql``); tests hold them to the same answers.
+
+Every read of the secret rows is ``clients.secrets``'s (the joined client queryset, the index
+ranges, the raw SQL), and so is the validity rule (expired, valid); this module adds what the page
+means by them: the statuses, the rotated secret in use, the order and the pages.
 """
 
 from __future__ import annotations
@@ -29,26 +33,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    CharField,
-    Count,
-    F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast
+from django.db.models import BigIntegerField, Case, CharField, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.lookups import GreaterThan
 
-from clients.models import Client, ClientSecret, SecretExpiryCount
+from clients import secrets as secret_store
+from clients.models import ClientSecret
 from realms.models import Realm
 
 DAY = 86400
@@ -72,11 +61,11 @@ ORDERS = (ORDER_EXPIRES, ORDER_EXPIRES_DESC, ORDER_CLIENT_ID)
 
 
 def _has_expiry() -> Q:
-    return Q(expires__gt=0)
+    return secret_store.secret_has_expiration_q(field="expires")
 
 
 def _expired(now: int) -> Q:
-    return _has_expiry() & Q(expires__lt=now)
+    return secret_store.current_secret_expired_q(now=now, field="expires")
 
 
 def _expiring_within(now: int, days: int) -> Q:
@@ -88,7 +77,7 @@ def _active(now: int) -> Q:
 
 
 def _no_expiry() -> Q:
-    return Q(expires__isnull=True) | Q(expires__lte=0)
+    return secret_store.secret_no_expiration_q(field="expires")
 
 
 # What the rotated secret's last use says (``rotated_secret_usage``): only IN_USE is "in use".
@@ -115,7 +104,7 @@ def rotated_secret_usage(*, rotated_at: int | None, expires: int | None, last_us
     ``rotated_at`` is the current secret's creation time (None without a current secret),
     ``expires`` and ``last_used`` the rotated secret's. The same rule as ``_rotated_in_use``.
     """
-    if expires is None or expires < now:  # also 0 or less: a rotated secret without expiry is void
+    if secret_store.secret_expiration_passed(kind=ClientSecret.ROTATED, expiration_time=expires, now=now):
         return ROTATED_EXPIRED
     if last_used is None or rotated_at is None or last_used < rotated_at:
         return ROTATED_UNUSED
@@ -126,7 +115,7 @@ def rotated_secret_usage(*, rotated_at: int | None, expires: int | None, last_us
 
 
 def _rotated_in_use(now: int) -> Q:
-    in_use = Q(rotated_expires__gte=now, rotated_last_used__gte=F("created"))
+    in_use = secret_store.rotated_secret_valid_q(now=now, field="rotated_expires") & Q(rotated_last_used__gte=F("created"))
     recent = _recent_from(now)
     return in_use if recent is None else in_use & Q(rotated_last_used__gte=recent)
 
@@ -138,27 +127,6 @@ def _status_filter(status: str, now: int) -> Q:
         ACTIVE: _active(now),
         NO_EXPIRY: _no_expiry(),
     }[status]
-
-
-def _confidential_with_secrets(realm: Realm) -> QuerySet[Client]:
-    """The realm's confidential clients, each joined to its current and rotated secret rows
-    (LEFT JOINs on the one-per-kind rows, so one row per client)."""
-    return (
-        Client.objects.filter(realm=realm, public_client=False, bearer_only=False)
-        .annotate(
-            current=FilteredRelation("secrets", condition=Q(secrets__kind=ClientSecret.CURRENT)),
-            rotated=FilteredRelation("secrets", condition=Q(secrets__kind=ClientSecret.ROTATED)),
-        )
-        .annotate(
-            created=F("current__created_time"),
-            expires=F("current__expiration_time"),
-            last_used=F("current__last_used_time"),
-            use_count=F("current__use_count"),
-            rotated_expires=F("rotated__expiration_time"),
-            rotated_last_used=F("rotated__last_used_time"),
-            rotated_use_count=F("rotated__use_count"),
-        )
-    )
 
 
 # --- summary -----------------------------------------------------------------------------------
@@ -179,66 +147,6 @@ def client_secrets_summary(*, realm: Realm, now: int) -> SecretsSummary:
     return client_secrets_overview(realm=realm, now=now, days=0)[0]
 
 
-def _count_sql(queryset: QuerySet) -> tuple[str, tuple]:
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    return f"SELECT COUNT(*) FROM ({sql}) part", tuple(params)
-
-
-def _in_realm(secrets: QuerySet[ClientSecret], realm: Realm) -> QuerySet[ClientSecret]:
-    """Secrets of the realm's confidential clients. The client is looked up per secret (a scalar
-    subquery on its primary key): these ranges are small, and a join lets PostgreSQL hash every
-    client of the realm instead."""
-    client_realm = Client.objects.filter(pk=OuterRef("client_id"), public_client=False, bearer_only=False).order_by()
-    return secrets.annotate(client_realm=Subquery(client_realm.values("realm_id"))).filter(client_realm=realm.pk)
-
-
-def _current_between(realm: Realm, start: int, end: int) -> QuerySet[ClientSecret]:
-    """The current secrets of the realm's confidential clients expiring in [start, end), start > 0:
-    a range of the (kind, expiration_time) index."""
-    return _in_realm(ClientSecret.objects.filter(
-        kind=ClientSecret.CURRENT, expiration_time__gte=max(start, 1), expiration_time__lt=end), realm)
-
-
-# The rotated secrets in use, counted from the rotated secrets used lately: a range of the
-# (kind, last_used_time, expiration_time, client) index (clients 0012; it has what the range and
-# the expiry test need), then, for each of those, one lookup of its current secret's creation time
-# (the (client, kind, created_time) index) and one of its client. There are
-# far fewer rotated secrets than current ones, and those used lately fewer still; a join instead
-# had PostgreSQL hash every current secret of the database. Written by hand: PostgreSQL turns an
-# EXISTS into that join, and it estimates correlated subqueries in WHERE so dearly that its JIT
-# compiler started (more than the query itself); its LATERAL lookups are planned as what they are.
-# SQLite has no LATERAL, and runs correlated subqueries as lookups anyway; without statistics it
-# would look the current secret up in the (client, kind) index and then read the table row, where
-# the (client, kind, created_time) index has the creation time itself.
-_ROTATED_USED = "r.kind = 'rotated' AND r.last_used_time >= %s AND r.expiration_time >= %s"
-_IN_USE_SQL = {
-    "postgresql": f"""
-SELECT COUNT(*) FROM clients_clientsecret r
-CROSS JOIN LATERAL (SELECT c.created_time FROM clients_clientsecret c
-                    WHERE c.client_id = r.client_id AND c.kind = 'current' LIMIT 1) c
-CROSS JOIN LATERAL (SELECT 1 FROM clients_client u WHERE u.id = r.client_id AND u.realm_id = %s
-                    AND NOT u.public_client AND NOT u.bearer_only LIMIT 1) u
-WHERE {_ROTATED_USED} AND c.created_time <= r.last_used_time""",
-    "sqlite": f"""
-SELECT COUNT(*) FROM clients_clientsecret r
-WHERE {_ROTATED_USED}
-AND (SELECT c.created_time FROM clients_clientsecret c INDEXED BY clientsecret_kind_created
-     WHERE c.client_id = r.client_id AND c.kind = 'current') <= r.last_used_time
-AND (SELECT u.realm_id FROM clients_client u
-     WHERE u.id = r.client_id AND NOT u.public_client AND NOT u.bearer_only) = %s""",
-}
-
-
-def _rotated_in_use_count_sql(realm: Realm, now: int) -> tuple[str, tuple]:
-    """How many rotated secrets of the realm's confidential clients are in use (``_rotated_in_use``),
-    as SQL and parameters. Without a quiet period, every rotated secret used at all is looked at."""
-    recent = _recent_from(now)
-    used = (-1 if recent is None else recent, now)  # every last use is an epoch second: -1 is "ever"
-    if connection.vendor == "postgresql":
-        return _IN_USE_SQL["postgresql"], (realm.pk, *used)
-    return _IN_USE_SQL["sqlite"], (*used, realm.pk)
-
-
 def client_secrets_overview(
     *, realm: Realm, now: int, days: int = CHART_DAYS
 ) -> tuple[SecretsSummary, list[tuple[int, int]]]:
@@ -250,31 +158,16 @@ def client_secrets_overview(
     rows. A count that ends inside a day (expired before ``now``, expiring within 7 or 30 days from
     ``now``) also needs that day's secrets before the cut, read from one day of the
     (kind, expiration_time) index; the rotated secrets in use from the rotated secrets used lately
-    (``_rotated_in_use_count_sql``). Same answers as counting every client (tests compare with the list's filters and
+    (``clients.secrets.secret_expiry_counts``). Same answers as counting every client (tests compare with the list's filters and
     with ``client_secrets_expiring_per_day``)."""
     today = now // DAY
     # Each cut: the secrets of its day that expire before it (an expiry "within N days" ends at
     # now + N days included, so the cut is one second later).
     cuts = (now, now + SOON_DAYS * DAY + 1, now + EXPIRING_DAYS * DAY + 1)
-    sql, params = SecretExpiryCount.objects.filter(realm=realm).exclude(n=0).values("day", "n").query.sql_with_params()
-    parts = [(f"SELECT 0, counts.day, counts.n FROM ({sql}) counts", tuple(params))]
-    for cut in cuts:
-        sql, params = _count_sql(_current_between(realm, cut - cut % DAY, cut))
-        parts.append((f"SELECT 1, {cut}, ({sql})", params))
-    sql, params = _rotated_in_use_count_sql(realm, now)
-    parts.append((f"SELECT 2, 0, ({sql})", params))
-    per_day: dict[int, int] = {}
-    before_cut: dict[int, int] = {}
-    in_use = 0
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params])
-        for part, key, n in cursor.fetchall():
-            if part == 0:
-                per_day[key] = n
-            elif part == 1:
-                before_cut[key] = n
-            else:
-                in_use = n
+    counts = secret_store.secret_expiry_counts(
+        realm=realm, cuts=cuts, day=DAY, rotated_used_since=_recent_from(now), now=now
+    )
+    per_day, before_cut = counts.per_day, counts.before_cut
 
     def before(cut: int) -> int:
         """Dated current secrets expiring before ``cut``."""
@@ -287,7 +180,7 @@ def client_secrets_overview(
         expiring_within_7_days=before(cuts[1]) - expired,
         expiring_within_30_days=before(cuts[2]) - expired,
         no_expiry=per_day.get(-1, 0),
-        rotated_in_use=in_use,
+        rotated_in_use=counts.rotated_used,
     )
     # Today counts from now on only.
     chart = [((today + i) * DAY, per_day.get(today + i, 0) - (before_cut[now] if i == 0 else 0)) for i in range(days)]
@@ -388,7 +281,7 @@ def client_secrets_list(
     ``expires_before`` keeps secrets with an expiry (> 0) before it (expired ones included).
     """
     filters = filters or SecretsFilter()
-    rows = _confidential_with_secrets(realm).annotate(
+    rows = secret_store.confidential_clients_with_secret_times(realm=realm).annotate(
         status=Case(
             When(_expired(now), then=Value(EXPIRED)),
             When(_expiring_within(now, EXPIRING_DAYS), then=Value(EXPIRING)),
@@ -450,21 +343,5 @@ def client_secrets_expiring_per_day(*, realm: Realm, now: int, days: int = CHART
     One grouped query, read from the (kind, expiration_time) index.
     """
     first_day = now - now % DAY
-    end = first_day + days * DAY
-    grouped = (
-        ClientSecret.objects.filter(
-            kind=ClientSecret.CURRENT,
-            expiration_time__gte=now,
-            expiration_time__lt=end,
-            client__realm=realm,
-            client__public_client=False,
-            client__bearer_only=False,
-        )
-        # Integer division of two integers: the day number on SQLite and PostgreSQL alike.
-        .annotate(day=Cast(F("expiration_time") / DAY, BigIntegerField()))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-    )
-    counts = {row["day"] * DAY: row["n"] for row in grouped}
-    return [(first_day + i * DAY, counts.get(first_day + i * DAY, 0)) for i in range(days)]
+    per_day = secret_store.current_secrets_expiring_per_day(realm=realm, start=now, end=first_day + days * DAY, day=DAY)
+    return [(first_day + i * DAY, per_day.get(first_day // DAY + i, 0)) for i in range(days)]

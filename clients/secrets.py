@@ -4,11 +4,25 @@ that decides whether a secret may authenticate now.
 Two rows per client at most: the *current* secret and the *rotated* one (the previous secret,
 kept for a while after a rotation). Everything else asks this module: the authenticator
 (``clients.authentication``), the ``secret-rotation`` executor, the services, the
-representation, the selectors and the token endpoint's client cache.
+representation, the selectors, the token endpoint's client cache, the Secret rotation page
+(``clients.rotation``), the expiry sweep (``expiry``), the registration endpoint and the policy
+jobs (``jobs``).
 
-Low-level and policy-free: the services and the ``secret-rotation`` executor decide *when*;
-this module only reads and writes rows. Callers that write hold the client's row lock.
-Times are whole epoch seconds (Keycloak's client.secret.* attributes).
+What it owns:
+
+* every query on ``ClientSecret`` and ``SecretExpiryCount``: a client's rows, their values (the
+  only code that decrypts a secret row), the rows joined to a realm's clients, and the raw SQL of
+  the realm-wide counts (kept as written: those reads stay index ranges at 100,000 clients);
+* every write of a secret row, usage evidence included;
+* the validity rule, once, in three forms: on rows and times (``secret_expired``,
+  ``secret_expiration_passed``, ``secrets_valid``), as filters (``secret_has_expiration_q``,
+  ``current_secret_expired_q``, ``rotated_secret_valid_q``) and in the raw SQL below, which tests hold to the
+  same answers.
+
+Low-level and policy-free: the services and the ``secret-rotation`` executor decide *when*, and
+the callers decide what counts as soon, in use or quiet; this module only reads and writes rows.
+Callers that write hold the client's row lock. Times are whole epoch seconds (Keycloak's
+client.secret.* attributes).
 
 The validity rule (Keycloak's): the current secret expires once it has an expiration (> 0) and
 that is in the past (strictly: it is still valid at that exact second); the rotated secret is
@@ -21,11 +35,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
 from clients import crypto
-from clients.models import Client, ClientSecret
+from clients.models import Client, ClientSecret, SecretExpiryCount
 from realms import clock
 from realms.models import Realm
 
@@ -140,16 +155,47 @@ def secret_has_expiration(*, secret: ClientSecret | None) -> bool:
     return bool(secret and secret.expiration_time and secret.expiration_time > 0)
 
 
-def secret_expired(*, secret: ClientSecret, now: int) -> bool:
-    """Whether ``secret`` is past its expiration at ``now``, by the rule of its kind.
+def secret_expiration_passed(*, kind: str, expiration_time: int | None, now: int) -> bool:
+    """Whether a secret of ``kind`` expiring at ``expiration_time`` is past its expiration at
+    ``now`` (for times read without their row).
 
     Current: only with an expiration > 0, and only strictly after it. Rotated: once its
     expiration is past, and always when it has none.
     """
-    expiration = secret.expiration_time
-    if secret.kind == ClientSecret.CURRENT:
-        return secret_has_expiration(secret=secret) and expiration < now
-    return not expiration or expiration < now
+    if kind == ClientSecret.CURRENT:
+        return expiration_time is not None and 0 < expiration_time < now
+    return not expiration_time or expiration_time < now
+
+
+def secret_expired(*, secret: ClientSecret, now: int) -> bool:
+    """Whether ``secret`` is past its expiration at ``now``, by the rule of its kind
+    (``secret_expiration_passed``)."""
+    return secret_expiration_passed(kind=secret.kind, expiration_time=secret.expiration_time, now=now)
+
+
+# The same rule as filters, on ``field``: a secret row's ``expiration_time``, or the name of an
+# annotation carrying it (a client queryset joined to its secrets, ``confidential_clients_with_secret_times``).
+
+
+def secret_has_expiration_q(*, field: str = "expiration_time") -> Q:
+    """``secret_has_expiration``: an expiration > 0."""
+    return Q(**{f"{field}__gt": 0})
+
+
+def secret_no_expiration_q(*, field: str = "expiration_time") -> Q:
+    """Not ``secret_has_expiration``: none, or 0 or less."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lte": 0})
+
+
+def current_secret_expired_q(*, now: int, field: str = "expiration_time") -> Q:
+    """A current secret expired at ``now`` (``secret_expired``)."""
+    return secret_has_expiration_q(field=field) & Q(**{f"{field}__lt": now})
+
+
+def rotated_secret_valid_q(*, now: int, field: str = "expiration_time") -> Q:
+    """A rotated secret not expired at ``now`` (``secret_expired``): ``now`` is an epoch second,
+    so an expiration of none, 0 or less fails it."""
+    return Q(**{f"{field}__gte": now})
 
 
 def secrets_valid(
@@ -162,6 +208,179 @@ def secrets_valid(
     if current is None or secret_expired(secret=current, now=now):
         return False, False
     return True, rotated is not None and not secret_expired(secret=rotated, now=now)
+
+
+def secret_rows_state(*, client: Client) -> tuple[str | None, int | None, bool, int | None]:
+    """What a client update may change in the rows, read from the database: the current secret's
+    ciphertext (a new value is a new ciphertext; never decrypted here) and expiration, whether a
+    rotated secret exists, and its expiration."""
+    current, rotated = secret_rows_fresh(client=client)
+    return (
+        current.value_encrypted if current is not None else None,
+        current.expiration_time if current is not None else None,
+        rotated is not None,
+        rotated.expiration_time if rotated is not None else None,
+    )
+
+
+# --- reading over every client: one query (or index range) whatever the number of clients ----
+
+
+def confidential_clients_with_secret_times(*, realm: Realm) -> QuerySet[Client]:
+    """The realm's confidential clients, each joined to its current and rotated secret rows
+    (LEFT JOINs on the one-per-kind rows, so one row per client), with the rows' times and use
+    counts as annotations: ``created``, ``expires``, ``last_used``, ``use_count`` (the current
+    secret's), ``rotated_expires``, ``rotated_last_used``, ``rotated_use_count``. Never a value.
+    Filter the annotations with this module's ``*_q(field=...)`` builders."""
+    return (
+        Client.objects.filter(realm=realm, public_client=False, bearer_only=False)
+        .annotate(
+            current=FilteredRelation("secrets", condition=Q(secrets__kind=ClientSecret.CURRENT)),
+            rotated=FilteredRelation("secrets", condition=Q(secrets__kind=ClientSecret.ROTATED)),
+        )
+        .annotate(
+            created=F("current__created_time"),
+            expires=F("current__expiration_time"),
+            last_used=F("current__last_used_time"),
+            use_count=F("current__use_count"),
+            rotated_expires=F("rotated__expiration_time"),
+            rotated_last_used=F("rotated__last_used_time"),
+            rotated_use_count=F("rotated__use_count"),
+        )
+    )
+
+
+def current_secrets_dated_until(*, until: int) -> QuerySet[ClientSecret]:
+    """Current secrets with an expiration at most ``until`` (expired ones included), soonest
+    first, each with its client and realm: a range of the ``(kind, expiration_time)`` index."""
+    return (
+        ClientSecret.objects.filter(secret_has_expiration_q(), kind=ClientSecret.CURRENT, expiration_time__lte=until)
+        .select_related("client__realm")
+        .order_by("expiration_time", "pk")
+    )
+
+
+def _in_realm(secrets: QuerySet[ClientSecret], realm: Realm) -> QuerySet[ClientSecret]:
+    """Secrets of the realm's confidential clients. The client is looked up per secret (a scalar
+    subquery on its primary key): these ranges are small, and a join lets PostgreSQL hash every
+    client of the realm instead."""
+    client_realm = Client.objects.filter(pk=OuterRef("client_id"), public_client=False, bearer_only=False).order_by()
+    return secrets.annotate(client_realm=Subquery(client_realm.values("realm_id"))).filter(client_realm=realm.pk)
+
+
+def current_secrets_expiring_between(*, realm: Realm, start: int, end: int) -> QuerySet[ClientSecret]:
+    """The current secrets of the realm's confidential clients expiring in [start, end), start > 0:
+    a range of the (kind, expiration_time) index."""
+    return _in_realm(ClientSecret.objects.filter(
+        kind=ClientSecret.CURRENT, expiration_time__gte=max(start, 1), expiration_time__lt=end), realm)
+
+
+def current_secrets_expiring_per_day(*, realm: Realm, start: int, end: int, day: int) -> dict[int, int]:
+    """How many current secrets of the realm's confidential clients expire in [start, end), per
+    ``day``-second period: {period number: count}, periods without one left out. One grouped
+    query, read from the (kind, expiration_time) index."""
+    grouped = (
+        ClientSecret.objects.filter(
+            kind=ClientSecret.CURRENT,
+            expiration_time__gte=start,
+            expiration_time__lt=end,
+            client__realm=realm,
+            client__public_client=False,
+            client__bearer_only=False,
+        )
+        # Integer division of two integers: the day number on SQLite and PostgreSQL alike.
+        .annotate(day=Cast(F("expiration_time") / day, BigIntegerField()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    return {row["day"]: row["n"] for row in grouped}
+
+
+def _count_sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) part", tuple(params)
+
+
+# The rotated secrets in use, counted from the rotated secrets used lately: a range of the
+# (kind, last_used_time, expiration_time, client) index (clients 0012; it has what the range and
+# the expiry test need), then, for each of those, one lookup of its current secret's creation time
+# (the (client, kind, created_time) index) and one of its client. There are
+# far fewer rotated secrets than current ones, and those used lately fewer still; a join instead
+# had PostgreSQL hash every current secret of the database. Written by hand: PostgreSQL turns an
+# EXISTS into that join, and it estimates correlated subqueries in WHERE so dearly that its JIT
+# compiler started (more than the query itself); its LATERAL lookups are planned as what they are.
+# SQLite has no LATERAL, and runs correlated subqueries as lookups anyway; without statistics it
+# would look the current secret up in the (client, kind) index and then read the table row, where
+# the (client, kind, created_time) index has the creation time itself.
+# "r.expiration_time >= %s" (now) is ``rotated_secret_valid_q`` in SQL.
+_ROTATED_USED = "r.kind = 'rotated' AND r.last_used_time >= %s AND r.expiration_time >= %s"
+_IN_USE_SQL = {
+    "postgresql": f"""
+SELECT COUNT(*) FROM clients_clientsecret r
+CROSS JOIN LATERAL (SELECT c.created_time FROM clients_clientsecret c
+                    WHERE c.client_id = r.client_id AND c.kind = 'current' LIMIT 1) c
+CROSS JOIN LATERAL (SELECT 1 FROM clients_client u WHERE u.id = r.client_id AND u.realm_id = %s
+                    AND NOT u.public_client AND NOT u.bearer_only LIMIT 1) u
+WHERE {_ROTATED_USED} AND c.created_time <= r.last_used_time""",
+    "sqlite": f"""
+SELECT COUNT(*) FROM clients_clientsecret r
+WHERE {_ROTATED_USED}
+AND (SELECT c.created_time FROM clients_clientsecret c INDEXED BY clientsecret_kind_created
+     WHERE c.client_id = r.client_id AND c.kind = 'current') <= r.last_used_time
+AND (SELECT u.realm_id FROM clients_client u
+     WHERE u.id = r.client_id AND NOT u.public_client AND NOT u.bearer_only) = %s""",
+}
+
+
+def rotated_secrets_used_count_sql(*, realm: Realm, used_since: int | None, now: int) -> tuple[str, tuple]:
+    """How many rotated secrets of the realm's confidential clients are valid at ``now`` and were
+    used since their rotation (a last use at or after the current secret's creation time) and at
+    or after ``used_since`` (None: ever), as SQL and parameters."""
+    used = (-1 if used_since is None else used_since, now)  # every last use is an epoch second: -1 is "ever"
+    if connection.vendor == "postgresql":
+        return _IN_USE_SQL["postgresql"], (realm.pk, *used)
+    return _IN_USE_SQL["sqlite"], (*used, realm.pk)
+
+
+@dataclass(frozen=True)
+class SecretExpiryCounts:
+    """What ``secret_expiry_counts`` read: the realm's confidential clients per UTC day of their
+    current secret's expiry (-1: no expiry), for each cut the dated current secrets of its day
+    expiring before it, and the rotated secrets used (``rotated_secrets_used_count_sql``)."""
+
+    per_day: dict[int, int]
+    before_cut: dict[int, int]
+    rotated_used: int
+
+
+def secret_expiry_counts(
+    *, realm: Realm, cuts: tuple[int, ...], day: int, rotated_used_since: int | None, now: int
+) -> SecretExpiryCounts:
+    """In one query whose cost does not grow with the number of clients: the realm's rows of
+    ``SecretExpiryCount`` (kept by triggers, clients 0011), for each cut one ``day`` of the
+    (kind, expiration_time) index before it, and the rotated secrets used since
+    ``rotated_used_since`` (the rotated secrets used lately)."""
+    sql, params = SecretExpiryCount.objects.filter(realm=realm).exclude(n=0).values("day", "n").query.sql_with_params()
+    parts = [(f"SELECT 0, counts.day, counts.n FROM ({sql}) counts", tuple(params))]
+    for cut in cuts:
+        sql, params = _count_sql(current_secrets_expiring_between(realm=realm, start=cut - cut % day, end=cut))
+        parts.append((f"SELECT 1, {cut}, ({sql})", params))
+    sql, params = rotated_secrets_used_count_sql(realm=realm, used_since=rotated_used_since, now=now)
+    parts.append((f"SELECT 2, 0, ({sql})", params))
+    per_day: dict[int, int] = {}
+    before_cut: dict[int, int] = {}
+    rotated_used = 0
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql for sql, _ in parts), [p for _, params in parts for p in params])
+        for part, key, n in cursor.fetchall():
+            if part == 0:
+                per_day[key] = n
+            elif part == 1:
+                before_cut[key] = n
+            else:
+                rotated_used = n
+    return SecretExpiryCounts(per_day=per_day, before_cut=before_cut, rotated_used=rotated_used)
 
 
 # --- writing ---------------------------------------------------------------------------------

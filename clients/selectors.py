@@ -54,6 +54,12 @@ def client_get_by_client_id(*, realm: Realm, client_id: str) -> Client:
     return Client.objects.select_related("realm").defer("realm__extras").get(realm=realm, client_id=client_id)
 
 
+def client_find_with_secrets(*, realm: Realm, client_id: str) -> Client | None:
+    """The client ``client_id`` of ``realm`` with its secret rows (for its representation), or
+    None: two queries (one without such a client)."""
+    return secret_store.secret_rows_prefetch(clients=Client.objects.filter(realm=realm, client_id=client_id)).first()
+
+
 def client_roles(*, client: Client, search: str = "") -> QuerySet[ClientRole]:
     """The client's roles by name; ``search`` keeps those whose name holds it, case-insensitively."""
     roles = ClientRole.objects.filter(client=client).order_by("name")

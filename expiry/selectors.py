@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 
+from clients import secrets as secret_store
 from clients.models import ClientSecret
 from expiry.models import AutoRotation, ExpirySettings, SecretWarning
 from policies.engine import policies_load
@@ -85,14 +86,12 @@ def sweep_candidates(*, now: int, horizon: int, rotating_realms: list[int]) -> Q
     tried = AutoRotation.objects.filter(client=OuterRef("client"), secret_created=OuterRef("created_time"))
     rotating = Q(client__realm_id__in=rotating_realms) if rotating_realms else Q(pk__in=[])
     return (
-        ClientSecret.objects.filter(kind=ClientSecret.CURRENT, expiration_time__gt=0, expiration_time__lte=now + horizon)
-        .select_related("client__realm")
+        secret_store.current_secrets_dated_until(until=now + horizon)
         .annotate(
             warned_min=Subquery(warned.order_by("threshold").values("threshold")[:1]),
             rotation_tried=Exists(tried) if rotating_realms else Value(False, output_field=BooleanField()),
         )
         .exclude(Q(Exists(warned.filter(threshold=SecretWarning.EXPIRED))) & (Q(Exists(tried)) | ~rotating))
-        .order_by("expiration_time", "pk")
     )
 
 

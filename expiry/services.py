@@ -164,7 +164,7 @@ def warning_level(*, thresholds: list[int], expires_at: int, now: int) -> int | 
     """The warning a secret expiring at ``expires_at`` is due at ``now``: 0 once expired (a
     secret is still valid at its expiry's exact second), else the smallest threshold crossed,
     else ``None``. A sweep that finds several thresholds crossed at once sends only the nearest."""
-    if expires_at < now:
+    if secret_store.secret_expiration_passed(kind=ClientSecret.CURRENT, expiration_time=expires_at, now=now):
         return SecretWarning.EXPIRED
     crossed = [threshold for threshold in thresholds if expires_at - now <= threshold]
     return min(crossed) if crossed else None

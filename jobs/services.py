@@ -69,18 +69,6 @@ def _when(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _secret_state(client: Client) -> tuple:
-    """What an update may change: the current secret (its ciphertext: a new value is a new
-    ciphertext; never decrypted here) and expiry, and the rotated secret's expiry."""
-    current, rotated = secret_store.secret_rows_fresh(client=client)
-    return (
-        current.value_encrypted if current is not None else None,
-        current.expiration_time if current is not None else None,
-        rotated is not None,
-        rotated.expiration_time if rotated is not None else None,
-    )
-
-
 def _described(before: tuple, after: tuple, *, dry_run: bool) -> tuple[str, str]:
     will = "will " if dry_run else ""
     if before[0] is not None and after[0] != before[0]:
@@ -98,14 +86,14 @@ def _described(before: tuple, after: tuple, *, dry_run: bool) -> tuple[str, str]
 
 def _update(client: Client, actor: Actor | None, *, dry_run: bool) -> tuple[str, str]:
     """Update ``client`` as a console save does; (outcome, detail). A refusal leaves it as it was."""
-    before = _secret_state(client)
+    before = secret_store.secret_rows_state(client=client)
     try:
         updated = client_update(client=client, representation={}, actor=actor)
     except ClientPolicyError as exc:
         return REFUSED, f"refused: {exc.error_description or exc.error}"
     except ClientAccessDenied as exc:
         return REFUSED, f"refused: {exc.message}"
-    return _described(before, _secret_state(updated), dry_run=dry_run)
+    return _described(before, secret_store.secret_rows_state(client=updated), dry_run=dry_run)
 
 
 def _clients(ids: Iterable[str]) -> dict[str, Client]:

@@ -25,7 +25,12 @@ from django.http import HttpResponse
 from adminconsole.api.auth import token_roles
 from clients.models import Client
 from clients.representations import RepresentationError
-from clients.selectors import ClientAccessDenied, client_access_allowed, client_registration_token_valid
+from clients.selectors import (
+    ClientAccessDenied,
+    client_access_allowed,
+    client_find_with_secrets,
+    client_registration_token_valid,
+)
 from clients.services import ClientExists
 from oidc import services, sessions, tokens
 from oidc.errors import TokenError
@@ -181,7 +186,7 @@ def register(request, realm: str):
 def client_configuration(request, realm: str, client_id: str):
     """GET, PUT, DELETE one registered client (RFC 7592)."""
     realm_obj = realm_get(realm, enabled=True)
-    client = Client.objects.filter(realm=realm_obj, client_id=client_id).prefetch_related("secrets").first()
+    client = client_find_with_secrets(realm=realm_obj, client_id=client_id)
     action, role = {"GET": ("view", permissions.VIEW_CLIENTS), "PUT": ("update", permissions.MANAGE_CLIENTS),
                     "DELETE": ("delete", permissions.MANAGE_CLIENTS)}[request.method]
     auth = _client_auth(request, realm_obj, client, action=action, role=role)
@@ -212,7 +217,8 @@ def client_configuration(request, realm: str, client_id: str):
         client, registration_token = services.dynamic_client_update(client=client, representation=representation, actor=auth.actor)
     except REFUSALS as exc:
         raise _refusal(exc) from None
-    client = Client.objects.prefetch_related("secrets").get(pk=client.pk)
+    # Read again: the update wrote the secret rows (the client ID cannot change, see above).
+    client = client_find_with_secrets(realm=realm_obj, client_id=client.client_id)
     response = json_response(client_metadata(client, registration_client_uri=uri, registration_access_token=registration_token))
     response["Cache-Control"] = "no-store"
     return response

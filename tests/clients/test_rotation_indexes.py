@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from clients import rotation, selectors
+from clients import secrets as secret_store
 from clients.models import Client, SecretExpiryCount
 from tests.factories import client_secrets_make
 
@@ -72,7 +73,7 @@ def test_summary_reads_index_ranges_not_every_client(clients):
     the per-realm day counts (clients 0011). (The rotated secrets in use are a range of the same
     index at 100,000 clients; with 30 the planner rightly starts from the realm's clients.)"""
     cut = T0 + 7 * DAY + 1
-    assert "clientsecret_kind_expiry" in plan(rotation._current_between(clients, cut - cut % DAY, cut))
+    assert "clientsecret_kind_expiry" in plan(secret_store.current_secrets_expiring_between(realm=clients, start=cut - cut % DAY, end=cut))
     # The day counts: a few rows per realm, whatever the number of clients.
     assert SecretExpiryCount.objects.filter(realm=clients).count() <= 30
 
@@ -82,7 +83,7 @@ def test_rotated_in_use_count_reads_rotated_secrets_only(clients):
     row), then one lookup of each one's current secret and client: no join that reads every
     current secret. The current secret's creation time comes from the (client, kind,
     created_time) index, not the table."""
-    sql, params = rotation._rotated_in_use_count_sql(clients, T0)
+    sql, params = secret_store.rotated_secrets_used_count_sql(realm=clients, used_since=rotation._recent_from(T0), now=T0)
     text = plan_sql(sql, params)
     if ON_POSTGRESQL:
         # With 30 rows (and statistics earlier tests leave behind) either range over the rotated
