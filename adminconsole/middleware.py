@@ -43,6 +43,7 @@ from django.utils.cache import patch_cache_control
 from adminconsole.errors import console_error_page
 from adminconsole.form_tokens import FIELD, FormTokenRefused, form_token_release, form_token_spend
 from adminconsole.handlers import LeanHandler
+from oidc.views.endpoint import root_url
 from realms.actor import from_trusted_proxy
 from realms.http import json_response
 
@@ -116,6 +117,19 @@ class NoStoreMiddleware:
             patch_cache_control(response, no_store=True)
         response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches, as Keycloak answers tokens
         return response
+
+
+class HostCheckMiddleware:
+    """The lean chain's ``ALLOWED_HOSTS`` check (the full chain's CommonMiddleware makes it): a Host
+    not allowed is a 400 on every lean path, not only on those that build a URL. The check is kept
+    per Host with the root URL it gives (``oidc.views.endpoint.root_url``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        root_url(request)
+        return self.get_response(request)
 
 
 class StaticCSPMiddleware:

@@ -95,6 +95,8 @@ LEAN_MIDDLEWARE = [
     "adminconsole.middleware.StaticCSPMiddleware",
     "adminconsole.middleware.RejectNulMiddleware",
     "adminconsole.middleware.NoStoreMiddleware",
+    # Where the full chain's CommonMiddleware checks the Host against ALLOWED_HOSTS.
+    "adminconsole.middleware.HostCheckMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "policies.middleware.PolicyScopeMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 
 
 class OidcConfig(AppConfig):
@@ -11,8 +12,10 @@ class OidcConfig(AppConfig):
         # the app registry is ready.
         from oidc import caches
         from oidc.services import realm_oidc_setup
+        from oidc.views.endpoint import root_urls_forget
         from realms import services as realm_services
 
         if realm_oidc_setup not in realm_services.REALM_CREATED_HOOKS:
             realm_services.REALM_CREATED_HOOKS.append(realm_oidc_setup)
         caches.connect_signals()
+        setting_changed.connect(root_urls_forget, dispatch_uid="oidc-root-urls")

@@ -168,10 +168,11 @@ def _lock_realm(realm: Realm) -> Realm:
     return Realm.objects.select_for_update(of=("self",)).get(pk=realm.pk)
 
 
-def realm_lock(*, realm: Realm) -> Realm:
+def realm_lock(*, realm: Realm) -> Realm | None:
     """Take, in the caller's transaction, the lock every write of this module takes: a page that
-    finds a child's position under it passes a position no other write can shift first."""
-    return _lock_realm(realm)
+    finds a child's position under it passes a position no other write can shift first. None when
+    the realm has been deleted meanwhile."""
+    return Realm.objects.select_for_update(of=("self",)).filter(pk=realm.pk).first()
 
 
 def _invalidate_engine_cache() -> None:

@@ -16,6 +16,13 @@ def keys_to_digests(apps, schema_editor):
     UsedClientAssertion.objects.bulk_update(rows, ["key"], batch_size=500)
 
 
+def forget_used_keys(apps, schema_editor):
+    # Backwards: the earlier code looks rows up by the raw key, which a digest cannot give back.
+    # The rows guard assertions for minutes (until their exp); dropping them is the lesser harm
+    # than keeping rows the old code never matches and a column too short for its keys.
+    apps.get_model("oidc", "UsedClientAssertion").objects.all().delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,7 +30,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(keys_to_digests, migrations.RunPython.noop),
+        migrations.RunPython(keys_to_digests, forget_used_keys),
         migrations.AlterField(
             model_name='usedclientassertion',
             name='key',

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 
-from django.conf import settings
 from django.views.decorators.csrf import csrf_exempt
 
 from oidc import caches, tokens
@@ -54,20 +53,22 @@ def realm_get(name: str, *, enabled: bool = False) -> Realm:
     return realm
 
 
-# What Django's build_absolute_uri("/") reads (with the settings, fixed per process): the same
-# values give the same root URL, validated against ALLOWED_HOSTS when it was first built.
-_ROOT_INPUTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_HOST",
-                "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_SSL", "HTTP_FORWARDED")
+# What Django's build_absolute_uri("/") reads besides the scheme (with the settings, fixed per
+# process; tests that change them clear this through ``root_urls_forget``): the same values give
+# the same root URL, validated against ALLOWED_HOSTS when it was first built.
+_HOST_INPUTS = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
 _ROOTS_MAX = 256
 _roots: dict[tuple, str] = {}
 
 
 def root_url(request) -> str:
-    """``request.build_absolute_uri("/")``, kept per worker for the request inputs it depends on."""
+    """``request.build_absolute_uri("/")``, kept per worker for the request inputs it depends on.
+
+    Its first use for a Host also checks that Host against ``ALLOWED_HOSTS`` (``DisallowedHost``,
+    a 400); the lean endpoints' chain calls it first (``adminconsole.middleware.HostCheckMiddleware``).
+    """
     meta = request.META
-    inputs = tuple(meta.get(name) for name in _ROOT_INPUTS)
-    if settings.SECURE_PROXY_SSL_HEADER:
-        inputs += (meta.get(settings.SECURE_PROXY_SSL_HEADER[0]),)
+    inputs = (request.scheme, *(meta.get(name) for name in _HOST_INPUTS))
     root = _roots.get(inputs)
     if root is None:
         root = request.build_absolute_uri("/")  # DisallowedHost (a 400) for a host not allowed
@@ -75,6 +76,11 @@ def root_url(request) -> str:
             _roots.clear()  # hosts are few; a client cycling through Host headers only evicts
         _roots[inputs] = root
     return root
+
+
+def root_urls_forget(**kwargs) -> None:
+    """A ``setting_changed`` receiver: the kept root URLs depend on the host and proxy settings."""
+    _roots.clear()
 
 
 def issuer_of(request, realm: Realm) -> str:

@@ -178,7 +178,8 @@ class OrderedChildren:
     def _locked_index(self, realm: Realm, parent, row_id) -> tuple[Any, int]:
         """The entry whose id is ``row_id`` and its position now, read under the realm's lock
         (the services take the same lock), so the position cannot shift before the change."""
-        services.realm_lock(realm=realm)
+        if services.realm_lock(realm=realm) is None:
+            raise Http404("Realm not found")
         for index, row in enumerate(self.children(parent)):
             if row.pk == row_id:
                 return row, index

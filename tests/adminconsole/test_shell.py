@@ -201,3 +201,14 @@ def test_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_ssl_redirect_without_trusted_proxies_is_warned_about(settings):
+    from adminconsole.checks import proxy_settings_check
+
+    settings.SECURE_SSL_REDIRECT, settings.TRUSTED_PROXIES = True, []
+    assert [w.id for w in proxy_settings_check(None)] == ["adminconsole.W001"]
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    assert proxy_settings_check(None) == []
+    settings.SECURE_SSL_REDIRECT, settings.TRUSTED_PROXIES = False, []
+    assert proxy_settings_check(None) == []

@@ -144,3 +144,11 @@ def test_the_wsgi_application_sends_lean_paths_the_short_way_with_every_header(s
     # Any other path goes through the full chain.
     status, headers, _ = wsgi_call("/", method="GET")
     assert status.startswith("302") and "/login" in headers["Location"] and "no-store" in headers["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path", "data"), LEAN, ids=[p for _, p, _ in LEAN])
+def test_lean_endpoints_refuse_a_host_not_allowed(client, svc, method, path, data):
+    response = getattr(client, method)(path, data, HTTP_HOST="evil.example") if data else getattr(client, method)(path, HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "no-store" in response["Cache-Control"]
