@@ -196,6 +196,8 @@ def machine() -> str:
 
 
 def inprocess(env: dict, wsgi: str, path: str, requests: int) -> dict:
+    # The servers just stopped: let their last workers exit before the single process is timed.
+    time.sleep(3)
     out = subprocess.run([PY, str(ROOT / "bench" / "inprocess.py"), wsgi, path, FORM_BODY, str(requests)],
                          env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -308,7 +310,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--worker-class", default=os.environ.get("GUNICORN_WORKER_CLASS", "sync"))
     parser.add_argument("--server-threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", "1")))
-    parser.add_argument("--profile-requests", type=int, default=1000)
+    parser.add_argument("--profile-requests", type=int, default=3000)
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--no-scale", dest="scale", action="store_false", help="skip the 10,000-client scenario")
     args = parser.parse_args()
