@@ -557,9 +557,7 @@ def secret_mark_used(secret: ClientSecret, now: int | None = None, *, ip: str | 
         pending.value = target.value_encrypted
         if _uses_write(target, pending, now=now, threshold=threshold):
             return target.pk == secret.pk
-    # Not written (another worker wrote this minute): the uses wait for this worker's next write,
-    # which is not tried again before the minute is out.
-    target.last_used_time = now
+    # Not written (another worker wrote this minute): the uses wait for this worker's next write.
     with _pending_lock:
         newer = _pending_uses.get(target.pk)
         if newer is None:

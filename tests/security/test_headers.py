@@ -126,6 +126,8 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 10 + "-production-secret-key-for-the-deploy-check-0123456789abcdef",
     "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "console.example.com,testserver",
+    # Behind its TLS-terminating proxy, as production runs (else adminconsole.W001 warns).
+    "TRUSTED_PROXIES": "10.0.0.1",
     "DEBUG": "",
 }
 
@@ -144,6 +146,11 @@ class TestProductionMode:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "System check identified no issues" in result.stdout
         assert "WARNINGS" not in result.stderr + result.stdout
+
+    def test_check_warns_about_ssl_redirect_without_a_trusted_proxy(self, tmp_path, monkeypatch):
+        monkeypatch.delitem(PRODUCTION_ENV, "TRUSTED_PROXIES")
+        result = run_production(["manage.py", "check", "--deploy"], tmp_path)
+        assert "adminconsole.W001" in result.stdout + result.stderr
 
     def test_production_refuses_to_start_without_secret_key(self, tmp_path):
         env_less = dict(PRODUCTION_ENV)
