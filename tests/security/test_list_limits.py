@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients.signals import SECRET_COMPROMISED, SECRET_ROTATED
 from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import AdminEvent, LoginEvent
@@ -169,7 +170,7 @@ def test_max_is_clamped_on_webhooks(api, master):
 
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     WebhookEndpoint.objects.bulk_create(
-        [WebhookEndpoint(realm=master, url=f"https://93.184.215.14/{i:05d}", event_types=["secret.rotated"],
+        [WebhookEndpoint(realm=master, url=f"https://93.184.215.14/{i:05d}", event_types=[SECRET_ROTATED],
                          secret_encrypted="x", created_at=start + dt.timedelta(seconds=i)) for i in range(MAX_RESULTS + 5)]
     )
     url = "/admin/realms/master/webhooks"
@@ -195,3 +196,20 @@ def test_max_is_clamped_on_realms(api, master):
     assert [r["realm"] for r in api("/admin/realms", first="3", max="2").json()] == ["bulk-00003", "bulk-00004"]
     rest = api("/admin/realms", first=str(MAX_RESULTS)).json()
     assert [r["realm"] for r in rest] == [f"bulk-{i:05d}" for i in range(MAX_RESULTS, MAX_RESULTS + 5)] + ["master"]
+
+
+def test_the_webhooks_cap_leaves_no_subscribed_webhook_without_its_delivery(api, master, monkeypatch):
+    """The API and console lists stop at the cap; an event still reaches every subscribed webhook."""
+    from realms import selectors as realm_selectors
+    from webhooks import services as webhook_services
+    from webhooks.models import WebhookEndpoint
+
+    monkeypatch.setattr(realm_selectors, "MAX_RESULTS", 2)
+    for i in range(3):
+        webhook_services.webhook_create(realm=master, url=f"https://93.184.215.14/{i}", event_types=[SECRET_ROTATED], actor=Actor())
+    WebhookEndpoint.objects.create(realm=master, url="https://93.184.215.14/off", enabled=False, event_types=[SECRET_ROTATED],
+                                   secret_encrypted="x")
+    assert len(api("/admin/realms/master/webhooks").json()) == 2
+    deliveries = webhook_services.deliveries_create(realm=master, event_type=SECRET_ROTATED, data={"realm": "master"})
+    assert sorted(d.endpoint.url[-1] for d in deliveries) == ["0", "1", "2"]
+    assert webhook_services.deliveries_create(realm=master, event_type=SECRET_COMPROMISED, data={"realm": "master"}) == []
