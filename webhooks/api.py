@@ -89,7 +89,7 @@ def _body(request, *, required: bool) -> dict:
 
 @router.get(
     "/realms/{realm}/webhooks",
-    response={200: list[WebhookRepresentation], **ERRORS_READ},
+    response={200: list[WebhookRepresentation], 400: KeycloakError, **ERRORS_READ},
     summary="List webhooks",
     description=f"Oldest first. `first` / `max` paginate; at most {MAX_RESULTS} webhooks, also without `max`. "
     "Needs view-realm. Never the secret.",
