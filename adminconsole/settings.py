@@ -279,6 +279,11 @@ WEBHOOK_TIMEOUT = float(env("WEBHOOK_TIMEOUT", "5"))
 if not 0 < WEBHOOK_TIMEOUT <= 60:
     raise ImproperlyConfigured("WEBHOOK_TIMEOUT must be more than 0 and at most 60 seconds")
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+# Seconds saving a webhook URL may wait for its host's DNS answer (production mode resolves it in
+# the request): a host whose name servers never answer must not hold a web worker.
+WEBHOOK_RESOLVE_TIMEOUT = float(env("WEBHOOK_RESOLVE_TIMEOUT", "3"))
+if not 0 < WEBHOOK_RESOLVE_TIMEOUT <= 30:
+    raise ImproperlyConfigured("WEBHOOK_RESOLVE_TIMEOUT must be more than 0 and at most 30 seconds")
 # The secret-expiry sweep (expiry.tasks): how often it runs, and how many secrets it may rotate
 # automatically in any minute (the rest wait for the next sweeps).
 ROTATION_SWEEP_INTERVAL = int(env("ROTATION_SWEEP_INTERVAL", "60"))

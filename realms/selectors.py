@@ -124,6 +124,13 @@ def page(first: int, limit: int) -> slice:
     return slice(first, first + limit)
 
 
+def page_of(items, first: int | None, max_: int | None):
+    """Keycloak's ``first``/``max`` on a list endpoint: at most MAX_RESULTS rows, also without ``max``
+    (Keycloak answers every row then; one request must not read a whole realm: docs/differences.md).
+    On a QuerySet the database reads only that page (``LIMIT``)."""
+    return items[page(first or 0, MAX_RESULTS if max_ is None else max_)]
+
+
 def _clean(values: Iterable[str] | None) -> list[str]:
     return [v.strip() for v in (values or []) if v and v.strip()]
 

@@ -18,6 +18,7 @@ from adminconsole.api.common import authorized_realm, body_doc
 from adminconsole.api.errors import json_response, no_content, not_found
 from adminconsole.api.schemas import ERRORS_READ, ERRORS_WRITE, KeycloakError
 from realms import permissions
+from realms.selectors import MAX_RESULTS
 from webhooks import outbound, selectors, services
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -25,6 +26,7 @@ router = Router(tags=["Webhooks"])
 
 REP = "WebhookRepresentation"
 FIELDS = {"id", "url", "enabled", "eventTypes", "secret"}
+INT32_MAX = 2**31 - 1
 
 
 class WebhookRepresentation(BaseModel):
@@ -87,13 +89,20 @@ def _body(request, *, required: bool) -> dict:
 
 @router.get(
     "/realms/{realm}/webhooks",
-    response={200: list[WebhookRepresentation], **ERRORS_READ},
+    response={200: list[WebhookRepresentation], 400: KeycloakError, **ERRORS_READ},
     summary="List webhooks",
-    description="Needs view-realm. Never the secret.",
+    description=f"Oldest first. `first` / `max` paginate; at most {MAX_RESULTS} webhooks, also without `max`. "
+    "Needs view-realm. Never the secret.",
 )
-def webhooks_list(request, realm: str):
+def webhooks_list(
+    request,
+    realm: str,
+    first: int | None = Query(None, ge=0, le=INT32_MAX),
+    max_: int | None = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {MAX_RESULTS} are answered"),
+):
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_REALM)
-    return json_response([selectors.webhook_representation(e) for e in selectors.webhooks_list(realm=realm_obj)])
+    endpoints = selectors.webhooks_list(realm=realm_obj, first=first, max_=max_)
+    return json_response([selectors.webhook_representation(e) for e in endpoints])
 
 
 @router.post(

@@ -8,6 +8,12 @@ unspecified addresses are refused, unless ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES=1``.
 resolved when the URL is saved and again at every delivery, and the request connects to the
 address that was checked (never resolving a second time), so a DNS answer that changes between
 the check and the connection cannot point the request inside. Redirects are never followed.
+
+Resolving has a deadline too: saving a URL waits at most ``WEBHOOK_RESOLVE_TIMEOUT`` seconds for
+the DNS answer, a delivery attempt's ``WEBHOOK_TIMEOUT`` covers resolving as well as connecting,
+sending and reading. The system resolver (``getaddrinfo``: /etc/hosts, nsswitch) has no time
+limit of its own, so it runs on a small shared pool of threads and the caller waits only for the
+time left; a lookup still running then finishes in its thread, unwaited for.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -34,10 +42,20 @@ USER_AGENT = "oidc-admin-console-webhooks"
 _ASCII_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
 # NAT64's well-known prefix (RFC 6052): the last 32 bits are an IPv4 address.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# Lookups under way at once in this process (a thread each). One more waits for a free thread
+# only until its own deadline, then is refused: slow name servers can neither grow the threads
+# nor build a queue.
+LOOKUP_THREADS = 8
+_lookups = ThreadPoolExecutor(max_workers=LOOKUP_THREADS, thread_name_prefix="webhook-dns")
+_lookup_slots = threading.BoundedSemaphore(LOOKUP_THREADS)
 
 
 class URLRefused(ValueError):
     """A webhook URL this server will not call; ``str()`` is the reason, for a form or a 400."""
+
+
+class ResolveTimeout(URLRefused):
+    """The host's addresses did not come before the deadline (or every lookup thread was busy)."""
 
 
 @dataclass(frozen=True)
@@ -153,14 +171,43 @@ def _refused_address(address: str) -> bool:
     return _not_public(ip) or any(_not_public(embedded) for embedded in _embedded_ipv4(ip))
 
 
-def resolve(target: Target) -> str:
-    """The address to connect to. In strict mode every address of the host must be public, or
-    ``URLRefused``; the first one is used."""
+def _release_slot(_future) -> None:
+    _lookup_slots.release()
+
+
+def _addresses(target: Target, deadline: float) -> list[str]:
+    """The host's addresses, looked up on the pool and waited for until ``deadline`` (monotonic);
+    ``ResolveTimeout`` when they do not come in time."""
     try:
-        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        ipaddress.ip_address(target.host)
+    except ValueError:
+        pass
+    else:
+        return [target.host]  # an address needs no lookup (and no thread)
+    late = ResolveTimeout(f"The host {target.host} could not be resolved in time")
+    if not _lookup_slots.acquire(timeout=max(deadline - time.monotonic(), 0)):
+        raise late
+    try:
+        future = _lookups.submit(socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM)
+    except BaseException:
+        _lookup_slots.release()
+        raise
+    # The slot is freed when the lookup ends, not when the caller stops waiting for it.
+    future.add_done_callback(_release_slot)
+    try:
+        infos = future.result(timeout=max(deadline - time.monotonic(), 0))
+    except TimeoutError:
+        raise late from None
     except (OSError, UnicodeError):
         raise URLRefused(f"The host {target.host} could not be resolved") from None
-    addresses = [info[4][0] for info in infos]
+    return [info[4][0] for info in infos]
+
+
+def resolve(target: Target, *, deadline: float) -> str:
+    """The address to connect to, known before ``deadline`` (``time.monotonic()``) or
+    ``ResolveTimeout``. In strict mode every address of the host must be public, or
+    ``URLRefused``; the first one is used."""
+    addresses = _addresses(target, deadline)
     if not addresses:
         raise URLRefused(f"The host {target.host} could not be resolved")
     if strict() and any(_refused_address(address) for address in addresses):
@@ -174,7 +221,7 @@ def url_check(url: str) -> str:
     """The URL to save (``url_normalize``d), checked: its form always, its addresses in strict mode."""
     target = url_target(url)
     if strict():
-        resolve(target)
+        resolve(target, deadline=time.monotonic() + float(settings.WEBHOOK_RESOLVE_TIMEOUT))
     return url_normalize(url)
 
 
@@ -273,13 +320,16 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> Outcome:
+    # Monotonic: the deadline holds whatever the wall clock does. It starts before the lookup,
+    # which counts against the attempt's time like connecting and reading.
+    deadline = time.monotonic() + timeout
     try:
         target = url_target(url)
-        address = resolve(target)
+        address = resolve(target, deadline=deadline)
+    except ResolveTimeout:
+        return Outcome(None, _short(f"Timed out after {timeout:g} s"))
     except URLRefused as exc:
         return Outcome(None, _short(str(exc)))
-    # Monotonic: the deadline holds whatever the wall clock does.
-    deadline = time.monotonic() + timeout
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target.host, target.port, address=address, deadline=deadline)
     try:

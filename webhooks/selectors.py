@@ -5,13 +5,21 @@ from __future__ import annotations
 import uuid
 
 from realms.models import Realm
+from realms.selectors import page_of
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 DELIVERIES_MAX = 100
 
 
-def webhooks_list(*, realm: Realm) -> list[WebhookEndpoint]:
-    return list(WebhookEndpoint.objects.filter(realm=realm).order_by("created_at", "id"))
+def webhooks_list(*, realm: Realm, first: int | None = None, max_: int | None = None) -> list[WebhookEndpoint]:
+    """The realm's endpoints, oldest first: a page (``first``/``max``), at most MAX_RESULTS also without ``max``."""
+    return list(page_of(WebhookEndpoint.objects.filter(realm=realm).order_by("created_at", "id"), first, max_))
+
+
+def webhooks_subscribed(*, realm: Realm, event_type: str) -> list[WebhookEndpoint]:
+    """Every enabled endpoint of the realm that receives ``event_type`` (uncapped: each gets its delivery)."""
+    endpoints = WebhookEndpoint.objects.filter(realm=realm, enabled=True).order_by("created_at", "id")
+    return [e for e in endpoints if event_type in e.event_types]
 
 
 def webhook_get(*, realm: Realm, id: str) -> WebhookEndpoint:  # noqa: A002 - the API's name

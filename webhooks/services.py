@@ -170,7 +170,7 @@ def _enqueue(delivery_ids: list[int]) -> None:
 def deliveries_create(*, realm: Realm, event_type: str, data: dict) -> list[WebhookDelivery]:
     """One delivery per enabled endpoint of ``realm`` subscribed to ``event_type``, in the caller's
     transaction (an outbox); the first attempts are queued once it commits."""
-    endpoints = [e for e in selectors.webhooks_list(realm=realm) if e.enabled and event_type in e.event_types]
+    endpoints = selectors.webhooks_subscribed(realm=realm, event_type=event_type)
     if not endpoints:
         return []
     payload = payload_build(event_type=event_type, data=data)

@@ -34,7 +34,7 @@ from clients.representations import client_representation
 from oidc import selectors as oidc_selectors
 from oidc.services import initial_access_token_create, initial_access_token_delete
 from realms import clock, permissions
-from realms.selectors import MAX_RESULTS, page
+from realms.selectors import MAX_RESULTS, page, page_of
 
 router = Router(tags=["Clients"])
 
@@ -77,12 +77,6 @@ def _may_see_secret(auth, client: Client, actor) -> bool:
     return auth.has(permissions.MANAGE_CLIENTS) and selectors.client_access_allowed(client=client, actor=actor)
 
 
-def _page(items, first: int | None, max_: int | None):
-    """Keycloak's ``first``/``max``, at most MAX_RESULTS rows, also without ``max`` (Keycloak answers every
-    row then; one request must not read and decrypt a whole realm: docs/differences.md)."""
-    return items[page(first or 0, MAX_RESULTS if max_ is None else max_)]
-
-
 # --- clients --------------------------------------------------------------------------------------
 
 
@@ -105,7 +99,7 @@ def clients_list(
     auth, realm_obj = authorized_realm(request, realm, permissions.VIEW_CLIENTS)
     clients = selectors.client_list(realm=realm_obj, search=clientId or "", exact=not search, with_secrets=True)
     actor = auth.actor
-    return json_response([client_representation(c, include_secret=_may_see_secret(auth, c, actor)) for c in _page(clients, first, max_)])
+    return json_response([client_representation(c, include_secret=_may_see_secret(auth, c, actor)) for c in page_of(clients, first, max_)])
 
 
 @router.post(
@@ -355,7 +349,7 @@ def client_roles_list(
 ):
     auth, client = _authorized_client(request, realm, id, permissions.VIEW_CLIENTS)
     roles = selectors.client_roles(client=client, search=search or "")
-    return json_response([role_representation(role, client) for role in _page(roles, first, max_)])
+    return json_response([role_representation(role, client) for role in page_of(roles, first, max_)])
 
 
 @router.post(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
-from ninja import Router
+from ninja import Query, Router
 
 from adminconsole.api import body as b
 from adminconsole.api.common import authorized_realm, body_doc, realm_get  # noqa: F401  (realm_get re-exported)
@@ -166,14 +166,20 @@ def _replace_client_policies(realm: Realm, body: dict, auth) -> None:
     client_policies_import(realm=realm, client_profiles=profiles, client_policies=policies, actor=auth.actor)
 
 
-@router.get("/realms", response={200: list[RealmRepresentation], 401: KeycloakError, 403: KeycloakError},
-            summary="List realms")
-def realms_list(request):
+@router.get("/realms", response={200: list[RealmRepresentation], 400: KeycloakError, 401: KeycloakError, 403: KeycloakError},
+            summary="List realms",
+            description=f"By name. `first` / `max` paginate; at most {selectors.MAX_RESULTS} realms, also without `max`.")
+def realms_list(
+    request,
+    first: int | None = Query(None, ge=0, le=INT32_MAX),
+    max_: int | None = Query(None, alias="max", ge=0, le=INT32_MAX, description=f"at most {selectors.MAX_RESULTS} are answered"),
+):
     auth = request.auth
     if not auth.has_any():
         raise forbidden()
     full = auth.has(permissions.VIEW_REALM)
-    return json_response([realm_representation(realm, full=full) for realm in selectors.realms_list(with_extras=full)])
+    realms = selectors.page_of(selectors.realms_list(with_extras=full), first, max_)
+    return json_response([realm_representation(realm, full=full) for realm in realms])
 
 
 @router.post(

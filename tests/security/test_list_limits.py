@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients.signals import SECRET_COMPROMISED, SECRET_ROTATED
 from realms.actor import Actor
 from realms.events import admin_event_record
 from realms.models import AdminEvent, LoginEvent
@@ -104,7 +105,7 @@ def test_max_is_clamped_on_events(api, master):
 
 
 @pytest.mark.parametrize("path", ["/admin/realms/master/admin-events", "/admin/realms/master/events",
-                                  "/admin/realms/master/clients"])
+                                  "/admin/realms/master/clients", "/admin/realms/master/webhooks", "/admin/realms"])
 @pytest.mark.parametrize("param", ["first", "max"])
 def test_negative_first_or_max_is_400(api, master, path, param):
     response = api(path, **{param: "-1"})
@@ -154,3 +155,61 @@ def test_initial_access_token_list_is_capped(api, master):
 def test_console_events_pages_refuse_an_absurd_first(admin_client, master, name):
     response = admin_client.get(reverse(name, kwargs={"realm": "master"}), {"first": str(10**20)})
     assert response.status_code == 400
+
+
+def _read(queries, table: str) -> str:
+    [read] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
+    return read
+
+
+def test_max_is_clamped_on_webhooks(api, master):
+    """Oldest first, at most MAX_RESULTS also without ``max``; ``first`` pages past the cap."""
+    import datetime as dt
+
+    from webhooks.models import WebhookEndpoint
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    WebhookEndpoint.objects.bulk_create(
+        [WebhookEndpoint(realm=master, url=f"https://93.184.215.14/{i:05d}", event_types=[SECRET_ROTATED],
+                         secret_encrypted="x", created_at=start + dt.timedelta(seconds=i)) for i in range(MAX_RESULTS + 5)]
+    )
+    url = "/admin/realms/master/webhooks"
+    with CaptureQueriesContext(connection) as queries:
+        everything = api(url)
+    assert everything.status_code == 200 and len(everything.json()) == MAX_RESULTS
+    assert _read(queries, "webhooks_webhookendpoint").endswith(f"LIMIT {MAX_RESULTS}")
+    assert len(api(url, max="100000").json()) == MAX_RESULTS
+    assert [w["url"][-5:] for w in api(url, first="3", max="2").json()] == ["00003", "00004"]
+    assert [w["url"][-5:] for w in api(url, first=str(MAX_RESULTS)).json()] == [f"{i:05d}" for i in range(MAX_RESULTS, MAX_RESULTS + 5)]
+
+
+def test_max_is_clamped_on_realms(api, master):
+    from realms.models import Realm
+
+    Realm.objects.bulk_create([Realm(name=f"bulk-{i:05d}") for i in range(MAX_RESULTS + 5)])
+    with CaptureQueriesContext(connection) as queries:
+        everything = api("/admin/realms")
+    assert everything.status_code == 200 and len(everything.json()) == MAX_RESULTS
+    assert _read(queries, "realms_realm").endswith(f"LIMIT {MAX_RESULTS}")
+    assert len(api("/admin/realms", max="100000").json()) == MAX_RESULTS
+    # By name: bulk-00000 … bulk-01004, then master.
+    assert [r["realm"] for r in api("/admin/realms", first="3", max="2").json()] == ["bulk-00003", "bulk-00004"]
+    rest = api("/admin/realms", first=str(MAX_RESULTS)).json()
+    assert [r["realm"] for r in rest] == [f"bulk-{i:05d}" for i in range(MAX_RESULTS, MAX_RESULTS + 5)] + ["master"]
+
+
+def test_the_webhooks_cap_leaves_no_subscribed_webhook_without_its_delivery(api, master, monkeypatch):
+    """The API and console lists stop at the cap; an event still reaches every subscribed webhook."""
+    from realms import selectors as realm_selectors
+    from webhooks import services as webhook_services
+    from webhooks.models import WebhookEndpoint
+
+    monkeypatch.setattr(realm_selectors, "MAX_RESULTS", 2)
+    for i in range(3):
+        webhook_services.webhook_create(realm=master, url=f"https://93.184.215.14/{i}", event_types=[SECRET_ROTATED], actor=Actor())
+    WebhookEndpoint.objects.create(realm=master, url="https://93.184.215.14/off", enabled=False, event_types=[SECRET_ROTATED],
+                                   secret_encrypted="x")
+    assert len(api("/admin/realms/master/webhooks").json()) == 2
+    deliveries = webhook_services.deliveries_create(realm=master, event_type=SECRET_ROTATED, data={"realm": "master"})
+    assert sorted(d.endpoint.url[-1] for d in deliveries) == ["0", "1", "2"]
+    assert webhook_services.deliveries_create(realm=master, event_type=SECRET_COMPROMISED, data={"realm": "master"}) == []
