@@ -18,8 +18,9 @@ outside transactions). A counter plus one would come back after a rollback.
 A realm's row goes with the realm through the table's own foreign key ``ON DELETE CASCADE``
 (created here, on both databases): Django deletes a realm's policies and profiles before the realm
 row, and their triggers write the version row meanwhile; the realm's DELETE then removes it.
-Django's model says ``DO_NOTHING`` so that it does not delete the row earlier. No trigger sits on
-another app's table.
+Django's model says ``DO_NOTHING`` so that it does not delete the row earlier. The triggers write
+a version only for a realm that is still there (they read ``realms_realm``): rows deleted after
+their realm (a flush, raw SQL) leave nothing behind. No trigger sits on another app's table.
 
 A later migration that rebuilds one of these tables on SQLite (Django copies the table) drops its
 triggers, and one that rebuilds ``policies_configversion`` drops the cascade: it must create them
@@ -51,15 +52,18 @@ CHILDREN = {
 
 
 def _bump(vendor: str, table: str, row: str) -> str:
-    """A fresh version for the realm of ``row`` (OLD or NEW) of ``table``; SQLite wants a WHERE
-    before ON CONFLICT when the values come from a SELECT."""
+    """A fresh version for the realm of ``row`` (OLD or NEW) of ``table``.
+
+    Only for a realm that is still there: whoever deletes a realm's rows after the realm (a flush,
+    raw SQL; Django's cascade deletes the realm last) must not write a row that references none.
+    SQLite wants a WHERE before ON CONFLICT when the values come from a SELECT."""
     if table in PARENTS:
-        realm, source = f"{row}.realm_id", f" WHERE {row}.realm_id IS NOT NULL"
+        source = f" FROM realms_realm r WHERE r.id = {row}.realm_id"
     else:
         parent, column = CHILDREN[table]
         # A parent already deleted in the same transaction moved the version itself.
-        realm, source = "p.realm_id", f" FROM {parent} p WHERE p.id = {row}.{column}"
-    return (f"INSERT INTO {TABLE} (realm_id, version) SELECT {realm}, {NEXT[vendor]}{source} "
+        source = f" FROM {parent} p JOIN realms_realm r ON r.id = p.realm_id WHERE p.id = {row}.{column}"
+    return (f"INSERT INTO {TABLE} (realm_id, version) SELECT r.id, {NEXT[vendor]}{source} "
             f"ON CONFLICT (realm_id) DO UPDATE SET version = excluded.version;")
 
 
