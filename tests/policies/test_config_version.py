@@ -108,6 +108,8 @@ CHANGES = {
     # profile references
     "service: profile reference added": lambda r: services.policy_profiles_add(realm=r, policy=_first(r), profile_names=["confidential"]),
     "service: profile reference removed": lambda r: services.policy_profiles_remove(realm=r, policy=_first(r), profile_name="rotation"),
+    "bulk_create: profile reference": lambda r: ClientPolicyProfile.objects.bulk_create(
+        [ClientPolicyProfile(policy=_first(r), position=3, profile_name="confidential")]),
     "raw SQL: profile reference renamed": lambda r: _raw(
         "UPDATE policies_clientpolicyprofile SET profile_name = %s WHERE policy_id = %s", ["confidential", _first(r).pk]),
     # profiles
