@@ -44,19 +44,23 @@ registration maps its ``token_kind``: ``"initial-access-token"`` → ``ByInitial
 ``"registration-access-token"`` → ``ByRegistrationAccessToken``, ``"bearer"`` with a user or client
 → ``ByAuthenticatedUser``, anything else → ``ByAnonymous``.
 
-Loading and compiling: ``policies_load(realm)`` reads a realm's enabled policies, their
-conditions and profile references, and the referenced profiles' executors in at most four
-queries (one when no policy is enabled), whatever the number of policies or clients. What it
-reads is the realm's *configuration version*. Each worker process keeps, per realm, the
+Loading and compiling: ``policies_load(realm)`` first reads the realm's *configuration version*
+(``policies.models.ConfigVersion``, one row that database triggers give a new, never reused value
+in the transaction of every change of the realm's policies, conditions, profile references,
+profiles or executors, whichever code makes it). Each worker process keeps, per realm, the
 ``PolicySet`` built from the last version it read (conditions and executors instantiated, and
 compiled: identical conditions grouped, each policy's executors resolved per event, see
-``CompiledPolicies``) and hands the same object to every request and thread as long as a load
-reads the same rows. It is never stale, since it is looked up by what was just read. Pass the
-result as ``policies=`` to reuse it across calls (``oidc.caches`` keeps it per worker for the
-token path, within that cache's own bound), or let the engine cache it: inside
-``policies_request_scope()`` (opened for every HTTP request by ``PolicyScopeMiddleware``) each
-realm is loaded at most once. Saving or deleting a policy or profile model drops the request's
-cache; code that writes them with ``bulk_create``/``update`` calls ``policies_cache_invalidate()``.
+``CompiledPolicies``) and hands the same object to every request and thread while the version
+read is that one: one query. Only when the version moved does it read the enabled policies with
+their conditions, their profile references and the referenced profiles' executors (three more
+queries, whatever the number of policies or clients) and build again. It is never stale, since it
+is looked up by the version just read, and the version is read before the rows. A realm that never
+had a policy or a profile has no version: one query. Pass the result as ``policies=`` to reuse it
+across calls (``oidc.caches`` keeps it per worker for the token path, within that cache's own
+bound), or let the engine cache it: inside ``policies_request_scope()`` (opened for every HTTP
+request by ``PolicyScopeMiddleware``) each realm is loaded at most once. Saving or deleting a
+policy or profile model drops the request's cache; code that writes them with
+``bulk_create``/``update`` calls ``policies_cache_invalidate()``.
 
 Client facts: a condition reads what it knows about the client beyond its row (its role names)
 through ``context.fact(name)``, and declares the names in ``facts``. The first condition that
@@ -147,30 +151,42 @@ def _instantiate(registry: Mapping[str, type], provider_id: str, configuration: 
 
 # Configurations are compared as the stored text and parsed only when a set is built from them.
 _AS_TEXT = Cast("configuration", output_field=TextField())
+_CONDITION_AS_TEXT = Cast("conditions__configuration", output_field=TextField())
 
 
 def _parsed(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _version_read(realm_id):
+    """The realm's configuration version (migration 0004's triggers move it with every change of
+    what ``_configuration_read`` reads); None for a realm that never had a policy or a profile."""
+    return models.ConfigVersion.objects.filter(realm_id=realm_id).values_list("version", flat=True).first()
+
+
 def _configuration_read(realm_id) -> tuple:
-    """The realm's enabled configuration as plain rows (its configuration version): at most four
-    queries, one when no policy is enabled."""
+    """The realm's enabled configuration as plain rows: at most three queries, one when no policy
+    is enabled."""
     enabled = {"realm_id": realm_id, "enabled": True}
-    policies = tuple(
-        models.ClientPolicy.objects.filter(**enabled).exclude(name="").order_by("position", "id").values_list("id", "name")
+    # The policies with their conditions (a row per condition; one with NULLs for a policy without
+    # any), in one query: a policy's conditions in their order, the policies in theirs.
+    joined = tuple(
+        models.ClientPolicy.objects.filter(**enabled)
+        .exclude(name="")
+        .order_by("position", "id", "conditions__position", "conditions__id")
+        .values_list("id", "name", "conditions__id", "conditions__provider_id", _CONDITION_AS_TEXT)
     )
-    if not policies:
+    if not joined:
         return ((), (), (), ())
+    policies = tuple(dict.fromkeys((policy_id, name) for policy_id, name, *_condition in joined))
+    conditions = tuple(
+        (policy_id, provider_id, configuration)
+        for policy_id, _name, condition_id, provider_id, configuration in joined
+        if condition_id is not None
+    )
     # Joined on the policy rather than listing its ids: an IN list of hundreds of ids costs more
     # to build than the query costs to run.
     of_enabled = {"policy__realm_id": realm_id, "policy__enabled": True}
-    conditions = tuple(
-        models.ClientPolicyCondition.objects.filter(**of_enabled)
-        .exclude(policy__name="")
-        .order_by("position", "id")
-        .values_list("policy_id", "provider_id", _AS_TEXT)
-    )
     refs = tuple(
         models.ClientPolicyProfile.objects.filter(**of_enabled)
         .exclude(policy__name="")
@@ -213,11 +229,11 @@ def _policy_set_build(realm_id, rows: tuple) -> PolicySet:
     )
 
 
-# Per worker process: each realm's last configuration version, the registries it was built with,
+# Per worker process: each realm's configuration version, the registries its set was built with,
 # and the PolicySet built from it. Bounded like the other per-worker caches.
 MAX_REALMS = 1000
 _built_lock = threading.Lock()
-_built: dict[Any, tuple[tuple, tuple, PolicySet]] = {}
+_built: dict[Any, tuple[int, tuple, PolicySet]] = {}
 
 
 def _registries() -> tuple:
@@ -228,24 +244,30 @@ def _registries() -> tuple:
 def policies_load(realm) -> PolicySet:
     """The realm's enabled policies with their conditions, and the profiles they name.
 
-    A fixed number of queries: 1 when no policy is enabled, otherwise 4. The set is built and
-    compiled once per configuration version in each worker process.
+    One query (the realm's configuration version) when this worker built the set from that version
+    already, or when the realm never had a policy or a profile; otherwise at most four (the
+    version, then the rows), and the set is built, compiled and kept for that version.
     """
     realm_id = getattr(realm, "pk", realm)
-    rows = _configuration_read(realm_id)
-    if not rows[0]:
+    # The version first, then the rows, each query in its own snapshot at worst (READ COMMITTED, or
+    # no transaction): a change committed between them shows in the rows but not in the version
+    # read, so the set is kept under a version older than its rows and the next load, reading the
+    # newer version, builds again. Read the other way round, rows older than the version could be
+    # kept under it and served until the next change.
+    version = _version_read(realm_id)
+    if version is None:
         return PolicySet(realm_id=realm_id)
     registries = _registries()
     with _built_lock:
         known = _built.get(realm_id)
-    if known is not None and known[0] == rows and known[1] == registries:
+    if known is not None and known[0] == version and known[1] == registries:
         return known[2]
-    loaded = _policy_set_build(realm_id, rows)
+    loaded = _policy_set_build(realm_id, _configuration_read(realm_id))
     loaded.compiled  # noqa: B018  (compiled once here, not by the first trigger that needs it)
     with _built_lock:
         if len(_built) >= MAX_REALMS:
             _built.clear()
-        _built[realm_id] = (rows, registries, loaded)
+        _built[realm_id] = (version, registries, loaded)
     return loaded
 
 

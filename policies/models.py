@@ -105,3 +105,24 @@ class ClientPolicyProfile(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["policy", "profile_name"], name="clientpolicyprofile_unique"),
         ]
+
+
+class ConfigVersion(models.Model):
+    """A realm's client-policy configuration version: a value that changes in the transaction of
+    every change of what the engine reads (``policies.engine.policies_load``).
+
+    Written only by the database triggers of migration 0004, on this app's tables, whichever code
+    makes the change (services, bulk writes, imports, raw SQL); never from Python. Each change sets
+    a value never handed out before, even by a rolled-back transaction (PostgreSQL: a sequence;
+    SQLite: a random 64-bit integer), so a worker that built its set from one version can never
+    meet that version again with other rows. The row goes with its realm by the database's own
+    ``ON DELETE CASCADE`` (0004 creates the table), after the realm's policies and profiles, whose
+    triggers touch it while Django deletes them: Django itself leaves it alone (``DO_NOTHING``).
+    """
+
+    realm = models.OneToOneField(Realm, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                                 related_name="+")
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.realm_id}: {self.version}"

@@ -4,8 +4,8 @@ saving or deleting a client role drops its per-request client facts.
 Cache invalidation only: no logic runs in these receivers. ``PoliciesConfig.ready()`` connects
 them; writes that send no signals (``bulk_create``, ``update()``) call
 ``policies_cache_invalidate()`` themselves (``policies.services``). The per-worker sets built
-from a configuration version need no receiver: they are looked up by the rows just read
-(``policies.engine.policies_load``).
+from a configuration version need no receiver: they are looked up by the version just read, which
+database triggers move with every change (``policies.engine.policies_load``, migration 0004).
 """
 
 from __future__ import annotations

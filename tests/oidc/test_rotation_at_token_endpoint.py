@@ -28,8 +28,9 @@ REFUSED = b'{"error":"unauthorized_client","error_description":"Invalid client o
 ACTOR = Actor(source="console", username="admin")
 
 
-# Queries of a client_credentials grant whose secret was already marked used this minute.
-STEADY_GRANT_QUERIES = 6
+# Queries of a client_credentials grant whose secret was already marked used this minute (the
+# realm's policies are read again after the per-worker cache's 2 s: their configuration version only).
+STEADY_GRANT_QUERIES = 3
 
 
 def grant(client, secret: str, *, by_basic: bool = False, client_id: str = "svc", **extra):

@@ -210,8 +210,10 @@ def test_loading_costs_a_fixed_number_of_queries(master):
     assert _queries(lambda: policies_load(master)) == 4
     for i in range(3, 10):
         rotation_policy_make(master, name=f"r{i}")
-    loaded = policies_load(master)
-    assert _queries(lambda: policies_load(master)) == 4
+    with CaptureQueriesContext(connection) as built:
+        loaded = policies_load(master)
+    assert len(built.captured_queries) == 4  # the version moved: the version, then the rows
+    assert _queries(lambda: policies_load(master)) == 1  # the same version: the set this worker built
     assert len(loaded.policies) == 10 and len(loaded.profiles) == 10
 
 
@@ -228,8 +230,8 @@ def test_policies_are_loaded_once_per_request_scope(master):
     unscoped = _queries(trigger_all)
     with policies_request_scope():
         scoped = _queries(trigger_all)
-    assert unscoped == 5 * 4
-    assert scoped == 4  # one load for five clients
+    assert unscoped == 4 + 4 * 1  # built once, then the version read by each trigger
+    assert scoped == 1  # one load (the version read) for five clients
 
 
 @pytest.mark.django_db
@@ -263,7 +265,7 @@ def test_the_middleware_opens_one_scope_per_request(master):
     middleware = PolicyScopeMiddleware(view)
     assert middleware(object()) == "response"
     assert middleware(object()) == "response"
-    assert counts == [4, 4]  # loaded once in each request, not shared between requests
+    assert counts == [4, 1]  # loaded once in each request, not shared: the second reads the version only
     assert engine._scope.get() is None
 
 

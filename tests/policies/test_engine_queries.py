@@ -2,9 +2,10 @@
 
 A token request (client_credentials), a Re-generate (Admin API and console) and a client update
 (Admin API PUT), through Django's test client, make exactly the same queries with 1 and with 200
-enabled client-roles policies, in a realm of 10 and of 200 clients: the policies cost at most the
-four queries of ``policies_load`` (none on the token path, where the per-worker cache holds them)
-and one read of the client's roles, shared by every trigger of the request. Outside a transaction,
+enabled client-roles policies, in a realm of 10 and of 200 clients: the policies cost one query,
+the realm's configuration version, when the worker built its set from that version already (none
+on the token path, where the per-worker cache holds them), and one read of the client's roles,
+shared by every trigger of the request. Outside a transaction,
 where the per-worker client cache answers, the token path reads the roles with the client's
 rows on a miss only: a steady token request makes no query at all.
 """
@@ -34,7 +35,7 @@ T0 = dt.datetime(2031, 5, 4, 9, 0, tzinfo=dt.UTC)
 TOKEN = "/realms/acme/protocol/openid-connect/token"
 ROTATION = {"expiration-period": "3600", "rotated-expiration-period": "600", "remaining-rotation-period": "1800"}
 # What the engine reads: the policy and profile tables, and the client's roles (its one fact).
-ENGINE_TABLES = ('"policies_client', '"clients_clientrole"')
+ENGINE_TABLES = ('"policies_client', '"policies_configversion"', '"clients_clientrole"')
 
 
 def _captured(send) -> tuple[list[str], object]:
@@ -112,10 +113,14 @@ def test_queries_do_not_grow_with_policies_or_clients(scenario, client, admin_us
         for operation, queries in counted.items():
             assert len(queries) == len(first[operation]), (label, operation, queries)
     # The engine's share, exactly: the token path reads the client's roles once (its policies
-    # come from the per-worker cache); an admin operation loads the policies (4 queries) once per
-    # request and reads the roles once, although the update fires UPDATE and UPDATED.
+    # come from the per-worker cache); an admin operation reads the realm's configuration version
+    # once per request (the worker built the set from it already) and the roles once, although the
+    # update fires UPDATE and UPDATED.
     engine = {operation: len(_engine(queries)) for operation, queries in first.items()}
-    assert engine == {"token": 1, "api regenerate": 5, "console regenerate": 5, "api update": 5}
+    assert engine == {"token": 1, "api regenerate": 2, "console regenerate": 2, "api update": 2}
+    for operation in ("api regenerate", "console regenerate", "api update"):
+        assert sum('"policies_configversion"' in sql for sql in first[operation]) == 1
+        assert not any('"policies_client' in sql for sql in first[operation])
     assert sum('"clients_clientrole"' in sql for sql in first["api update"]) == 1
 
 

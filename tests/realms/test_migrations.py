@@ -106,6 +106,17 @@ def test_old_database_migrates_forward_keeping_rows_foreign_keys_and_permissions
             ("oidc_clientrole_changed_truncate", "clients_clientrole"),
             ("oidc_clientsecret_changed_row", "clients_clientsecret"),
             ("oidc_clientsecret_changed_truncate", "clients_clientsecret"),
+            # The configuration version's (policies 0004), on the policies app's own tables
+            ("policies_clientpolicy_version_change", "policies_clientpolicy"),
+            ("policies_clientpolicy_version_update", "policies_clientpolicy"),
+            ("policies_clientpolicycondition_version_change", "policies_clientpolicycondition"),
+            ("policies_clientpolicycondition_version_update", "policies_clientpolicycondition"),
+            ("policies_clientpolicyprofile_version_change", "policies_clientpolicyprofile"),
+            ("policies_clientpolicyprofile_version_update", "policies_clientpolicyprofile"),
+            ("policies_clientprofile_version_change", "policies_clientprofile"),
+            ("policies_clientprofile_version_update", "policies_clientprofile"),
+            ("policies_clientprofileexecutor_version_change", "policies_clientprofileexecutor"),
+            ("policies_clientprofileexecutor_version_update", "policies_clientprofileexecutor"),
         ]
         with connection.cursor() as cursor:  # the real function replaced the old one
             cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'oidc_client_changed'")
