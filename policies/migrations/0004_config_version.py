@@ -24,7 +24,12 @@ their realm (a flush, raw SQL) leave nothing behind. No trigger sits on another 
 
 A later migration that rebuilds one of these tables on SQLite (Django copies the table) drops its
 triggers, and one that rebuilds ``policies_configversion`` drops the cascade: it must create them
-again (``SQLITE_CREATE``, ``TABLE``); ``tests/policies/test_config_version.py`` checks both.
+again (``SQLITE_CREATE``, ``TABLE``); ``tests/policies/test_config_version.py`` checks both. The
+trigger bodies also name ``realms_realm``, ``policies_clientpolicy`` and ``policies_clientprofile``:
+SQLite refuses to rename a rebuilt copy of one of those into place while the triggers exist, so a
+migration that rebuilds one of them (the realm table included) runs ``SQLITE_DROP`` first and
+``SQLITE_CREATE`` after. On PostgreSQL a ``TRUNCATE`` fires no row trigger: the version does not
+move (the README says what to do after one).
 """
 
 import django.db.models.deletion

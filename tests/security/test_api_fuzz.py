@@ -21,7 +21,7 @@ from tests.conftest import ADMIN_PASSWORD
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.long]
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = os.environ.get("API_FUZZ_MAX_EXAMPLES", "12")
+MAX_EXAMPLES = os.environ.get("API_FUZZ_MAX_EXAMPLES", "8")
 CHECKS = ",".join(
     [
         "not_a_server_error",
