@@ -8,7 +8,7 @@ from oidc import keys
 from oidc.models import InitialAccessToken, RealmKey
 from realms import clock
 from realms.models import Realm
-from realms.selectors import MAX_RESULTS
+from realms.selectors import page_of
 
 
 @dataclass(frozen=True)
@@ -44,5 +44,6 @@ def realm_keys_list(*, realm: Realm) -> list[KeyView]:
 
 
 def initial_access_tokens_list(*, realm: Realm) -> list[InitialAccessToken]:
-    """Newest first, at most MAX_RESULTS: a realm may hold any number, one answer does not."""
-    return list(InitialAccessToken.objects.filter(realm=realm)[:MAX_RESULTS])
+    """Newest first, at most the lists' ceiling (``page_of``): a realm may hold any number, one
+    answer does not."""
+    return list(page_of(InitialAccessToken.objects.filter(realm=realm), None, None))
