@@ -72,6 +72,8 @@ def test_client_policy_create_and_condition_add(console_page, master):
 
     page.get_by_role("region", name="Conditions").get_by_role("link", name="Add condition").click()
     field(page, "Condition Type").select_option("any-client")
+    # The type redraws the form (htmx); any-client has no field to wait for, so wait for the redraw.
+    page.wait_for_load_state("networkidle")
     double_click(page, "Add")
     settled(page, "Condition created successfully")
     assert ClientPolicyCondition.objects.filter(policy__name="everyone").count() == 1
